@@ -1,0 +1,100 @@
+"""Validation reports: a list of problems, each naming file, feature and fix."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(slots=True, frozen=True)
+class Problem:
+    severity: Severity
+    #: Short machine-readable code, e.g. ``unit-overlap``.
+    code: str
+    #: File of the archive the feature comes from, e.g. ``unit.geojson``.
+    file: str
+    #: Feature id, or None for a problem with the whole file.
+    feature_id: str | None
+    #: What is wrong, in words, naming the feature and where it is.
+    message: str
+    #: How to fix it.
+    fix: str
+
+    def line(self) -> str:
+        where = self.file + (f" [{self.feature_id}]" if self.feature_id else "")
+        return f"{self.severity.upper():7} {where}: {self.message} -> {self.fix}"
+
+
+@dataclass(slots=True)
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        file: str,
+        feature_id: str | None,
+        message: str,
+        fix: str,
+    ) -> None:
+        self.problems.append(Problem(severity, code, file, feature_id, message, fix))
+
+    def error(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
+        self.add("error", code, file, fid, message, fix)
+
+    def warning(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
+        self.add("warning", code, file, fid, message, fix)
+
+    def info(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
+        self.add("info", code, file, fid, message, fix)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def usable(self) -> bool:
+        """True when the venue can be routed on (warnings allowed)."""
+        return not self.errors
+
+    def codes(self) -> Counter[str]:
+        return Counter(p.code for p in self.problems)
+
+    def summary(self) -> str:
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        verdict = "usable" if self.usable else "NOT usable"
+        return f"{verdict}: {n_err} error(s), {n_warn} warning(s)"
+
+    def to_text(self, *, limit: int | None = None) -> str:
+        order = {"error": 0, "warning": 1, "info": 2}
+        ranked = sorted(self.problems, key=lambda p: (order[p.severity], p.file, p.code))
+        shown = ranked if limit is None else ranked[:limit]
+        lines = [p.line() for p in shown]
+        if limit is not None and len(ranked) > limit:
+            lines.append(f"... and {len(ranked) - limit} more (use --json for all)")
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "usable": self.usable,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls([Problem(**p) for p in data.get("problems", [])])

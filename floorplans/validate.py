@@ -1,0 +1,331 @@
+"""Checks that a venue can be trusted for routing, with precise reports.
+
+:func:`validate_venue` adds to a report what is wrong with a venue that was
+read (see :func:`floorplans.imdf.read_imdf` for what reading itself checks).
+Every problem names the file, the feature id, what is wrong and how to fix
+it; places are given in metres from the venue's centre and in WGS84 so that
+a GIS tool finds them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely import STRtree
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from floorplans.imdf import ImdfResult, read_imdf
+from floorplans.model import Label, Venue, label_text
+from floorplans.report import Report
+from floorplans.topology import OUTSIDE, topology
+
+#: Overlap area (m²) between two units above which it is an error; below it,
+#: down to OVERLAP_WARN_M2, a warning (drawing slop).
+OVERLAP_ERROR_M2 = 0.5
+OVERLAP_WARN_M2 = 0.01
+
+_REASON_POINT = re.compile(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]")
+
+
+def load_and_validate(path: str | Path) -> ImdfResult:
+    """Read an archive and run every check: what ``wayfinding floorplan validate`` does."""
+    result = read_imdf(path)
+    if result.venue is not None:
+        validate_venue(result.venue, result.report)
+    return result
+
+
+def validate_venue(venue: Venue, report: Report | None = None) -> Report:
+    report = report if report is not None else Report()
+    _references(venue, report)
+    _geometry_validity(venue, report)
+    _overlaps(venue, report)
+    _openings(venue, report)
+    _vertical(venue, report)
+    _reachability(venue, report)
+    _translations(venue, report)
+    _receivers(venue, report)
+    return report
+
+
+def where(venue: Venue, geom: BaseGeometry) -> str:
+    """A place in words: metres from the venue centre and WGS84."""
+    p = geom if isinstance(geom, Point) else geom.representative_point()
+    lonlat = venue.projection.to_wgs84(p)
+    return f"({p.x:.1f} m E, {p.y:.1f} m N; lon {lonlat.x:.6f}, lat {lonlat.y:.6f})"
+
+
+def _name(label: Label | None, fid: str, lang: str) -> str:
+    text = label_text(label, lang)
+    return f"{text!r} ({fid})" if text else repr(fid)
+
+
+def _references(venue: Venue, report: Report) -> None:
+    levels, units = venue.levels, venue.units
+
+    def check(file: str, fid: str, what: str, ref: str | None, table: Iterable[str],
+              target: str) -> None:
+        if ref is not None and ref not in table:
+            report.error("reference-unknown", file, fid,
+                         f"{what} refers to unknown {target} {ref!r}",
+                         f"point it to an existing {target} id, or add that {target}")
+
+    for lv in levels.values():
+        for bid in lv.building_ids:
+            check("level.geojson", lv.id, "building_ids", bid, venue.buildings, "building")
+    for fp in venue.footprints.values():
+        for bid in fp.building_ids:
+            check("footprint.geojson", fp.id, "building_ids", bid, venue.buildings, "building")
+    for u in units.values():
+        check("unit.geojson", u.id, "level_id", u.level_id, levels, "level")
+    for o in venue.openings.values():
+        check("opening.geojson", o.id, "level_id", o.level_id, levels, "level")
+    for a in venue.amenities.values():
+        if not a.unit_ids:
+            report.warning("amenity-no-unit", "amenity.geojson", a.id,
+                           f"amenity {_name(a.name, a.id, venue.language)} lists no unit",
+                           "set unit_ids to the unit(s) it stands in")
+        for uid in a.unit_ids:
+            check("amenity.geojson", a.id, "unit_ids", uid, units, "unit")
+    for an in venue.anchors.values():
+        check("anchor.geojson", an.id, "unit_id", an.unit_id, units, "unit")
+    for oc in venue.occupants.values():
+        check("occupant.geojson", oc.id, "anchor_id", oc.anchor_id, venue.anchors, "anchor")
+    for k in venue.kiosks.values():
+        check("kiosk.geojson", k.id, "level_id", k.level_id, levels, "level")
+        check("kiosk.geojson", k.id, "anchor_id", k.anchor_id, venue.anchors, "anchor")
+    for s in venue.sections.values():
+        check("section.geojson", s.id, "level_id", s.level_id, levels, "level")
+    for r in venue.relationships.values():
+        for ref in (r.origin, *r.intermediary, r.destination):
+            if ref is None:
+                continue
+            table = {"unit": units, "opening": venue.openings, "level": levels,
+                     "amenity": venue.amenities}.get(ref.feature_type)
+            if table is not None:
+                check("relationship.geojson", r.id, f"{ref.feature_type} reference", ref.id,
+                      table, ref.feature_type)
+    for rx in venue.receivers.values():
+        check("receiver.geojson", rx.id, "level_id", rx.level_id, levels, "level")
+        check("receiver.geojson", rx.id, "unit_id", rx.unit_id, units, "unit")
+    for pw in venue.pathways.values():
+        for st in pw.stages:
+            for uid in st.unit_ids:
+                check("pathways.json", pw.id, f"stage {st.id!r}", uid, units, "unit")
+            for sid in st.section_ids:
+                check("pathways.json", pw.id, f"stage {st.id!r}", sid, venue.sections, "section")
+        check("pathways.json", pw.id, "pickup_unit_id", pw.pickup_unit_id, units, "unit")
+
+
+def _geometry_validity(venue: Venue, report: Report) -> None:
+    groups: list[tuple[str, str, list[tuple[str, BaseGeometry]]]] = [
+        ("unit.geojson", "unit", [(u.id, u.geometry) for u in venue.units.values()]),
+        ("level.geojson", "level", [(lv.id, lv.geometry) for lv in venue.levels.values()]),
+        ("section.geojson", "section", [(s.id, s.geometry) for s in venue.sections.values()]),
+        ("footprint.geojson", "footprint",
+         [(f.id, f.geometry) for f in venue.footprints.values()]),
+        ("kiosk.geojson", "kiosk", [(k.id, k.geometry) for k in venue.kiosks.values()]),
+    ]
+    for file, kind, items in groups:
+        if not items:
+            continue
+        geoms = np.asarray([g for _, g in items], dtype=object)
+        valid = shapely.is_valid(geoms)
+        for (fid, geom), ok in zip(items, valid, strict=True):
+            if ok:
+                continue
+            reason = shapely.is_valid_reason(geom)
+            place = ""
+            m = _REASON_POINT.search(reason)
+            if m:
+                place = " at " + where(venue, Point(float(m.group(1)), float(m.group(2))))
+            kind_of = reason.split("[")[0].strip().lower() or "invalid"
+            report.error(
+                "polygon-invalid", file, fid,
+                f"{kind} {fid!r} polygon is invalid: {kind_of}{place}",
+                "redraw the outline so that it does not cross itself and its rings are closed"
+                if "self" in kind_of or "ring" in kind_of else "redraw the outline",
+            )
+
+
+def _overlaps(venue: Venue, report: Report) -> None:
+    for ordinal, lvl in topology(venue).floors.items():
+        geoms = np.asarray([venue.units[u].geometry for u in lvl.unit_ids], dtype=object)
+        ok = shapely.is_valid(geoms)
+        left, right = lvl.tree.query(geoms, predicate="intersects")
+        keep = (left < right) & ok[left] & ok[right]
+        left, right = left[keep], right[keep]
+        if len(left) == 0:
+            continue
+        areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        for i, j, area in zip(left, right, areas, strict=True):
+            if area <= OVERLAP_WARN_M2:
+                continue
+            a, b = venue.units[lvl.unit_ids[i]], venue.units[lvl.unit_ids[j]]
+            inter = a.geometry.intersection(b.geometry)
+            severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
+            report.add(
+                severity, "unit-overlap", "unit.geojson", a.id,
+                f"units {_name(a.name, a.id, venue.language)} and "
+                f"{_name(b.name, b.id, venue.language)} overlap by {area:.2f} m² on level "
+                f"{_level_name(venue, a.level_id)} (floor {ordinal}) at {where(venue, inter)}",
+                "move their shared wall so that each place belongs to one unit only",
+            )
+
+
+def _level_name(venue: Venue, level_id: str) -> str:
+    lv = venue.levels.get(level_id)
+    if lv is None:
+        return repr(level_id)
+    text = label_text(lv.short_name, venue.language) or label_text(lv.name, venue.language)
+    return f"{text or lv.ordinal} ({level_id})"
+
+
+def _openings(venue: Venue, report: Report) -> None:
+    topo = topology(venue)
+    entrances = {p.opening_id for p in topo.passages if p.b == OUTSIDE}
+    for oid, opening in venue.openings.items():
+        if opening.level_id not in venue.levels:
+            continue
+        sides = topo.opening_units.get(oid, [])
+        if len(sides) >= 2 or oid in entrances:
+            continue
+        near = topo.units_near(opening.level_id, opening.geometry, 1.0)
+        near_names = ", ".join(_name(venue.units[u].name, u, venue.language) for u in near[:3])
+        if sides:
+            msg = (f"opening {oid!r} touches only one walkable unit "
+                   f"({_name(venue.units[sides[0]].name, sides[0], venue.language)}) and is "
+                   f"not on an outside wall, at {where(venue, opening.geometry)}")
+        else:
+            msg = (f"opening {oid!r} lies on no unit boundary at "
+                   f"{where(venue, opening.geometry)}"
+                   + (f"; units nearby: {near_names}" if near_names else ""))
+        report.error("opening-dangling", "opening.geojson", oid, msg,
+                     "draw the opening on the shared boundary of the two units it joins "
+                     "(an entrance on the outer wall of one unit)")
+
+
+def _vertical(venue: Venue, report: Report) -> None:
+    for rel in venue.relationships.values():
+        if rel.category not in ("elevator", "stairs", "escalator", "ramp"):
+            continue
+        levels = []
+        for uid in rel.unit_ids():
+            unit = venue.units.get(uid)
+            if unit is not None and unit.level_id in venue.levels:
+                levels.append(venue.levels[unit.level_id].ordinal)
+        if len(levels) >= 2 and len(set(levels)) < len(levels) and rel.category != "ramp":
+            report.warning("relationship-same-level", "relationship.geojson", rel.id,
+                           f"{rel.category} relationship {rel.id!r} joins units of the same level",
+                           "link units of different levels (origin, intermediary, destination)")
+
+
+def _destinations(venue: Venue) -> list[tuple[str, str, str, list[str]]]:
+    """(file, id, display name, unit ids) of every place a visitor may ask for."""
+    topo = topology(venue)
+    out = []
+    for oc in venue.occupants.values():
+        unit = venue.occupant_unit(oc)
+        out.append(("occupant.geojson", oc.id, _name(oc.name, oc.id, venue.language),
+                    [unit.id] if unit else []))
+    for am in venue.amenities.values():
+        uids = [u for u in am.unit_ids if u in venue.units]
+        out.append(("amenity.geojson", am.id, _name(am.name, am.id, venue.language) +
+                    f" [{am.category}]", uids))
+    for k in venue.kiosks.values():
+        anchor = venue.anchors.get(k.anchor_id or "")
+        if anchor is not None and anchor.unit_id in venue.units:
+            uids = [anchor.unit_id]
+        else:
+            unit = topo.unit_at(k.level_id, k.anchor_point())
+            uids = [unit.id] if unit else []
+        out.append(("kiosk.geojson", k.id, _name(k.name, k.id, venue.language), uids))
+    return out
+
+
+def _reachability(venue: Venue, report: Report) -> None:
+    topo = topology(venue)
+    if not any(p.b == OUTSIDE for p in topo.passages):
+        report.error("no-entrance", "opening.geojson", None,
+                     "no opening leads from outside into the venue, so nothing is reachable",
+                     "draw the entrances as openings on the outer wall of the entrance hall")
+        return
+    anyone = topo.reachable_from_outside(public_only=False)
+    public = topo.reachable_from_outside(public_only=True)
+    for file, fid, name, uids in _destinations(venue):
+        if not uids:
+            report.error("destination-unplaced", file, fid,
+                         f"destination {name} is in no known unit",
+                         "anchor it in the unit where it is (anchor.unit_id / unit_ids)")
+            continue
+        if not any(u in anyone for u in uids):
+            report.error("destination-unreachable", file, fid,
+                         f"destination {name} cannot be reached from any entrance: no chain of "
+                         f"openings, corridors and lifts/stairs leads to unit {uids[0]!r}",
+                         "add the missing door (opening) or vertical relationship")
+            continue
+        public_units = [u for u in uids if venue.units[u].public]
+        if public_units and not any(u in public for u in public_units):
+            report.warning("destination-staff-only-path", file, fid,
+                           f"destination {name} is public but can only be reached through "
+                           "staff-only places",
+                           "add a public way to it, or mark the destination staff-only")
+
+
+def _labels(venue: Venue) -> Iterable[tuple[str, str, str, Label | None]]:
+    yield "venue.geojson", venue.id, "name", venue.name
+    for b in venue.buildings.values():
+        yield "building.geojson", b.id, "name", b.name
+    for lv in venue.levels.values():
+        yield "level.geojson", lv.id, "name", lv.name
+    for u in venue.units.values():
+        yield "unit.geojson", u.id, "name", u.name
+    for o in venue.openings.values():
+        yield "opening.geojson", o.id, "name", o.name
+    for a in venue.amenities.values():
+        yield "amenity.geojson", a.id, "name", a.name
+    for oc in venue.occupants.values():
+        yield "occupant.geojson", oc.id, "name", oc.name
+    for k in venue.kiosks.values():
+        yield "kiosk.geojson", k.id, "name", k.name
+    for pw in venue.pathways.values():
+        yield "pathways.json", pw.id, "name", pw.name
+        for st in pw.stages:
+            yield "pathways.json", pw.id, f"stage {st.id!r} label", st.label
+
+
+def _translations(venue: Venue, report: Report) -> None:
+    langs = venue.languages
+    for file, fid, key, label in _labels(venue):
+        if not label:
+            continue
+        present = {t.split("-")[0].lower() for t in label}
+        missing = [lang for lang in langs if lang not in present]
+        if missing:
+            sample = next(iter(label.values()))
+            report.warning("translation-missing", file, fid,
+                           f"{key} {sample!r} has no {', '.join(missing)} version "
+                           f"(venue languages: {', '.join(langs)})",
+                           "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}")
+
+
+def _receivers(venue: Venue, report: Report) -> None:
+    topo = topology(venue)
+    for rx in venue.receivers.values():
+        if rx.level_id not in venue.levels:
+            continue
+        if topo.unit_at(rx.level_id, rx.geometry) is None:
+            report.warning("receiver-outside", "receiver.geojson", rx.id,
+                           f"receiver {rx.id!r} is not inside any walkable unit, at "
+                           f"{where(venue, rx.geometry)}",
+                           "place it inside the room or corridor where it hangs")
+
+
+__all__ = ["load_and_validate", "validate_venue", "where"]
+
+_ = STRtree
