@@ -59,8 +59,19 @@ from floorplans.report import Report
 
 #: Feature types this module models; other ``*.geojson`` files pass through.
 MODELLED = (
-    "venue", "building", "footprint", "level", "unit", "opening", "relationship",
-    "amenity", "anchor", "occupant", "kiosk", "section", "receiver",
+    "venue",
+    "building",
+    "footprint",
+    "level",
+    "unit",
+    "opening",
+    "relationship",
+    "amenity",
+    "anchor",
+    "occupant",
+    "kiosk",
+    "section",
+    "receiver",
 )
 
 #: Properties without which a feature cannot be used.
@@ -161,7 +172,9 @@ def read_imdf(path: str | Path) -> ImdfResult:
     names = archive.names()
     if "manifest.json" not in names:
         report.error(
-            "manifest-missing", "manifest.json", None,
+            "manifest-missing",
+            "manifest.json",
+            None,
             f"{path} has no manifest.json",
             "add manifest.json with at least version and language (IMDF 20-094, Manifest)",
         )
@@ -170,13 +183,22 @@ def read_imdf(path: str | Path) -> ImdfResult:
         loaded = _load_json(archive, "manifest.json", report)
         manifest = loaded if isinstance(loaded, dict) else {}
         if loaded is not None and not isinstance(loaded, dict):
-            report.error("manifest-invalid", "manifest.json", None,
-                         "manifest.json is not a JSON object", "write it as {\"version\": ...}")
+            report.error(
+                "manifest-invalid",
+                "manifest.json",
+                None,
+                "manifest.json is not a JSON object",
+                'write it as {"version": ...}',
+            )
     language = manifest.get("language") if isinstance(manifest.get("language"), str) else None
     if not language:
-        report.warning("manifest-language", "manifest.json", None,
-                       "manifest.json gives no language; French is assumed",
-                       'add "language": "fr-FR" (or the venue\'s main language)')
+        report.warning(
+            "manifest-language",
+            "manifest.json",
+            None,
+            "manifest.json gives no language; French is assumed",
+            'add "language": "fr-FR" (or the venue\'s main language)',
+        )
         language = "fr-FR"
 
     raw: dict[str, list[_RawFeature]] = {t: [] for t in MODELLED}
@@ -201,14 +223,22 @@ def read_imdf(path: str | Path) -> ImdfResult:
 
     venues = raw["venue"]
     if not venues:
-        report.error("venue-missing", "venue.geojson", None,
-                     "the archive has no venue feature",
-                     "add venue.geojson with one venue feature (category, name, display_point)")
+        report.error(
+            "venue-missing",
+            "venue.geojson",
+            None,
+            "the archive has no venue feature",
+            "add venue.geojson with one venue feature (category, name, display_point)",
+        )
         return ImdfResult(None, report)
     if len(venues) > 1:
-        report.warning("venue-several", "venue.geojson", venues[1].fid,
-                       f"{len(venues)} venue features; only the first is used",
-                       "keep one venue per archive")
+        report.warning(
+            "venue-several",
+            "venue.geojson",
+            venues[1].fid,
+            f"{len(venues)} venue features; only the first is used",
+            "keep one venue per archive",
+        )
     vraw = venues[0]
     lon0, lat0 = _display_point(vraw, report)
     proj = LocalProjection(lon0, lat0)
@@ -240,15 +270,24 @@ def _load_json(archive: _Archive, name: str, report: Report) -> Any:
     try:
         text = archive.read(name).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        report.error("json-invalid", name, None, f"{name} is not UTF-8 text ({exc.reason} at byte "
-                     f"{exc.start})", "save the file as UTF-8")
+        report.error(
+            "json-invalid",
+            name,
+            None,
+            f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            "save the file as UTF-8",
+        )
         return None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        report.error("json-invalid", name, None,
-                     f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                     "fix the JSON syntax at that place (a JSON linter shows it)")
+        report.error(
+            "json-invalid",
+            name,
+            None,
+            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            "fix the JSON syntax at that place (a JSON linter shows it)",
+        )
         return None
 
 
@@ -256,82 +295,119 @@ def _features_of(
     name: str, ftype: str, data: Any, report: Report, seen_ids: dict[str, str]
 ) -> Iterable[_RawFeature]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        report.error("geojson-invalid", name, None,
-                     f"{name} is not a GeoJSON FeatureCollection",
-                     'write {"type": "FeatureCollection", "features": [...]}')
+        report.error(
+            "geojson-invalid",
+            name,
+            None,
+            f"{name} is not a GeoJSON FeatureCollection",
+            'write {"type": "FeatureCollection", "features": [...]}',
+        )
         return
     features = data.get("features")
     if not isinstance(features, list):
-        report.error("geojson-invalid", name, None, f"{name} has no \"features\" list",
-                     'add "features": [...]')
+        report.error("geojson-invalid", name, None, f'{name} has no "features" list', 'add "features": [...]')
         return
     allowed = GEOMETRY_TYPES.get(ftype)
     for index, feat in enumerate(features):
         where = f"feature #{index}"
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
-            report.error("geojson-invalid", name, None, f"{where} is not a GeoJSON Feature",
-                         'give it "type": "Feature", "id", "feature_type", "geometry", "properties"')
+            report.error(
+                "geojson-invalid",
+                name,
+                None,
+                f"{where} is not a GeoJSON Feature",
+                'give it "type": "Feature", "id", "feature_type", "geometry", "properties"',
+            )
             continue
         fid = feat.get("id")
         if not isinstance(fid, str | int) or fid == "":
-            report.error("id-missing", name, None, f"{where} has no id",
-                         'give every feature a unique "id" (a UUID)')
+            report.error(
+                "id-missing", name, None, f"{where} has no id", 'give every feature a unique "id" (a UUID)'
+            )
             continue
         fid = str(fid)
         if fid in seen_ids:
-            report.error("id-duplicate", name, fid,
-                         f"id {fid!r} is used twice (also in {seen_ids[fid]})",
-                         "give every feature its own id")
+            report.error(
+                "id-duplicate",
+                name,
+                fid,
+                f"id {fid!r} is used twice (also in {seen_ids[fid]})",
+                "give every feature its own id",
+            )
             continue
         seen_ids[fid] = name
         declared = feat.get("feature_type")
         if declared is not None and declared != ftype:
-            report.warning("feature-type-mismatch", name, fid,
-                           f"feature_type {declared!r} in {name}; read as {ftype!r}",
-                           f'set "feature_type": "{ftype}" or move it to {declared}.geojson')
+            report.warning(
+                "feature-type-mismatch",
+                name,
+                fid,
+                f"feature_type {declared!r} in {name}; read as {ftype!r}",
+                f'set "feature_type": "{ftype}" or move it to {declared}.geojson',
+            )
         props = feat.get("properties")
         if not isinstance(props, dict):
-            report.error("properties-missing", name, fid, f"{ftype} {fid!r} has no properties",
-                         'add a "properties" object')
+            report.error(
+                "properties-missing",
+                name,
+                fid,
+                f"{ftype} {fid!r} has no properties",
+                'add a "properties" object',
+            )
             continue
         missing = [k for k in REQUIRED[ftype] if props.get(k) in (None, "", [])]
         if missing:
-            report.error("property-missing", name, fid,
-                         f"{ftype} {fid!r} lacks required propert{'ies' if len(missing) > 1 else 'y'} "
-                         + ", ".join(missing),
-                         "add " + ", ".join(missing) + " (IMDF 20-094, "
-                         + ftype.capitalize() + ")")
+            report.error(
+                "property-missing",
+                name,
+                fid,
+                f"{ftype} {fid!r} lacks required propert{'ies' if len(missing) > 1 else 'y'} "
+                + ", ".join(missing),
+                "add " + ", ".join(missing) + " (IMDF 20-094, " + ftype.capitalize() + ")",
+            )
             continue
         geom = _geometry(name, ftype, fid, feat.get("geometry"), allowed, report)
-        if geom is False:
+        if geom is False or geom is True:
             continue
-        yield _RawFeature(name, fid, props, geom or None)
+        yield _RawFeature(name, fid, props, geom)
 
 
 def _geometry(
     name: str, ftype: str, fid: str, gj: Any, allowed: tuple[str, ...] | None, report: Report
-) -> BaseGeometry | None | bool:
+) -> BaseGeometry | bool | None:
     if gj is None:
         if allowed is None:
             return None
-        report.error("geometry-missing", name, fid, f"{ftype} {fid!r} has no geometry",
-                     f"draw it as a {' or '.join(allowed)}")
+        report.error(
+            "geometry-missing",
+            name,
+            fid,
+            f"{ftype} {fid!r} has no geometry",
+            f"draw it as a {' or '.join(allowed)}",
+        )
         return False
     try:
         geom = shape(gj)
     except Exception as exc:  # shapely raises several types for bad GeoJSON
-        report.error("geometry-invalid", name, fid,
-                     f"{ftype} {fid!r} has an unreadable geometry ({exc})",
-                     "fix its coordinates: [longitude, latitude] pairs, rings closed")
+        report.error(
+            "geometry-invalid",
+            name,
+            fid,
+            f"{ftype} {fid!r} has an unreadable geometry ({exc})",
+            "fix its coordinates: [longitude, latitude] pairs, rings closed",
+        )
         return False
     if allowed is not None and geom.geom_type not in allowed:
-        report.error("geometry-type", name, fid,
-                     f"{ftype} {fid!r} is a {geom.geom_type}, expected {' or '.join(allowed)}",
-                     f"redraw it as a {allowed[0]}")
+        report.error(
+            "geometry-type",
+            name,
+            fid,
+            f"{ftype} {fid!r} is a {geom.geom_type}, expected {' or '.join(allowed)}",
+            f"redraw it as a {allowed[0]}",
+        )
         return False
     if geom.is_empty:
-        report.error("geometry-empty", name, fid, f"{ftype} {fid!r} has an empty geometry",
-                     "draw it")
+        report.error("geometry-empty", name, fid, f"{ftype} {fid!r} has an empty geometry", "draw it")
         return False
     return geom
 
@@ -339,6 +415,8 @@ def _geometry(
 def _display_point(vraw: _RawFeature, report: Report) -> tuple[float, float]:
     dp = vraw.props.get("display_point")
     try:
+        if not isinstance(dp, dict):
+            raise ValueError("not a GeoJSON point")
         lon, lat = shape(dp).coords[0]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError("out of range")
@@ -346,13 +424,21 @@ def _display_point(vraw: _RawFeature, report: Report) -> tuple[float, float]:
     except Exception:
         if vraw.geometry is not None:
             c = vraw.geometry.centroid
-            report.warning("display-point-invalid", vraw.file, vraw.fid,
-                           "venue display_point is missing or invalid; the centroid is used",
-                           'set display_point to {"type": "Point", "coordinates": [lon, lat]}')
+            report.warning(
+                "display-point-invalid",
+                vraw.file,
+                vraw.fid,
+                "venue display_point is missing or invalid; the centroid is used",
+                'set display_point to {"type": "Point", "coordinates": [lon, lat]}',
+            )
             return c.x, c.y
-        report.error("display-point-invalid", vraw.file, vraw.fid,
-                     "venue has neither a display_point nor a geometry",
-                     "set display_point to a point inside the venue")
+        report.error(
+            "display-point-invalid",
+            vraw.file,
+            vraw.fid,
+            "venue has neither a display_point nor a geometry",
+            "set display_point to a point inside the venue",
+        )
         return 0.0, 0.0
 
 
@@ -360,8 +446,7 @@ def _project_all(raw: dict[str, list[_RawFeature]], proj: LocalProjection) -> No
     """Project every geometry and display point in one PROJ call per kind."""
     for feats in raw.values():
         geoms = [f.geometry for f in feats if f.geometry is not None]
-        for f, g in zip([f for f in feats if f.geometry is not None],
-                        proj.many_to_local(geoms), strict=True):
+        for f, g in zip([f for f in feats if f.geometry is not None], proj.many_to_local(geoms), strict=True):
             f.geometry = g
         points: list[BaseGeometry] = []
         owners: list[_RawFeature] = []
@@ -384,14 +469,23 @@ def _label(f: _RawFeature, key: str, language: str, report: Report) -> Label | N
     if value is None:
         return None
     if isinstance(value, str):
-        report.warning("label-plain-string", f.file, f.fid,
-                       f"{key} is a plain string {value!r}, not an IMDF label",
-                       f'write {key} as {{"{language.split("-")[0]}": "{value}"}}')
-        return {language.split("-")[0]: value}
+        report.warning(
+            "label-plain-string",
+            f.file,
+            f.fid,
+            f"{key} is a plain string {value!r}, not an IMDF label",
+            f'write {key} as {{"{language.split("-", maxsplit=1)[0]}": "{value}"}}',
+        )
+        return {language.split("-", maxsplit=1)[0]: value}
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         return {str(k): v for k, v in value.items() if v.strip()} or None
-    report.warning("label-invalid", f.file, f.fid, f"{key} is not a label object; ignored",
-                   f'write {key} as {{"fr": "...", "en": "..."}}')
+    report.warning(
+        "label-invalid",
+        f.file,
+        f.fid,
+        f"{key} is not a label object; ignored",
+        f'write {key} as {{"fr": "...", "en": "..."}}',
+    )
     return None
 
 
@@ -406,9 +500,13 @@ def _restriction(f: _RawFeature, report: Report) -> str | None:
     value = f.props.get("restriction")
     if value is None or value in RESTRICTIONS:
         return value  # type: ignore[no-any-return]
-    report.warning("restriction-unknown", f.file, f.fid,
-                   f"unknown restriction {value!r}; treated as 'restricted' (no public access)",
-                   "use 'employeesonly', 'restricted' or null")
+    report.warning(
+        "restriction-unknown",
+        f.file,
+        f.fid,
+        f"unknown restriction {value!r}; treated as 'restricted' (no public access)",
+        "use 'employeesonly', 'restricted' or null",
+    )
     return "restricted"
 
 
@@ -436,139 +534,258 @@ def _ref(value: Any) -> FeatureRef | None:
     return None
 
 
-def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str,
-                    report: Report) -> None:
+def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, report: Report) -> None:
     def lab(f: _RawFeature, key: str = "name") -> Label | None:
         return _label(f, key, lang, report)
 
     for f in raw["building"]:
         venue.buildings[f.fid] = Building(
-            f.fid, lab(f), lab(f, "alt_name"), str(f.props.get("category") or "unspecified"),
-            _restriction(f, report), _dp(f),
+            f.fid,
+            lab(f),
+            lab(f, "alt_name"),
+            str(f.props.get("category") or "unspecified"),
+            _restriction(f, report),
+            _dp(f),
             _extra(f.props, ("name", "alt_name", "category", "restriction", "display_point")),
         )
     for f in raw["footprint"]:
         venue.footprints[f.fid] = Footprint(
-            f.fid, str(f.props["category"]), _str_list(f.props.get("building_ids")),
-            f.geometry, lab(f),  # type: ignore[arg-type]
+            f.fid,
+            str(f.props["category"]),
+            _str_list(f.props.get("building_ids")),
+            f.geometry,
+            lab(f),  # type: ignore[arg-type]
             _extra(f.props, ("category", "building_ids", "name")),
         )
     for f in raw["level"]:
         try:
             ordinal = int(f.props["ordinal"])
         except (TypeError, ValueError):
-            report.error("level-ordinal", f.file, f.fid,
-                         f"level ordinal {f.props['ordinal']!r} is not an integer",
-                         "set ordinal to the floor number: 0 ground, -1 basement, 1 first...")
+            report.error(
+                "level-ordinal",
+                f.file,
+                f.fid,
+                f"level ordinal {f.props['ordinal']!r} is not an integer",
+                "set ordinal to the floor number: 0 ground, -1 basement, 1 first...",
+            )
             continue
         name = lab(f)
         if name is None:
-            report.warning("name-missing", f.file, f.fid, f"level {f.fid!r} has no name",
-                           'give it a name such as {"fr": "Rez-de-chaussée", "en": "Ground floor"}')
+            report.warning(
+                "name-missing",
+                f.file,
+                f.fid,
+                f"level {f.fid!r} has no name",
+                'give it a name such as {"fr": "Rez-de-chaussée", "en": "Ground floor"}',
+            )
         venue.levels[f.fid] = Level(
-            f.fid, ordinal, name, lab(f, "short_name"), f.geometry,  # type: ignore[arg-type]
-            _str_list(f.props.get("building_ids")), str(f.props.get("category") or "unspecified"),
-            bool(f.props.get("outdoor")), _restriction(f, report), _dp(f),
-            _extra(f.props, ("ordinal", "name", "short_name", "building_ids", "category",
-                             "outdoor", "restriction", "display_point")),
+            f.fid,
+            ordinal,
+            name,
+            lab(f, "short_name"),
+            f.geometry,  # type: ignore[arg-type]
+            _str_list(f.props.get("building_ids")),
+            str(f.props.get("category") or "unspecified"),
+            bool(f.props.get("outdoor")),
+            _restriction(f, report),
+            _dp(f),
+            _extra(
+                f.props,
+                (
+                    "ordinal",
+                    "name",
+                    "short_name",
+                    "building_ids",
+                    "category",
+                    "outdoor",
+                    "restriction",
+                    "display_point",
+                ),
+            ),
         )
     for f in raw["unit"]:
         category = str(f.props["category"])
         if category not in UNIT_CATEGORIES:
-            report.warning("category-unknown", f.file, f.fid,
-                           f"unit category {category!r} is not an IMDF category; the unit is "
-                           "treated as an ordinary walkable room",
-                           "use an IMDF unit category (room, walkway, elevator, stairs, ...)")
+            report.warning(
+                "category-unknown",
+                f.file,
+                f.fid,
+                f"unit category {category!r} is not an IMDF category; the unit is "
+                "treated as an ordinary walkable room",
+                "use an IMDF unit category (room, walkway, elevator, stairs, ...)",
+            )
         venue.units[f.fid] = Unit(
-            f.fid, str(f.props["level_id"]), category, f.geometry,  # type: ignore[arg-type]
-            lab(f), lab(f, "alt_name"), _restriction(f, report),
-            _str_list(f.props.get("accessibility")), _dp(f),
-            _extra(f.props, ("level_id", "category", "name", "alt_name", "restriction",
-                             "accessibility", "display_point", "keywords"))
+            f.fid,
+            str(f.props["level_id"]),
+            category,
+            f.geometry,  # type: ignore[arg-type]
+            lab(f),
+            lab(f, "alt_name"),
+            _restriction(f, report),
+            _str_list(f.props.get("accessibility")),
+            _dp(f),
+            _extra(
+                f.props,
+                (
+                    "level_id",
+                    "category",
+                    "name",
+                    "alt_name",
+                    "restriction",
+                    "accessibility",
+                    "display_point",
+                    "keywords",
+                ),
+            )
             | ({"keywords": _keywords(f)} if _keywords(f) else {}),
         )
     for f in raw["opening"]:
         category = str(f.props["category"])
         if category not in OPENING_CATEGORIES:
-            report.warning("category-unknown", f.file, f.fid,
-                           f"opening category {category!r} is not an IMDF category; treated as "
-                           "a pedestrian door", "use pedestrian, pedestrian.principal, service...")
+            report.warning(
+                "category-unknown",
+                f.file,
+                f.fid,
+                f"opening category {category!r} is not an IMDF category; treated as a pedestrian door",
+                "use pedestrian, pedestrian.principal, service...",
+            )
         door = f.props.get("door")
         venue.openings[f.fid] = Opening(
-            f.fid, str(f.props["level_id"]), category, f.geometry,  # type: ignore[arg-type]
-            lab(f), lab(f, "alt_name"), _str_list(f.props.get("accessibility")),
-            _str_list(f.props.get("access_control")), door if isinstance(door, dict) else None,
+            f.fid,
+            str(f.props["level_id"]),
+            category,
+            f.geometry,  # type: ignore[arg-type]
+            lab(f),
+            lab(f, "alt_name"),
+            _str_list(f.props.get("accessibility")),
+            _str_list(f.props.get("access_control")),
+            door if isinstance(door, dict) else None,
             _dp(f),
-            _extra(f.props, ("level_id", "category", "name", "alt_name", "accessibility",
-                             "access_control", "door", "display_point")),
+            _extra(
+                f.props,
+                (
+                    "level_id",
+                    "category",
+                    "name",
+                    "alt_name",
+                    "accessibility",
+                    "access_control",
+                    "door",
+                    "display_point",
+                ),
+            ),
         )
     for f in raw["relationship"]:
         category = str(f.props["category"])
         if category not in RELATIONSHIP_CATEGORIES:
-            report.warning("category-unknown", f.file, f.fid,
-                           f"relationship category {category!r} is unknown; ignored for routing",
-                           "use elevator, stairs, escalator, ramp or traversal")
+            report.warning(
+                "category-unknown",
+                f.file,
+                f.fid,
+                f"relationship category {category!r} is unknown; ignored for routing",
+                "use elevator, stairs, escalator, ramp or traversal",
+            )
         origin, dest = _ref(f.props.get("origin")), _ref(f.props.get("destination"))
         if origin is None or dest is None:
-            report.error("relationship-ends", f.file, f.fid,
-                         "relationship origin or destination is not {id, feature_type}",
-                         'write "origin": {"id": "...", "feature_type": "unit"}')
+            report.error(
+                "relationship-ends",
+                f.file,
+                f.fid,
+                "relationship origin or destination is not {id, feature_type}",
+                'write "origin": {"id": "...", "feature_type": "unit"}',
+            )
             continue
         inter = f.props.get("intermediary")
         venue.relationships[f.fid] = Relationship(
-            f.fid, category, str(f.props.get("direction") or "undirected"), origin, dest,
+            f.fid,
+            category,
+            str(f.props.get("direction") or "undirected"),
+            origin,
+            dest,
             [r for r in (_ref(x) for x in (inter if isinstance(inter, list) else [])) if r],
-            lab(f), f.props.get("hours"), f.geometry,
-            extra=_extra(f.props, ("category", "direction", "origin", "destination",
-                                   "intermediary", "name", "hours")),
+            lab(f),
+            f.props.get("hours"),
+            f.geometry,
+            extra=_extra(
+                f.props, ("category", "direction", "origin", "destination", "intermediary", "name", "hours")
+            ),
         )
     for f in raw["amenity"]:
         venue.amenities[f.fid] = Amenity(
-            f.fid, str(f.props["category"]), f.geometry,  # type: ignore[arg-type]
-            _str_list(f.props.get("unit_ids")), lab(f), lab(f, "alt_name"),
-            _str_list(f.props.get("accessibility")), _keywords(f),
-            _extra(f.props, ("category", "unit_ids", "name", "alt_name", "accessibility",
-                             "keywords")),
+            f.fid,
+            str(f.props["category"]),
+            f.geometry,  # type: ignore[arg-type]
+            _str_list(f.props.get("unit_ids")),
+            lab(f),
+            lab(f, "alt_name"),
+            _str_list(f.props.get("accessibility")),
+            _keywords(f),
+            _extra(f.props, ("category", "unit_ids", "name", "alt_name", "accessibility", "keywords")),
         )
     for f in raw["anchor"]:
         venue.anchors[f.fid] = Anchor(
-            f.fid, str(f.props["unit_id"]), f.geometry,  # type: ignore[arg-type]
+            f.fid,
+            str(f.props["unit_id"]),
+            f.geometry,  # type: ignore[arg-type]
             _extra(f.props, ("unit_id",)),
         )
     for f in raw["occupant"]:
         name = lab(f)
         if name is None:
-            report.warning("name-missing", f.file, f.fid, f"occupant {f.fid!r} has no name",
-                           "name it: an occupant is what a visitor searches for")
+            report.warning(
+                "name-missing",
+                f.file,
+                f.fid,
+                f"occupant {f.fid!r} has no name",
+                "name it: an occupant is what a visitor searches for",
+            )
         venue.occupants[f.fid] = Occupant(
-            f.fid, str(f.props["category"]), str(f.props["anchor_id"]), name, _keywords(f),
+            f.fid,
+            str(f.props["category"]),
+            str(f.props["anchor_id"]),
+            name,
+            _keywords(f),
             _extra(f.props, ("category", "anchor_id", "name", "keywords")),
         )
     for f in raw["kiosk"]:
         facing = f.props.get("facing")
         if facing is not None and not isinstance(facing, int | float):
-            report.warning("kiosk-facing", f.file, f.fid,
-                           f"kiosk facing {facing!r} is not a number of degrees; ignored",
-                           "set facing to the compass bearing the screen faces (0 = north)")
+            report.warning(
+                "kiosk-facing",
+                f.file,
+                f.fid,
+                f"kiosk facing {facing!r} is not a number of degrees; ignored",
+                "set facing to the compass bearing the screen faces (0 = north)",
+            )
             facing = None
         venue.kiosks[f.fid] = Kiosk(
-            f.fid, str(f.props["level_id"]), f.geometry, lab(f),  # type: ignore[arg-type]
+            f.fid,
+            str(f.props["level_id"]),
+            f.geometry,
+            lab(f),  # type: ignore[arg-type]
             lab(f, "alt_name"),
-            str(f.props["anchor_id"]) if f.props.get("anchor_id") else None, _dp(f),
+            str(f.props["anchor_id"]) if f.props.get("anchor_id") else None,
+            _dp(f),
             float(facing) % 360 if facing is not None else None,
-            _extra(f.props, ("level_id", "name", "alt_name", "anchor_id", "display_point",
-                             "facing")),
+            _extra(f.props, ("level_id", "name", "alt_name", "anchor_id", "display_point", "facing")),
         )
     for f in raw["section"]:
         venue.sections[f.fid] = Section(
-            f.fid, str(f.props["level_id"]), str(f.props["category"]), f.geometry,  # type: ignore[arg-type]
-            lab(f), lab(f, "alt_name"), _restriction(f, report),
+            f.fid,
+            str(f.props["level_id"]),
+            str(f.props["category"]),
+            f.geometry,  # type: ignore[arg-type]
+            lab(f),
+            lab(f, "alt_name"),
+            _restriction(f, report),
             _extra(f.props, ("level_id", "category", "name", "alt_name", "restriction")),
         )
     for f in raw["receiver"]:
         z = f.props.get("z")
         venue.receivers[f.fid] = Receiver(
-            f.fid, str(f.props["level_id"]), f.geometry,  # type: ignore[arg-type]
+            f.fid,
+            str(f.props["level_id"]),
+            f.geometry,  # type: ignore[arg-type]
             str(f.props["unit_id"]) if f.props.get("unit_id") else None,
             float(z) if isinstance(z, int | float) else None,
             _extra(f.props, ("level_id", "unit_id", "z")),
@@ -579,28 +796,45 @@ def _read_pathways(venue: Venue, data: Any, report: Report) -> None:
     file = "pathways.json"
     items = data.get("pathways") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        report.error("pathways-invalid", file, None, 'pathways.json has no "pathways" list',
-                     'write {"pathways": [{"id": ..., "name": {...}, "stages": [...]}]}')
+        report.error(
+            "pathways-invalid",
+            file,
+            None,
+            'pathways.json has no "pathways" list',
+            'write {"pathways": [{"id": ..., "name": {...}, "stages": [...]}]}',
+        )
         return
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("id") or not isinstance(
-                item.get("stages"), list):
-            report.error("pathways-invalid", file, None,
-                         f"pathway #{i} needs an id and a stages list", "add them")
+        if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("stages"), list):
+            report.error(
+                "pathways-invalid", file, None, f"pathway #{i} needs an id and a stages list", "add them"
+            )
             continue
         stages = []
         for j, st in enumerate(item["stages"]):
-            if not isinstance(st, dict) or not st.get("id") or not isinstance(
-                    st.get("label"), dict):
-                report.error("pathways-invalid", file, str(item["id"]),
-                             f"stage #{j} of pathway {item['id']!r} needs an id and a label",
-                             'write {"id": "theatre", "label": {"fr": "Au bloc", "en": ...}}')
+            if not isinstance(st, dict) or not st.get("id") or not isinstance(st.get("label"), dict):
+                report.error(
+                    "pathways-invalid",
+                    file,
+                    str(item["id"]),
+                    f"stage #{j} of pathway {item['id']!r} needs an id and a label",
+                    'write {"id": "theatre", "label": {"fr": "Au bloc", "en": ...}}',
+                )
                 continue
-            stages.append(Stage(str(st["id"]), dict(st["label"]),
-                                _str_list(st.get("unit_ids")), _str_list(st.get("section_ids"))))
-        name = item.get("name") if isinstance(item.get("name"), dict) else {}
+            stages.append(
+                Stage(
+                    str(st["id"]),
+                    dict(st["label"]),
+                    _str_list(st.get("unit_ids")),
+                    _str_list(st.get("section_ids")),
+                )
+            )
+        raw_name = item.get("name")
+        name = {str(k): str(v) for k, v in raw_name.items()} if isinstance(raw_name, dict) else {}
         venue.pathways[str(item["id"])] = Pathway(
-            str(item["id"]), name, stages,
+            str(item["id"]),
+            name,
+            stages,
             str(item["pickup_unit_id"]) if item.get("pickup_unit_id") else None,
         )
 
@@ -643,82 +877,262 @@ def imdf_files(venue: Venue, *, generated_by: str = "hospital-wayfinding") -> di
     manifest.setdefault("generated_by", {"name": generated_by})
     files["manifest.json"] = _dumps(manifest)
 
-    def collection(ftype: str, items: list[tuple[str, BaseGeometry | None, dict[str, Any]]]
-                   ) -> None:
+    def collection(ftype: str, items: list[tuple[str, BaseGeometry | None, dict[str, Any]]]) -> None:
         geoms = [g for _, g, _ in items if g is not None]
         wgs = iter(proj.many_to_wgs84(geoms))
         feats = []
         for fid, g, props in items:
-            feats.append({
-                "id": fid, "type": "Feature", "feature_type": ftype,
-                "geometry": mapping(next(wgs)) if g is not None else None,
-                "properties": props,
-            })
+            feats.append(
+                {
+                    "id": fid,
+                    "type": "Feature",
+                    "feature_type": ftype,
+                    "geometry": mapping(next(wgs)) if g is not None else None,
+                    "properties": props,
+                }
+            )
         files[f"{ftype}.geojson"] = _dumps({"type": "FeatureCollection", "features": feats})
 
     pt = _point_writer(proj)
-    collection("venue", [(venue.id, venue.venue_geometry, {
-        "category": venue.category, "name": venue.name,
-        "display_point": {"type": "Point", "coordinates": [proj.lon0, proj.lat0]},
-        **venue.venue_extra})])
-    collection("building", [(b.id, None, {
-        "name": b.name, "alt_name": b.alt_name, "category": b.category,
-        "restriction": b.restriction, "display_point": pt(b.display_point), **b.extra})
-        for b in venue.buildings.values()])
-    collection("footprint", [(f.id, f.geometry, {
-        "category": f.category, "name": f.name, "building_ids": f.building_ids, **f.extra})
-        for f in venue.footprints.values()])
-    collection("level", [(lv.id, lv.geometry, {
-        "category": lv.category, "restriction": lv.restriction, "outdoor": lv.outdoor,
-        "ordinal": lv.ordinal, "name": lv.name, "short_name": lv.short_name,
-        "display_point": pt(lv.display_point), "building_ids": lv.building_ids, **lv.extra})
-        for lv in venue.levels.values()])
-    collection("unit", [(u.id, u.geometry, {
-        "category": u.category, "restriction": u.restriction,
-        "accessibility": u.accessibility or None, "name": u.name, "alt_name": u.alt_name,
-        "level_id": u.level_id, "display_point": pt(u.display_point), **u.extra})
-        for u in venue.units.values()])
-    collection("opening", [(o.id, o.geometry, {
-        "category": o.category, "accessibility": o.accessibility or None,
-        "access_control": o.access_control or None, "door": o.door, "name": o.name,
-        "alt_name": o.alt_name, "display_point": pt(o.display_point), "level_id": o.level_id,
-        **o.extra}) for o in venue.openings.values()])
-    collection("relationship", [(r.id, r.geometry, {
-        "category": r.category, "direction": r.direction, "origin": _ref_json(r.origin),
-        "intermediary": [_ref_json(x) for x in r.intermediary] or None,
-        "destination": _ref_json(r.destination), "hours": r.hours, "name": r.name, **r.extra})
-        for r in venue.relationships.values() if not r.inferred])
-    collection("amenity", [(a.id, a.geometry, {
-        "category": a.category, "accessibility": a.accessibility or None, "name": a.name,
-        "alt_name": a.alt_name, "unit_ids": a.unit_ids,
-        **({"keywords": a.keywords} if a.keywords else {}), **a.extra})
-        for a in venue.amenities.values()])
-    collection("anchor", [(a.id, a.geometry, {"unit_id": a.unit_id, "address_id": None,
-                                              **a.extra}) for a in venue.anchors.values()])
-    collection("occupant", [(o.id, None, {
-        "category": o.category, "name": o.name, "anchor_id": o.anchor_id,
-        **({"keywords": o.keywords} if o.keywords else {}), **o.extra})
-        for o in venue.occupants.values()])
-    collection("kiosk", [(k.id, k.geometry, {
-        "name": k.name, "alt_name": k.alt_name, "anchor_id": k.anchor_id,
-        "level_id": k.level_id, "display_point": pt(k.display_point), "facing": k.facing,
-        **k.extra}) for k in venue.kiosks.values()])
-    collection("section", [(s.id, s.geometry, {
-        "category": s.category, "restriction": s.restriction, "name": s.name,
-        "alt_name": s.alt_name, "level_id": s.level_id, **s.extra})
-        for s in venue.sections.values()])
+    collection(
+        "venue",
+        [
+            (
+                venue.id,
+                venue.venue_geometry,
+                {
+                    "category": venue.category,
+                    "name": venue.name,
+                    "display_point": {"type": "Point", "coordinates": [proj.lon0, proj.lat0]},
+                    **venue.venue_extra,
+                },
+            )
+        ],
+    )
+    collection(
+        "building",
+        [
+            (
+                b.id,
+                None,
+                {
+                    "name": b.name,
+                    "alt_name": b.alt_name,
+                    "category": b.category,
+                    "restriction": b.restriction,
+                    "display_point": pt(b.display_point),
+                    **b.extra,
+                },
+            )
+            for b in venue.buildings.values()
+        ],
+    )
+    collection(
+        "footprint",
+        [
+            (
+                f.id,
+                f.geometry,
+                {"category": f.category, "name": f.name, "building_ids": f.building_ids, **f.extra},
+            )
+            for f in venue.footprints.values()
+        ],
+    )
+    collection(
+        "level",
+        [
+            (
+                lv.id,
+                lv.geometry,
+                {
+                    "category": lv.category,
+                    "restriction": lv.restriction,
+                    "outdoor": lv.outdoor,
+                    "ordinal": lv.ordinal,
+                    "name": lv.name,
+                    "short_name": lv.short_name,
+                    "display_point": pt(lv.display_point),
+                    "building_ids": lv.building_ids,
+                    **lv.extra,
+                },
+            )
+            for lv in venue.levels.values()
+        ],
+    )
+    collection(
+        "unit",
+        [
+            (
+                u.id,
+                u.geometry,
+                {
+                    "category": u.category,
+                    "restriction": u.restriction,
+                    "accessibility": u.accessibility or None,
+                    "name": u.name,
+                    "alt_name": u.alt_name,
+                    "level_id": u.level_id,
+                    "display_point": pt(u.display_point),
+                    **u.extra,
+                },
+            )
+            for u in venue.units.values()
+        ],
+    )
+    collection(
+        "opening",
+        [
+            (
+                o.id,
+                o.geometry,
+                {
+                    "category": o.category,
+                    "accessibility": o.accessibility or None,
+                    "access_control": o.access_control or None,
+                    "door": o.door,
+                    "name": o.name,
+                    "alt_name": o.alt_name,
+                    "display_point": pt(o.display_point),
+                    "level_id": o.level_id,
+                    **o.extra,
+                },
+            )
+            for o in venue.openings.values()
+        ],
+    )
+    collection(
+        "relationship",
+        [
+            (
+                r.id,
+                r.geometry,
+                {
+                    "category": r.category,
+                    "direction": r.direction,
+                    "origin": _ref_json(r.origin),
+                    "intermediary": [_ref_json(x) for x in r.intermediary] or None,
+                    "destination": _ref_json(r.destination),
+                    "hours": r.hours,
+                    "name": r.name,
+                    **r.extra,
+                },
+            )
+            for r in venue.relationships.values()
+            if not r.inferred
+        ],
+    )
+    collection(
+        "amenity",
+        [
+            (
+                a.id,
+                a.geometry,
+                {
+                    "category": a.category,
+                    "accessibility": a.accessibility or None,
+                    "name": a.name,
+                    "alt_name": a.alt_name,
+                    "unit_ids": a.unit_ids,
+                    **({"keywords": a.keywords} if a.keywords else {}),
+                    **a.extra,
+                },
+            )
+            for a in venue.amenities.values()
+        ],
+    )
+    collection(
+        "anchor",
+        [
+            (a.id, a.geometry, {"unit_id": a.unit_id, "address_id": None, **a.extra})
+            for a in venue.anchors.values()
+        ],
+    )
+    collection(
+        "occupant",
+        [
+            (
+                o.id,
+                None,
+                {
+                    "category": o.category,
+                    "name": o.name,
+                    "anchor_id": o.anchor_id,
+                    **({"keywords": o.keywords} if o.keywords else {}),
+                    **o.extra,
+                },
+            )
+            for o in venue.occupants.values()
+        ],
+    )
+    collection(
+        "kiosk",
+        [
+            (
+                k.id,
+                k.geometry,
+                {
+                    "name": k.name,
+                    "alt_name": k.alt_name,
+                    "anchor_id": k.anchor_id,
+                    "level_id": k.level_id,
+                    "display_point": pt(k.display_point),
+                    "facing": k.facing,
+                    **k.extra,
+                },
+            )
+            for k in venue.kiosks.values()
+        ],
+    )
+    collection(
+        "section",
+        [
+            (
+                s.id,
+                s.geometry,
+                {
+                    "category": s.category,
+                    "restriction": s.restriction,
+                    "name": s.name,
+                    "alt_name": s.alt_name,
+                    "level_id": s.level_id,
+                    **s.extra,
+                },
+            )
+            for s in venue.sections.values()
+        ],
+    )
     if venue.receivers:
-        collection("receiver", [(r.id, r.geometry, {
-            "level_id": r.level_id, "unit_id": r.unit_id, "z": r.z, **r.extra})
-            for r in venue.receivers.values()])
+        collection(
+            "receiver",
+            [
+                (r.id, r.geometry, {"level_id": r.level_id, "unit_id": r.unit_id, "z": r.z, **r.extra})
+                for r in venue.receivers.values()
+            ],
+        )
     for name, data in venue.passthrough.items():
         files[name] = _dumps(data)
     if venue.pathways:
-        files["pathways.json"] = _dumps({"pathways": [
-            {"id": p.id, "name": p.name, "pickup_unit_id": p.pickup_unit_id,
-             "stages": [{"id": s.id, "label": s.label, "unit_ids": s.unit_ids,
-                         "section_ids": s.section_ids} for s in p.stages]}
-            for p in venue.pathways.values()]})
+        files["pathways.json"] = _dumps(
+            {
+                "pathways": [
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "pickup_unit_id": p.pickup_unit_id,
+                        "stages": [
+                            {
+                                "id": s.id,
+                                "label": s.label,
+                                "unit_ids": s.unit_ids,
+                                "section_ids": s.section_ids,
+                            }
+                            for s in p.stages
+                        ],
+                    }
+                    for p in venue.pathways.values()
+                ]
+            }
+        )
     return files
 
 
@@ -727,6 +1141,7 @@ def _point_writer(proj: LocalProjection) -> Callable[[Point | None], dict[str, A
         if p is None:
             return None
         return mapping(proj.to_wgs84(p))  # type: ignore[return-value]
+
     return write
 
 

@@ -23,8 +23,17 @@ Label = dict[str, str]
 #: Unit categories one cannot walk into (walls, shafts, holes in the floor).
 NON_WALKABLE_UNIT_CATEGORIES = frozenset(
     {
-        "brick", "column", "concrete", "drywall", "glass", "wood", "structure",
-        "opentobelow", "vegetation", "road", "fieldofplay",
+        "brick",
+        "column",
+        "concrete",
+        "drywall",
+        "glass",
+        "wood",
+        "structure",
+        "opentobelow",
+        "vegetation",
+        "road",
+        "fieldofplay",
     }
 )
 
@@ -33,34 +42,98 @@ NON_WALKABLE_UNIT_CATEGORIES = frozenset(
 #: several units, a hall opening on a corridor).
 OPEN_UNIT_CATEGORIES = frozenset(
     {
-        "walkway", "walkway.island", "lobby", "footbridge", "unenclosedarea",
-        "ramp", "movingwalkway", "platform", "terrace", "waitingroom", "steps",
+        "walkway",
+        "walkway.island",
+        "lobby",
+        "footbridge",
+        "unenclosedarea",
+        "ramp",
+        "movingwalkway",
+        "platform",
+        "terrace",
+        "waitingroom",
+        "steps",
     }
 )
 
 #: Unit categories of the IMDF 1.0 specification (OGC 20-094, Categories).
 UNIT_CATEGORIES = frozenset(
     {
-        "auditorium", "brick", "classroom", "column", "concrete", "conferenceroom",
-        "drywall", "elevator", "escalator", "fieldofplay", "firstaid", "fitnessroom",
-        "foodservice", "footbridge", "glass", "huddleroom", "kitchen", "laboratory",
-        "library", "lobby", "lounge", "mailroom", "mothersroom", "movietheater",
-        "movingwalkway", "nonpublic", "office", "opentobelow", "parking", "phoneroom",
-        "platform", "privatelounge", "ramp", "recreation", "restroom", "restroom.family",
-        "restroom.female", "restroom.female.wheelchair", "restroom.male",
-        "restroom.male.wheelchair", "restroom.transgender",
-        "restroom.transgender.wheelchair", "restroom.unisex",
-        "restroom.unisex.wheelchair", "restroom.wheelchair", "road", "room",
-        "serverroom", "shower", "smokingarea", "stairs", "steps", "storage",
-        "structure", "terrace", "theater", "unenclosedarea", "unspecified",
-        "vegetation", "waitingroom", "walkway", "walkway.island", "wood",
+        "auditorium",
+        "brick",
+        "classroom",
+        "column",
+        "concrete",
+        "conferenceroom",
+        "drywall",
+        "elevator",
+        "escalator",
+        "fieldofplay",
+        "firstaid",
+        "fitnessroom",
+        "foodservice",
+        "footbridge",
+        "glass",
+        "huddleroom",
+        "kitchen",
+        "laboratory",
+        "library",
+        "lobby",
+        "lounge",
+        "mailroom",
+        "mothersroom",
+        "movietheater",
+        "movingwalkway",
+        "nonpublic",
+        "office",
+        "opentobelow",
+        "parking",
+        "phoneroom",
+        "platform",
+        "privatelounge",
+        "ramp",
+        "recreation",
+        "restroom",
+        "restroom.family",
+        "restroom.female",
+        "restroom.female.wheelchair",
+        "restroom.male",
+        "restroom.male.wheelchair",
+        "restroom.transgender",
+        "restroom.transgender.wheelchair",
+        "restroom.unisex",
+        "restroom.unisex.wheelchair",
+        "restroom.wheelchair",
+        "road",
+        "room",
+        "serverroom",
+        "shower",
+        "smokingarea",
+        "stairs",
+        "steps",
+        "storage",
+        "structure",
+        "terrace",
+        "theater",
+        "unenclosedarea",
+        "unspecified",
+        "vegetation",
+        "waitingroom",
+        "walkway",
+        "walkway.island",
+        "wood",
     }
 )
 
 OPENING_CATEGORIES = frozenset(
     {
-        "automobile", "bicycle", "emergencyexit", "pedestrian", "pedestrian.principal",
-        "pedestrian.transit", "service",
+        "automobile",
+        "bicycle",
+        "emergencyexit",
+        "pedestrian",
+        "pedestrian.principal",
+        "pedestrian.transit",
+        "service",
     }
 )
 
@@ -328,9 +401,18 @@ class Venue:
     def feature(self, feature_id: str) -> object | None:
         """Any feature of the venue by id, whatever its type."""
         for table in (
-            self.units, self.openings, self.relationships, self.amenities, self.anchors,
-            self.occupants, self.kiosks, self.sections, self.levels, self.buildings,
-            self.footprints, self.receivers,
+            self.units,
+            self.openings,
+            self.relationships,
+            self.amenities,
+            self.anchors,
+            self.occupants,
+            self.kiosks,
+            self.sections,
+            self.levels,
+            self.buildings,
+            self.footprints,
+            self.receivers,
         ):
             if feature_id in table:
                 return table[feature_id]  # type: ignore[no-any-return]
@@ -338,7 +420,7 @@ class Venue:
 
 
 def _base_language(tag: str) -> str:
-    return tag.split("-")[0].lower()
+    return tag.split("-", maxsplit=1)[0].lower()
 
 
 def label_text(label: Label | None, lang: str, *, fallback: str = "") -> str:

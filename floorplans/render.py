@@ -19,21 +19,38 @@ from floorplans.model import Venue, label_text
 from floorplans.topology import OUTSIDE, topology
 
 FILL = {
-    "walkway": "#f4f1e8", "lobby": "#efe6cf", "footbridge": "#e8e1cc", "ramp": "#d9ead3",
-    "steps": "#f2d7c9", "elevator": "#9fc5e8", "stairs": "#b4a7d6", "escalator": "#b4a7d6",
-    "waitingroom": "#fff2cc", "lounge": "#fff2cc", "foodservice": "#f9cb9c",
-    "laboratory": "#d0e0e3", "office": "#e6e6e6", "storage": "#d9d9d9",
-    "structure": "#7f7f7f", "kitchen": "#f9cb9c", "recreation": "#d9ead3",
+    "walkway": "#f4f1e8",
+    "lobby": "#efe6cf",
+    "footbridge": "#e8e1cc",
+    "ramp": "#d9ead3",
+    "steps": "#f2d7c9",
+    "elevator": "#9fc5e8",
+    "stairs": "#b4a7d6",
+    "escalator": "#b4a7d6",
+    "waitingroom": "#fff2cc",
+    "lounge": "#fff2cc",
+    "foodservice": "#f9cb9c",
+    "laboratory": "#d0e0e3",
+    "office": "#e6e6e6",
+    "storage": "#d9d9d9",
+    "structure": "#7f7f7f",
+    "kitchen": "#f9cb9c",
+    "recreation": "#d9ead3",
     "serverroom": "#cccccc",
 }
 RESTROOM_FILL = "#cfe2f3"
 ROOM_FILL = "#ffffff"
 LEGEND = [
-    ("Couloir / corridor", FILL["walkway"]), ("Hall", FILL["lobby"]),
-    ("Ascenseur / lift", FILL["elevator"]), ("Escalier / stairs", FILL["stairs"]),
-    ("Rampe / ramp", FILL["ramp"]), ("Marches / steps", FILL["steps"]),
-    ("Attente / waiting", FILL["waitingroom"]), ("Toilettes / toilets", RESTROOM_FILL),
-    ("Salle / room", ROOM_FILL), ("Mur, gaine / structure", FILL["structure"]),
+    ("Couloir / corridor", FILL["walkway"]),
+    ("Hall", FILL["lobby"]),
+    ("Ascenseur / lift", FILL["elevator"]),
+    ("Escalier / stairs", FILL["stairs"]),
+    ("Rampe / ramp", FILL["ramp"]),
+    ("Marches / steps", FILL["steps"]),
+    ("Attente / waiting", FILL["waitingroom"]),
+    ("Toilettes / toilets", RESTROOM_FILL),
+    ("Salle / room", ROOM_FILL),
+    ("Mur, gaine / structure", FILL["structure"]),
 ]
 
 
@@ -54,8 +71,9 @@ def resolve_floor(venue: Venue, level: str) -> int:
     raise FloorPlanError(f"no level {level!r} in venue; floors are {known}")
 
 
-def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
-                     scale: float = 8.0, receivers: bool = False) -> str:
+def render_floor_svg(
+    venue: Venue, level: str | int, *, lang: str = "fr", scale: float = 8.0, receivers: bool = False
+) -> str:
     ordinal = level if isinstance(level, int) else resolve_floor(venue, level)
     level_ids = {lv.id for lv in venue.levels.values() if lv.ordinal == ordinal}
     units = [u for u in venue.units.values() if u.level_id in level_ids]
@@ -64,11 +82,12 @@ def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
     topo = topology(venue)
     floor_index = topo.floors[ordinal]
     floor_unit_ids = set(floor_index.unit_ids)
-    minx = min(u.geometry.bounds[0] for u in units) - 4
+    margin = 16.0  # room for entrance names outside the walls
+    minx = min(u.geometry.bounds[0] for u in units) - margin
     miny = min(u.geometry.bounds[1] for u in units) - 4
-    maxx = max(u.geometry.bounds[2] for u in units) + 4
+    maxx = max(u.geometry.bounds[2] for u in units) + margin
     maxy = max(u.geometry.bounds[3] for u in units) + 4
-    legend_h = 70
+    legend_h = 90
     width, height = (maxx - minx) * scale, (maxy - miny) * scale + legend_h
 
     def xy(x: float, y: float) -> str:
@@ -95,10 +114,11 @@ def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#fbfbfb"/>',
     ]
     for u in sorted(units, key=lambda u: -u.geometry.area):
-        fill = RESTROOM_FILL if u.category.startswith("restroom") else FILL.get(u.category,
-                                                                                 ROOM_FILL)
-        out.append(f'<path d="{path(u.geometry)}" fill="{fill}" stroke="#404040" '
-                   f'stroke-width="1.2" data-unit="{escape(u.id)}" data-category="{u.category}"/>')
+        fill = RESTROOM_FILL if u.category.startswith("restroom") else FILL.get(u.category, ROOM_FILL)
+        out.append(
+            f'<path d="{path(u.geometry)}" fill="{fill}" stroke="#404040" '
+            f'stroke-width="1.2" data-unit="{escape(u.id)}" data-category="{u.category}"/>'
+        )
         if not u.public:
             out.append(f'<path d="{path(u.geometry)}" fill="url(#staff)" stroke="none"/>')
     # Doors: white gap over the wall, then a coloured bar.
@@ -110,11 +130,22 @@ def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
         pts = " ".join(xy(x, y) for x, y in o.geometry.coords)
         colour = "#d00000" if o.id in entrances else "#e69138"
         out.append(f'<polyline points="{pts}" stroke="#fbfbfb" stroke-width="4" fill="none"/>')
-        out.append(f'<polyline points="{pts}" stroke="{colour}" stroke-width="2.5" fill="none" '
-                   f'data-opening="{escape(o.id)}"/>')
-        if o.id in entrances and o.name:
+        out.append(
+            f'<polyline points="{pts}" stroke="{colour}" stroke-width="2.5" fill="none" '
+            f'data-opening="{escape(o.id)}"/>'
+        )
+        if o.id in entrances and o.name and sides:
+            # Write the entrance's name outside, away from the hall it opens into.
             c = o.geometry.centroid
-            out.append(_text(xy(c.x, c.y), label_text(o.name, lang), 11, "#d00000", dy=-6))
+            inner = venue.units[sides[0]].geometry.centroid
+            dx, dy = c.x - inner.x, c.y - inner.y
+            if abs(dx) > abs(dy):
+                at = (c.x + math.copysign(1.0, dx), c.y)
+                anchor = "start" if dx > 0 else "end"
+            else:
+                at = (c.x, c.y + math.copysign(2.5, dy))
+                anchor = "middle"
+            out.append(_text(xy(*at), label_text(o.name, lang), 11, "#d00000", anchor=anchor))
     # Lift and stairs symbols, names.
     for u in units:
         c = u.anchor_point()
@@ -125,8 +156,15 @@ def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
         if u.name and u.category not in ("structure",):
             size = _fit(label_text(u.name, lang), u.geometry, scale)
             if size:
-                out.append(_text(xy(c.x, c.y), label_text(u.name, lang), size, "#202020",
-                                 wrap_width=(u.geometry.bounds[2] - u.geometry.bounds[0]) * scale))
+                out.append(
+                    _text(
+                        xy(c.x, c.y),
+                        label_text(u.name, lang),
+                        size,
+                        "#202020",
+                        wrap_width=(u.geometry.bounds[2] - u.geometry.bounds[0]) * scale,
+                    )
+                )
     for k in venue.kiosks.values():
         if k.level_id not in level_ids:
             continue
@@ -135,43 +173,57 @@ def render_floor_svg(venue: Venue, level: str | int, *, lang: str = "fr",
         if k.facing is not None:
             rad = math.radians(k.facing)
             tip = (p.x + 2.5 * math.sin(rad), p.y + 2.5 * math.cos(rad))
-            out.append(f'<line x1="{xy(p.x, p.y).split(",")[0]}" y1="{xy(p.x, p.y).split(",")[1]}"'
-                       f' x2="{xy(*tip).split(",")[0]}" y2="{xy(*tip).split(",")[1]}" '
-                       'stroke="#38761d" stroke-width="2.5" marker-end="none"/>')
+            out.append(
+                f'<line x1="{xy(p.x, p.y).split(",")[0]}" y1="{xy(p.x, p.y).split(",")[1]}"'
+                f' x2="{xy(*tip).split(",")[0]}" y2="{xy(*tip).split(",")[1]}" '
+                'stroke="#38761d" stroke-width="2.5" marker-end="none"/>'
+            )
         out.append(_text(xy(p.x, p.y), "borne", 9, "#274e13", dy=12))
     for a in venue.amenities.values():
-        if a.category.startswith("restroom") and a.unit_ids and \
-                venue.units.get(a.unit_ids[0]) in units:
+        if a.category.startswith("restroom") and a.unit_ids and venue.units.get(a.unit_ids[0]) in units:
             out.append(_text(xy(a.geometry.x, a.geometry.y), "♿ WC", 10, "#0b5394", dy=14))
     if receivers:
         for rx in venue.receivers.values():
             if rx.level_id in level_ids:
-                out.append(f'<circle cx="{xy(rx.geometry.x, rx.geometry.y).split(",")[0]}" '
-                           f'cy="{xy(rx.geometry.x, rx.geometry.y).split(",")[1]}" r="2.5" '
-                           'fill="#6aa84f"/>')
+                out.append(
+                    f'<circle cx="{xy(rx.geometry.x, rx.geometry.y).split(",")[0]}" '
+                    f'cy="{xy(rx.geometry.x, rx.geometry.y).split(",")[1]}" r="2.5" '
+                    'fill="#6aa84f"/>'
+                )
     # Legend and title.
     y0 = height - legend_h + 8
-    out.append(f'<text x="10" y="{y0 + 10:.0f}" font-size="14" font-weight="bold">'
-               f"{escape(label_text(venue.name, lang))} — {escape(floor_name)}</text>")
-    x = 10.0
+    out.append(
+        f'<text x="10" y="{y0 + 10:.0f}" font-size="14" font-weight="bold">'
+        f"{escape(label_text(venue.name, lang))} — {escape(floor_name)}</text>"
+    )
+    x, row_y = 10.0, y0 + 22
     for text, colour in LEGEND:
-        out.append(f'<rect x="{x:.0f}" y="{y0 + 22:.0f}" width="14" height="14" fill="{colour}" '
-                   'stroke="#404040"/>')
-        out.append(f'<text x="{x + 18:.0f}" y="{y0 + 33:.0f}" font-size="11">{escape(text)}</text>')
-        x += 18 + 7 * len(text) + 14
-    out.append(f'<rect x="10" y="{y0 + 44:.0f}" width="14" height="14" fill="url(#staff)" '
-               'stroke="#404040"/><text x="28" y="' + f"{y0 + 55:.0f}" + '" font-size="11">'
-               "Réservé au personnel / staff only</text>"
-               f'<line x1="230" y1="{y0 + 51:.0f}" x2="250" y2="{y0 + 51:.0f}" stroke="#d00000" '
-               f'stroke-width="3"/><text x="255" y="{y0 + 55:.0f}" font-size="11">'
-               "Entrée / entrance</text>"
-               f'<line x1="360" y1="{y0 + 51:.0f}" x2="380" y2="{y0 + 51:.0f}" stroke="#e69138" '
-               f'stroke-width="3"/><text x="385" y="{y0 + 55:.0f}" font-size="11">'
-               "Porte / door</text>")
+        item_w = 18 + 6.5 * len(text) + 14
+        if x + item_w > width - 10:
+            x, row_y = 10.0, row_y + 20
+        out.append(
+            f'<rect x="{x:.0f}" y="{row_y:.0f}" width="14" height="14" fill="{colour}" stroke="#404040"/>'
+        )
+        out.append(f'<text x="{x + 18:.0f}" y="{row_y + 11:.0f}" font-size="11">{escape(text)}</text>')
+        x += item_w
+    y0 = row_y - 22
+    out.append(
+        f'<rect x="10" y="{y0 + 44:.0f}" width="14" height="14" fill="url(#staff)" '
+        'stroke="#404040"/><text x="28" y="' + f"{y0 + 55:.0f}" + '" font-size="11">'
+        "Réservé au personnel / staff only</text>"
+        f'<line x1="230" y1="{y0 + 51:.0f}" x2="250" y2="{y0 + 51:.0f}" stroke="#d00000" '
+        f'stroke-width="3"/><text x="255" y="{y0 + 55:.0f}" font-size="11">'
+        "Entrée / entrance</text>"
+        f'<line x1="360" y1="{y0 + 51:.0f}" x2="380" y2="{y0 + 51:.0f}" stroke="#e69138" '
+        f'stroke-width="3"/><text x="385" y="{y0 + 55:.0f}" font-size="11">'
+        "Porte / door</text>"
+    )
     scale_bar = 10 * scale
-    out.append(f'<line x1="{width - scale_bar - 20:.0f}" y1="{y0 + 51:.0f}" '
-               f'x2="{width - 20:.0f}" y2="{y0 + 51:.0f}" stroke="#000" stroke-width="2"/>'
-               f'<text x="{width - scale_bar - 20:.0f}" y="{y0 + 45:.0f}" font-size="11">10 m</text>')
+    out.append(
+        f'<line x1="{width - scale_bar - 20:.0f}" y1="{y0 + 51:.0f}" '
+        f'x2="{width - 20:.0f}" y2="{y0 + 51:.0f}" stroke="#000" stroke-width="2"/>'
+        f'<text x="{width - scale_bar - 20:.0f}" y="{y0 + 45:.0f}" font-size="11">10 m</text>'
+    )
     out.append("</svg>")
     svg = "\n".join(out)
     ET.fromstring(svg)  # fail here, not in a browser, if the markup is broken
@@ -182,12 +234,20 @@ def _fit(text: str, geom: BaseGeometry, scale: float) -> float:
     minx, miny, maxx, maxy = geom.bounds
     w, h = (maxx - minx) * scale, (maxy - miny) * scale
     longest_word = max((len(w_) for w_ in text.split()), default=1)
-    size = min(12.0, w / (0.62 * max(longest_word, 1)), h / 3)
+    size = min(12.0, w / (0.72 * max(longest_word, 1)), h / 3)
     return size if size >= 5 else 0.0
 
 
-def _text(at: str, text: str, size: float, colour: str, *, dy: float = 0,
-          wrap_width: float | None = None) -> str:
+def _text(
+    at: str,
+    text: str,
+    size: float,
+    colour: str,
+    *,
+    dy: float = 0,
+    wrap_width: float | None = None,
+    anchor: str = "middle",
+) -> str:
     x, y = (float(v) for v in at.split(","))
     lines = [text]
     if wrap_width:
@@ -201,9 +261,10 @@ def _text(at: str, text: str, size: float, colour: str, *, dy: float = 0,
                 line = trial
         lines.append(line)
     y0 = y + dy - (len(lines) - 1) * size * 0.6
-    spans = "".join(f'<tspan x="{x:.1f}" y="{y0 + i * size * 1.2:.1f}">{escape(t)}</tspan>'
-                    for i, t in enumerate(lines))
-    return (f'<text text-anchor="middle" font-size="{size:.1f}" fill="{colour}">{spans}</text>')
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{y0 + i * size * 1.2:.1f}">{escape(t)}</tspan>' for i, t in enumerate(lines)
+    )
+    return f'<text text-anchor="{anchor}" font-size="{size:.1f}" fill="{colour}">{spans}</text>'
 
 
 def _stairs(geom: BaseGeometry, xy: object, scale: float) -> str:
@@ -219,8 +280,7 @@ def _stairs(geom: BaseGeometry, xy: object, scale: float) -> str:
             y = miny + i * (maxy - miny) / n
             a, b = xy(minx + 0.3, y), xy(maxx - 0.3, y)  # type: ignore[operator]
         (x1, y1), (x2, y2) = a.split(","), b.split(",")
-        lines.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#674ea7" '
-                     'stroke-width="0.8"/>')
+        lines.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#674ea7" stroke-width="0.8"/>')
     return "".join(lines)
 
 

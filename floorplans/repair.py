@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import shapely
@@ -61,11 +62,14 @@ def snap_openings(venue: Venue, report: Report, *, silent_m: float, tolerance_m:
             continue
         opening.geometry = affinity.translate(opening.geometry, target.x - mid.x, target.y - mid.y)
         if opening.display_point is not None:
-            opening.display_point = Point(opening.display_point.x + target.x - mid.x,
-                                          opening.display_point.y + target.y - mid.y)
+            opening.display_point = Point(
+                opening.display_point.x + target.x - mid.x, opening.display_point.y + target.y - mid.y
+            )
         moved += 1
         report.warning(
-            "opening-snapped", "opening.geojson", oid,
+            "opening-snapped",
+            "opening.geojson",
+            oid,
             f"opening {oid!r} lay {offset:.2f} m off {between}; moved onto it "
             f"(snapping tolerance {tolerance_m:.2f} m)",
             "redraw the opening on the shared boundary of the two units",
@@ -86,7 +90,7 @@ def infer_relationships(venue: Venue, report: Report) -> int:
     linked: set[frozenset[str]] = set()
     for rel in venue.relationships.values():
         chain = rel.unit_ids()
-        linked.update(frozenset(p) for p in zip(chain, chain[1:], strict=False))
+        linked.update(frozenset(p) for p in itertools.pairwise(chain))
     in_relationship = {uid for rel in venue.relationships.values() for uid in rel.unit_ids()}
 
     by_ordinal: dict[int, list[str]] = defaultdict(list)
@@ -114,13 +118,19 @@ def infer_relationships(venue: Venue, report: Report) -> int:
                     continue
                 rid = f"inferred-{lid}-{up.id}"
                 venue.relationships[rid] = Relationship(
-                    rid, low.category, "undirected", FeatureRef(lid, "unit"),
-                    FeatureRef(up.id, "unit"), inferred=True,
+                    rid,
+                    low.category,
+                    "undirected",
+                    FeatureRef(lid, "unit"),
+                    FeatureRef(up.id, "unit"),
+                    inferred=True,
                 )
                 linked.add(frozenset((lid, up.id)))
                 added += 1
                 report.warning(
-                    "relationship-inferred", "relationship.geojson", rid,
+                    "relationship-inferred",
+                    "relationship.geojson",
+                    rid,
                     f"no relationship links {low.category} units {_n(low.name, lid)} "
                     f"(level {ordinal}) and {_n(up.name, up.id)} (level {ordinal + 1}); "
                     "they are stacked, so they were linked",

@@ -8,6 +8,7 @@ It is computed from geometry once per venue and cached on it.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -76,14 +77,20 @@ class Topology:
         best: Unit | None = None
         for uid in self.units_near(level_id, point, 1e-6):
             unit = self.venue.units[uid]
-            if unit.walkable and unit.geometry.covers(point) and (
-                    best is None or unit.geometry.area < best.geometry.area):
+            if (
+                unit.walkable
+                and unit.geometry.covers(point)
+                and (best is None or unit.geometry.area < best.geometry.area)
+            ):
                 best = unit
         return best
 
     def entrances(self) -> list[Opening]:
-        return [self.venue.openings[p.opening_id] for p in self.passages
-                if p.b == OUTSIDE and p.opening_id is not None]
+        return [
+            self.venue.openings[p.opening_id]
+            for p in self.passages
+            if p.b == OUTSIDE and p.opening_id is not None
+        ]
 
     def unit_graph(self, *, public_only: bool) -> nx.Graph:
         """Units as nodes (plus :data:`OUTSIDE`), joined by passages and vertical links."""
@@ -170,11 +177,10 @@ def _openings(topo: Topology) -> None:
         if len(sides) >= 2:
             # A door joins its two closest units; more only at corners.
             for i, a in enumerate(sides):
-                for b in sides[i + 1:]:
+                for b in sides[i + 1 :]:
                     topo.passages.append(Passage(a, b, opening.level_id, opening.geometry, oid))
         elif len(sides) == 1 and not inside_other:
-            topo.passages.append(Passage(sides[0], OUTSIDE, opening.level_id,
-                                         opening.geometry, oid))
+            topo.passages.append(Passage(sides[0], OUTSIDE, opening.level_id, opening.geometry, oid))
 
 
 def _open_passages(topo: Topology) -> None:
@@ -194,8 +200,9 @@ def _open_passages(topo: Topology) -> None:
         left, right = left[keep], right[keep]
         if len(left) == 0:
             continue
-        shared = shapely.intersection(shapely.boundary(geoms[left]),
-                                      shapely.buffer(geoms[right], ON_BOUNDARY_M))
+        shared = shapely.intersection(
+            shapely.boundary(geoms[left]), shapely.buffer(geoms[right], ON_BOUNDARY_M)
+        )
         for i, j, line in zip(left, right, shared, strict=True):
             if frozenset((open_ids[i], open_ids[j])) in doored:
                 continue
@@ -213,7 +220,7 @@ def _longest_line(geom: BaseGeometry) -> LineString | None:
     lines = [g for g in getattr(geom, "geoms", []) if isinstance(g, LineString | MultiLineString)]
     if not lines:
         return None
-    merged = linemerge(lines)
+    merged = linemerge(lines)  # type: ignore[arg-type]
     if isinstance(merged, LineString):
         return merged
     return max(merged.geoms, key=lambda g: g.length)
@@ -224,5 +231,5 @@ def _vertical_links(topo: Topology) -> None:
         if rel.category not in ("elevator", "stairs", "escalator", "ramp", "movingwalkway"):
             continue
         chain = rel.unit_ids()
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             topo.vertical.append((a, b, rid))

@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from floorplans.imdf import ImdfResult, read_imdf
 from floorplans.model import Label, Venue, label_text
-from floorplans.report import Report
+from floorplans.report import Report, Severity
 from floorplans.topology import OUTSIDE, topology
 
 #: Overlap area (m²) between two units above which it is an error; below it,
@@ -68,12 +68,15 @@ def _name(label: Label | None, fid: str, lang: str) -> str:
 def _references(venue: Venue, report: Report) -> None:
     levels, units = venue.levels, venue.units
 
-    def check(file: str, fid: str, what: str, ref: str | None, table: Iterable[str],
-              target: str) -> None:
+    def check(file: str, fid: str, what: str, ref: str | None, table: Iterable[str], target: str) -> None:
         if ref is not None and ref not in table:
-            report.error("reference-unknown", file, fid,
-                         f"{what} refers to unknown {target} {ref!r}",
-                         f"point it to an existing {target} id, or add that {target}")
+            report.error(
+                "reference-unknown",
+                file,
+                fid,
+                f"{what} refers to unknown {target} {ref!r}",
+                f"point it to an existing {target} id, or add that {target}",
+            )
 
     for lv in levels.values():
         for bid in lv.building_ids:
@@ -87,9 +90,13 @@ def _references(venue: Venue, report: Report) -> None:
         check("opening.geojson", o.id, "level_id", o.level_id, levels, "level")
     for a in venue.amenities.values():
         if not a.unit_ids:
-            report.warning("amenity-no-unit", "amenity.geojson", a.id,
-                           f"amenity {_name(a.name, a.id, venue.language)} lists no unit",
-                           "set unit_ids to the unit(s) it stands in")
+            report.warning(
+                "amenity-no-unit",
+                "amenity.geojson",
+                a.id,
+                f"amenity {_name(a.name, a.id, venue.language)} lists no unit",
+                "set unit_ids to the unit(s) it stands in",
+            )
         for uid in a.unit_ids:
             check("amenity.geojson", a.id, "unit_ids", uid, units, "unit")
     for an in venue.anchors.values():
@@ -105,11 +112,22 @@ def _references(venue: Venue, report: Report) -> None:
         for ref in (r.origin, *r.intermediary, r.destination):
             if ref is None:
                 continue
-            table = {"unit": units, "opening": venue.openings, "level": levels,
-                     "amenity": venue.amenities}.get(ref.feature_type)
+            tables: dict[str, Iterable[str]] = {
+                "unit": units,
+                "opening": venue.openings,
+                "level": levels,
+                "amenity": venue.amenities,
+            }
+            table = tables.get(ref.feature_type)
             if table is not None:
-                check("relationship.geojson", r.id, f"{ref.feature_type} reference", ref.id,
-                      table, ref.feature_type)
+                check(
+                    "relationship.geojson",
+                    r.id,
+                    f"{ref.feature_type} reference",
+                    ref.id,
+                    table,
+                    ref.feature_type,
+                )
     for rx in venue.receivers.values():
         check("receiver.geojson", rx.id, "level_id", rx.level_id, levels, "level")
         check("receiver.geojson", rx.id, "unit_id", rx.unit_id, units, "unit")
@@ -127,8 +145,7 @@ def _geometry_validity(venue: Venue, report: Report) -> None:
         ("unit.geojson", "unit", [(u.id, u.geometry) for u in venue.units.values()]),
         ("level.geojson", "level", [(lv.id, lv.geometry) for lv in venue.levels.values()]),
         ("section.geojson", "section", [(s.id, s.geometry) for s in venue.sections.values()]),
-        ("footprint.geojson", "footprint",
-         [(f.id, f.geometry) for f in venue.footprints.values()]),
+        ("footprint.geojson", "footprint", [(f.id, f.geometry) for f in venue.footprints.values()]),
         ("kiosk.geojson", "kiosk", [(k.id, k.geometry) for k in venue.kiosks.values()]),
     ]
     for file, kind, items in groups:
@@ -146,10 +163,13 @@ def _geometry_validity(venue: Venue, report: Report) -> None:
                 place = " at " + where(venue, Point(float(m.group(1)), float(m.group(2))))
             kind_of = reason.split("[")[0].strip().lower() or "invalid"
             report.error(
-                "polygon-invalid", file, fid,
+                "polygon-invalid",
+                file,
+                fid,
                 f"{kind} {fid!r} polygon is invalid: {kind_of}{place}",
                 "redraw the outline so that it does not cross itself and its rings are closed"
-                if "self" in kind_of or "ring" in kind_of else "redraw the outline",
+                if "self" in kind_of or "ring" in kind_of
+                else "redraw the outline",
             )
 
 
@@ -168,9 +188,12 @@ def _overlaps(venue: Venue, report: Report) -> None:
                 continue
             a, b = venue.units[lvl.unit_ids[i]], venue.units[lvl.unit_ids[j]]
             inter = a.geometry.intersection(b.geometry)
-            severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
+            severity: Severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
             report.add(
-                severity, "unit-overlap", "unit.geojson", a.id,
+                severity,
+                "unit-overlap",
+                "unit.geojson",
+                a.id,
                 f"units {_name(a.name, a.id, venue.language)} and "
                 f"{_name(b.name, b.id, venue.language)} overlap by {area:.2f} m² on level "
                 f"{_level_name(venue, a.level_id)} (floor {ordinal}) at {where(venue, inter)}",
@@ -198,16 +221,23 @@ def _openings(venue: Venue, report: Report) -> None:
         near = topo.units_near(opening.level_id, opening.geometry, 1.0)
         near_names = ", ".join(_name(venue.units[u].name, u, venue.language) for u in near[:3])
         if sides:
-            msg = (f"opening {oid!r} touches only one walkable unit "
-                   f"({_name(venue.units[sides[0]].name, sides[0], venue.language)}) and is "
-                   f"not on an outside wall, at {where(venue, opening.geometry)}")
+            msg = (
+                f"opening {oid!r} touches only one walkable unit "
+                f"({_name(venue.units[sides[0]].name, sides[0], venue.language)}) and is "
+                f"not on an outside wall, at {where(venue, opening.geometry)}"
+            )
         else:
-            msg = (f"opening {oid!r} lies on no unit boundary at "
-                   f"{where(venue, opening.geometry)}"
-                   + (f"; units nearby: {near_names}" if near_names else ""))
-        report.error("opening-dangling", "opening.geojson", oid, msg,
-                     "draw the opening on the shared boundary of the two units it joins "
-                     "(an entrance on the outer wall of one unit)")
+            msg = f"opening {oid!r} lies on no unit boundary at {where(venue, opening.geometry)}" + (
+                f"; units nearby: {near_names}" if near_names else ""
+            )
+        report.error(
+            "opening-dangling",
+            "opening.geojson",
+            oid,
+            msg,
+            "draw the opening on the shared boundary of the two units it joins "
+            "(an entrance on the outer wall of one unit)",
+        )
 
 
 def _vertical(venue: Venue, report: Report) -> None:
@@ -220,9 +250,13 @@ def _vertical(venue: Venue, report: Report) -> None:
             if unit is not None and unit.level_id in venue.levels:
                 levels.append(venue.levels[unit.level_id].ordinal)
         if len(levels) >= 2 and len(set(levels)) < len(levels) and rel.category != "ramp":
-            report.warning("relationship-same-level", "relationship.geojson", rel.id,
-                           f"{rel.category} relationship {rel.id!r} joins units of the same level",
-                           "link units of different levels (origin, intermediary, destination)")
+            report.warning(
+                "relationship-same-level",
+                "relationship.geojson",
+                rel.id,
+                f"{rel.category} relationship {rel.id!r} joins units of the same level",
+                "link units of different levels (origin, intermediary, destination)",
+            )
 
 
 def _destinations(venue: Venue) -> list[tuple[str, str, str, list[str]]]:
@@ -231,12 +265,14 @@ def _destinations(venue: Venue) -> list[tuple[str, str, str, list[str]]]:
     out = []
     for oc in venue.occupants.values():
         unit = venue.occupant_unit(oc)
-        out.append(("occupant.geojson", oc.id, _name(oc.name, oc.id, venue.language),
-                    [unit.id] if unit else []))
+        out.append(
+            ("occupant.geojson", oc.id, _name(oc.name, oc.id, venue.language), [unit.id] if unit else [])
+        )
     for am in venue.amenities.values():
         uids = [u for u in am.unit_ids if u in venue.units]
-        out.append(("amenity.geojson", am.id, _name(am.name, am.id, venue.language) +
-                    f" [{am.category}]", uids))
+        out.append(
+            ("amenity.geojson", am.id, _name(am.name, am.id, venue.language) + f" [{am.category}]", uids)
+        )
     for k in venue.kiosks.values():
         anchor = venue.anchors.get(k.anchor_id or "")
         if anchor is not None and anchor.unit_id in venue.units:
@@ -251,30 +287,45 @@ def _destinations(venue: Venue) -> list[tuple[str, str, str, list[str]]]:
 def _reachability(venue: Venue, report: Report) -> None:
     topo = topology(venue)
     if not any(p.b == OUTSIDE for p in topo.passages):
-        report.error("no-entrance", "opening.geojson", None,
-                     "no opening leads from outside into the venue, so nothing is reachable",
-                     "draw the entrances as openings on the outer wall of the entrance hall")
+        report.error(
+            "no-entrance",
+            "opening.geojson",
+            None,
+            "no opening leads from outside into the venue, so nothing is reachable",
+            "draw the entrances as openings on the outer wall of the entrance hall",
+        )
         return
     anyone = topo.reachable_from_outside(public_only=False)
     public = topo.reachable_from_outside(public_only=True)
     for file, fid, name, uids in _destinations(venue):
         if not uids:
-            report.error("destination-unplaced", file, fid,
-                         f"destination {name} is in no known unit",
-                         "anchor it in the unit where it is (anchor.unit_id / unit_ids)")
+            report.error(
+                "destination-unplaced",
+                file,
+                fid,
+                f"destination {name} is in no known unit",
+                "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
+            )
             continue
         if not any(u in anyone for u in uids):
-            report.error("destination-unreachable", file, fid,
-                         f"destination {name} cannot be reached from any entrance: no chain of "
-                         f"openings, corridors and lifts/stairs leads to unit {uids[0]!r}",
-                         "add the missing door (opening) or vertical relationship")
+            report.error(
+                "destination-unreachable",
+                file,
+                fid,
+                f"destination {name} cannot be reached from any entrance: no chain of "
+                f"openings, corridors and lifts/stairs leads to unit {uids[0]!r}",
+                "add the missing door (opening) or vertical relationship",
+            )
             continue
         public_units = [u for u in uids if venue.units[u].public]
         if public_units and not any(u in public for u in public_units):
-            report.warning("destination-staff-only-path", file, fid,
-                           f"destination {name} is public but can only be reached through "
-                           "staff-only places",
-                           "add a public way to it, or mark the destination staff-only")
+            report.warning(
+                "destination-staff-only-path",
+                file,
+                fid,
+                f"destination {name} is public but can only be reached through staff-only places",
+                "add a public way to it, or mark the destination staff-only",
+            )
 
 
 def _labels(venue: Venue) -> Iterable[tuple[str, str, str, Label | None]]:
@@ -308,10 +359,13 @@ def _translations(venue: Venue, report: Report) -> None:
         missing = [lang for lang in langs if lang not in present]
         if missing:
             sample = next(iter(label.values()))
-            report.warning("translation-missing", file, fid,
-                           f"{key} {sample!r} has no {', '.join(missing)} version "
-                           f"(venue languages: {', '.join(langs)})",
-                           "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}")
+            report.warning(
+                "translation-missing",
+                file,
+                fid,
+                f"{key} {sample!r} has no {', '.join(missing)} version (venue languages: {', '.join(langs)})",
+                "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}",
+            )
 
 
 def _receivers(venue: Venue, report: Report) -> None:
@@ -320,10 +374,13 @@ def _receivers(venue: Venue, report: Report) -> None:
         if rx.level_id not in venue.levels:
             continue
         if topo.unit_at(rx.level_id, rx.geometry) is None:
-            report.warning("receiver-outside", "receiver.geojson", rx.id,
-                           f"receiver {rx.id!r} is not inside any walkable unit, at "
-                           f"{where(venue, rx.geometry)}",
-                           "place it inside the room or corridor where it hangs")
+            report.warning(
+                "receiver-outside",
+                "receiver.geojson",
+                rx.id,
+                f"receiver {rx.id!r} is not inside any walkable unit, at {where(venue, rx.geometry)}",
+                "place it inside the room or corridor where it hangs",
+            )
 
 
 __all__ = ["load_and_validate", "validate_venue", "where"]

@@ -1,0 +1,302 @@
+"""What changed between two versions of a venue, in a facilities manager's words.
+
+>>> for change in diff_venues(published, draft):     # doctest: +SKIP
+...     print(change.text)
+unit 'Radiologie' renamed to 'Imagerie médicale'
+opening 'Porte 12' (between 'Cardiologie' and 'Couloir A') removed: 'Cardiologie' no longer
+reachable from 'Entrée principale'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from floorplans.model import Label, Venue, label_text
+from floorplans.topology import OUTSIDE, Topology, topology
+
+#: Geometry changes smaller than this (m², symmetric difference) are noise.
+AREA_NOISE_M2 = 0.05
+
+
+@dataclass(slots=True, frozen=True)
+class Change:
+    #: added, removed, renamed, changed, moved, reachability
+    kind: str
+    feature_type: str
+    feature_id: str
+    text: str
+
+
+def diff_venues(old: Venue, new: Venue, *, lang: str = "fr") -> list[Change]:
+    """Every difference from *old* to *new* that matters to a visitor or to staff."""
+    changes: list[Change] = []
+    changes += _levels(old, new, lang)
+    changes += _units(old, new, lang)
+    changes += _openings(old, new, lang)
+    changes += _relationships(old, new, lang)
+    changes += _named_points(old, new, lang)
+    changes += _reachability(old, new, lang)
+    return changes
+
+
+def _n(label: Label | None, fid: str, lang: str) -> str:
+    text = label_text(label, lang)
+    return repr(text) if text else repr(fid)
+
+
+def _levels(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    for lid in old.levels.keys() - new.levels.keys():
+        yield Change("removed", "level", lid, f"level {_n(old.levels[lid].name, lid, lang)} removed")
+    for lid in new.levels.keys() - old.levels.keys():
+        yield Change("added", "level", lid, f"level {_n(new.levels[lid].name, lid, lang)} added")
+    for lid in old.levels.keys() & new.levels.keys():
+        a, b = old.levels[lid], new.levels[lid]
+        if label_text(a.name, lang) != label_text(b.name, lang):
+            yield Change(
+                "renamed", "level", lid, f"level {_n(a.name, lid, lang)} renamed to {_n(b.name, lid, lang)}"
+            )
+        if a.ordinal != b.ordinal:
+            yield Change(
+                "changed",
+                "level",
+                lid,
+                f"level {_n(a.name, lid, lang)} moved from floor {a.ordinal} to floor {b.ordinal}",
+            )
+
+
+def _level_of(venue: Venue, level_id: str, lang: str) -> str:
+    lv = venue.levels.get(level_id)
+    if lv is None:
+        return repr(level_id)
+    return repr(label_text(lv.short_name, lang) or label_text(lv.name, lang) or str(lv.ordinal))
+
+
+def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    for uid in sorted(old.units.keys() - new.units.keys()):
+        u = old.units[uid]
+        yield Change(
+            "removed",
+            "unit",
+            uid,
+            f"unit {_n(u.name, uid, lang)} ({u.category}) removed "
+            f"from level {_level_of(old, u.level_id, lang)}",
+        )
+    for uid in sorted(new.units.keys() - old.units.keys()):
+        u = new.units[uid]
+        yield Change(
+            "added",
+            "unit",
+            uid,
+            f"unit {_n(u.name, uid, lang)} ({u.category}) added on level {_level_of(new, u.level_id, lang)}",
+        )
+    for uid in sorted(old.units.keys() & new.units.keys()):
+        a, b = old.units[uid], new.units[uid]
+        name = _n(a.name, uid, lang)
+        if label_text(a.name, lang) != label_text(b.name, lang):
+            yield Change("renamed", "unit", uid, f"unit {name} renamed to {_n(b.name, uid, lang)}")
+        if a.category != b.category:
+            yield Change("changed", "unit", uid, f"unit {name} is now a {b.category} (was {a.category})")
+        if a.restriction != b.restriction:
+            now = "staff-only" if b.restriction else "open to the public"
+            yield Change("changed", "unit", uid, f"unit {name} is now {now}")
+        if a.level_id != b.level_id:
+            yield Change(
+                "moved", "unit", uid, f"unit {name} moved to level {_level_of(new, b.level_id, lang)}"
+            )
+        elif a.geometry.symmetric_difference(b.geometry).area > AREA_NOISE_M2:
+            shift = a.geometry.centroid.distance(b.geometry.centroid)
+            yield Change(
+                "changed",
+                "unit",
+                uid,
+                f"unit {name} reshaped: {a.geometry.area:.1f} m² -> "
+                f"{b.geometry.area:.1f} m²" + (f", moved {shift:.1f} m" if shift > 0.1 else ""),
+            )
+
+
+def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> str:
+    sides = topo.opening_units.get(oid, [])
+    names = [_n(venue.units[u].name, u, lang) for u in sides]
+    if len(names) >= 2:
+        return f" (between {names[0]} and {names[1]})"
+    if len(names) == 1:
+        return f" (into {names[0]})"
+    return ""
+
+
+def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    t_old, t_new = topology(old), topology(new)
+    removed = sorted(old.openings.keys() - new.openings.keys())
+    impacts = _removal_impacts(old, t_old, removed, lang) if len(removed) <= 50 else {}
+    for oid in removed:
+        o = old.openings[oid]
+        text = f"opening {_n(o.name, oid, lang)}{_between(old, t_old, oid, lang)} removed"
+        if impacts.get(oid):
+            text += ": " + "; ".join(impacts[oid])
+        yield Change("removed", "opening", oid, text)
+    for oid in sorted(new.openings.keys() - old.openings.keys()):
+        o = new.openings[oid]
+        yield Change(
+            "added", "opening", oid, f"opening {_n(o.name, oid, lang)}{_between(new, t_new, oid, lang)} added"
+        )
+    for oid in sorted(old.openings.keys() & new.openings.keys()):
+        a, b = old.openings[oid], new.openings[oid]
+        shift = a.geometry.centroid.distance(b.geometry.centroid)
+        if shift > 0.05 or abs(a.geometry.length - b.geometry.length) > 0.05:
+            yield Change(
+                "moved",
+                "opening",
+                oid,
+                f"opening {_n(a.name, oid, lang)}{_between(new, t_new, oid, lang)} "
+                f"moved {shift:.2f} m, now {b.geometry.length:.2f} m wide",
+            )
+        if sorted(t_old.opening_units.get(oid, [])) != sorted(t_new.opening_units.get(oid, [])):
+            yield Change(
+                "changed",
+                "opening",
+                oid,
+                f"opening {_n(a.name, oid, lang)} now joins{_between(new, t_new, oid, lang) or ' nothing'}",
+            )
+
+
+def _relationships(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    for rid in sorted(old.relationships.keys() - new.relationships.keys()):
+        r = old.relationships[rid]
+        if not r.inferred:
+            yield Change("removed", "relationship", rid, f"{r.category} {_n(r.name, rid, lang)} removed")
+    for rid in sorted(new.relationships.keys() - old.relationships.keys()):
+        r = new.relationships[rid]
+        if not r.inferred:
+            yield Change("added", "relationship", rid, f"{r.category} {_n(r.name, rid, lang)} added")
+    for rid in sorted(old.relationships.keys() & new.relationships.keys()):
+        a, b = old.relationships[rid], new.relationships[rid]
+        if a.unit_ids() != b.unit_ids():
+            yield Change(
+                "changed",
+                "relationship",
+                rid,
+                f"{a.category} {_n(a.name, rid, lang)} now serves "
+                f"{len(b.unit_ids())} stops (was {len(a.unit_ids())})",
+            )
+
+
+def _named_points(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    tables = (
+        ("occupant", old.occupants, new.occupants),
+        ("amenity", old.amenities, new.amenities),
+        ("kiosk", old.kiosks, new.kiosks),
+    )
+    for ftype, a_tab, b_tab in tables:
+        for fid in sorted(a_tab.keys() - b_tab.keys()):
+            yield Change("removed", ftype, fid, f"{ftype} {_n(a_tab[fid].name, fid, lang)} removed")
+        for fid in sorted(b_tab.keys() - a_tab.keys()):
+            yield Change("added", ftype, fid, f"{ftype} {_n(b_tab[fid].name, fid, lang)} added")
+        for fid in sorted(a_tab.keys() & b_tab.keys()):
+            a, b = a_tab[fid], b_tab[fid]
+            if label_text(a.name, lang) != label_text(b.name, lang):
+                yield Change(
+                    "renamed",
+                    ftype,
+                    fid,
+                    f"{ftype} {_n(a.name, fid, lang)} renamed to {_n(b.name, fid, lang)}",
+                )
+    for fid in sorted(old.occupants.keys() & new.occupants.keys()):
+        ua, ub = old.occupant_unit(old.occupants[fid]), new.occupant_unit(new.occupants[fid])
+        if ua is not None and ub is not None and ua.id != ub.id:
+            yield Change(
+                "moved",
+                "occupant",
+                fid,
+                f"occupant {_n(new.occupants[fid].name, fid, lang)} moved from "
+                f"{_n(ua.name, ua.id, lang)} to {_n(ub.name, ub.id, lang)}",
+            )
+
+
+# --------------------------------------------------------------------------- reachability
+
+
+def _destinations(venue: Venue, lang: str) -> dict[str, tuple[str, str]]:
+    """Public destinations: id -> (display name, unit id)."""
+    out: dict[str, tuple[str, str]] = {}
+    for oc in venue.occupants.values():
+        unit = venue.occupant_unit(oc)
+        if unit is not None and unit.public:
+            out[oc.id] = (_n(oc.name, oc.id, lang), unit.id)
+    return out
+
+
+def _entrances(venue: Venue, topo: Topology, lang: str) -> dict[str, tuple[str, str]]:
+    """Entrance opening id -> (display name, unit inside)."""
+    out = {}
+    for p in topo.passages:
+        if p.b == OUTSIDE and p.opening_id is not None:
+            o = venue.openings[p.opening_id]
+            out[p.opening_id] = (_n(o.name or venue.units[p.a].name, p.opening_id, lang), p.a)
+    return out
+
+
+def _reach(
+    graph: nx.Graph, entrances: dict[str, tuple[str, str]], dests: dict[str, tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """(entrance id, destination id) pairs joined by a public way."""
+    comp: dict[str, int] = {}
+    g = graph.copy()
+    g.remove_node(OUTSIDE)  # entrances must not join one another through the street
+    for i, nodes in enumerate(nx.connected_components(g)):
+        for n in nodes:
+            comp[n] = i
+    return {
+        (e, d)
+        for e, (_, eu) in entrances.items()
+        for d, (_, du) in dests.items()
+        if eu in comp and du in comp and comp[eu] == comp[du]
+    }
+
+
+def _removal_impacts(venue: Venue, topo: Topology, removed: list[str], lang: str) -> dict[str, list[str]]:
+    if not removed:
+        return {}
+    graph = topo.unit_graph(public_only=True)
+    entrances, dests = _entrances(venue, topo, lang), _destinations(venue, lang)
+    before = _reach(graph, entrances, dests)
+    out: dict[str, list[str]] = {}
+    for oid in removed:
+        g = graph.copy()
+        g.remove_edges_from([(a, b) for a, b, d in graph.edges(data=True) if d.get("opening") == oid])
+        lost = before - _reach(g, entrances, dests)
+        out[oid] = _lost_text(lost, entrances, dests)
+    return out
+
+
+def _lost_text(
+    lost: set[tuple[str, str]], entrances: dict[str, tuple[str, str]], dests: dict[str, tuple[str, str]]
+) -> list[str]:
+    by_dest: dict[str, list[str]] = {}
+    for e, d in sorted(lost):
+        by_dest.setdefault(d, []).append(entrances[e][0])
+    return [
+        f"{dests[d][0]} no longer reachable from {' or '.join(sorted(es))}"
+        for d, es in sorted(by_dest.items(), key=lambda kv: dests[kv[0]][0])
+    ]
+
+
+def _reachability(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
+    t_old, t_new = topology(old), topology(new)
+    e_old, e_new = _entrances(old, t_old, lang), _entrances(new, t_new, lang)
+    d_old, d_new = _destinations(old, lang), _destinations(new, lang)
+    before = _reach(t_old.unit_graph(public_only=True), e_old, d_old)
+    after = _reach(t_new.unit_graph(public_only=True), e_new, d_new)
+    lost = {(e, d) for e, d in before - after if e in e_new and d in d_new}
+    for text in _lost_text(lost, e_old, d_old):
+        yield Change("reachability", "venue", new.id, text)
+    gained = {(e, d) for e, d in after - before if e in e_old and d in d_old}
+    by_dest: dict[str, list[str]] = {}
+    for e, d in gained:
+        by_dest.setdefault(d, []).append(e_new[e][0])
+    for d, es in sorted(by_dest.items()):
+        yield Change(
+            "reachability", "venue", new.id, f"{d_new[d][0]} now reachable from {' or '.join(sorted(es))}"
+        )

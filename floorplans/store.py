@@ -1,0 +1,548 @@
+"""Floor plan versions and closures in a database (SQLAlchemy).
+
+A SQLite file by default; any SQLAlchemy URL works (PostgreSQL beyond one
+box). Each imported archive becomes a *draft*; publishing a draft archives
+the version in service in the same transaction, so a reader sees the old
+version or the new one, never a mix. Broken drafts cannot be published, and
+an import that fails leaves the published version in service. Every change
+is written to the audit log with who did it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from floorplans._errors import FloorPlanError, StoreError
+from floorplans.diff import Change, diff_venues
+from floorplans.imdf import read_imdf
+from floorplans.model import Venue, label_text
+from floorplans.report import Report
+from floorplans.validate import validate_venue
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class VersionRow(Base):
+    __tablename__ = "floorplan_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    venue_id: Mapped[str] = mapped_column(String(64), index=True)
+    venue_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # draft/published/archived
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    report: Mapped[str] = mapped_column(Text)
+    errors: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ClosureRow(Base):
+    __tablename__ = "closure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    venue_id: Mapped[str] = mapped_column(String(64), index=True)
+    feature_type: Mapped[str] = mapped_column(String(32))
+    feature_id: Mapped[str] = mapped_column(String(128), index=True)
+    feature_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reopened_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("floorplan_version.id"), nullable=True)
+
+
+@dataclass(slots=True, frozen=True)
+class VersionInfo:
+    id: int
+    venue_id: str
+    venue_name: str
+    status: str
+    created_at: datetime
+    created_by: str
+    note: str
+    source: str
+    sha256: str
+    errors: int
+    warnings: int
+    published_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f: _iso(getattr(self, f)) for f in self.__slots__}
+
+
+@dataclass(slots=True, frozen=True)
+class Closure:
+    id: int
+    venue_id: str
+    feature_type: str
+    feature_id: str
+    feature_name: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    reopened_at: datetime | None
+
+    def active(self, at: datetime) -> bool:
+        return self.reopened_at is None and self.starts_at <= at < self.ends_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f: _iso(getattr(self, f)) for f in self.__slots__}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _db(dt: datetime) -> datetime:
+    """Aware datetime -> naive UTC for storage (SQLite keeps no time zone)."""
+    if dt.tzinfo is None:
+        raise ValueError(f"datetime {dt.isoformat()} has no time zone")
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt.replace(tzinfo=UTC)
+
+
+def _version(row: VersionRow) -> VersionInfo:
+    return VersionInfo(
+        row.id,
+        row.venue_id,
+        row.venue_name,
+        row.status,
+        _aware(row.created_at),
+        row.created_by,
+        row.note,  # type: ignore[arg-type]
+        row.source,
+        row.sha256,
+        row.errors,
+        row.warnings,
+        _aware(row.published_at),
+    )
+
+
+def _closure(row: ClosureRow) -> Closure:
+    return Closure(
+        row.id,
+        row.venue_id,
+        row.feature_type,
+        row.feature_id,
+        row.feature_name,
+        row.reason,
+        _aware(row.starts_at),
+        _aware(row.ends_at),  # type: ignore[arg-type]
+        row.created_by,
+        _aware(row.reopened_at),
+    )
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for a publisher
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+    return engine
+
+
+def archive_bytes(path: str | Path) -> bytes:
+    """The archive at *path* as zip bytes (a folder is zipped)."""
+    p = Path(path)
+    if p.is_file():
+        return p.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(p.iterdir()):
+            if f.is_file():
+                zf.write(f, f.name)
+    return buf.getvalue()
+
+
+class FloorPlanStore:
+    """Versions, closures and audit log of floor plans in one database."""
+
+    def __init__(self, url_or_engine: str | Engine) -> None:
+        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        Base.metadata.create_all(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._venues: dict[str, Venue] = {}
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def import_archive(self, path: str | Path, *, actor: str, note: str = "") -> VersionInfo:
+        """Store an archive as a draft, with its validation report.
+
+        Raises :class:`FloorPlanError` (nothing stored) when the archive cannot
+        be read at all; a readable archive with errors is stored as a draft
+        that cannot be published, so that its report stays at hand.
+        """
+        data = archive_bytes(path)
+        return self.import_bytes(data, actor=actor, note=note, source=str(path))
+
+    def import_bytes(self, data: bytes, *, actor: str, note: str = "", source: str = "upload") -> VersionInfo:
+        venue, report = self._load(data)
+        if venue is None:
+            raise FloorPlanError(f"{source}: not importable\n{report.to_text(limit=20)}")
+        with self._session.begin() as s:
+            row = VersionRow(
+                venue_id=venue.id,
+                venue_name=label_text(venue.name, venue.language) or venue.id,
+                status="draft",
+                created_at=_db(utcnow()),
+                created_by=actor,
+                note=note,
+                source=source,
+                sha256=hashlib.sha256(data).hexdigest(),
+                archive=data,
+                report=report.to_json(),
+                errors=len(report.errors),
+                warnings=len(report.warnings),
+            )
+            s.add(row)
+            s.flush()
+            self._audit(
+                s,
+                actor,
+                "import",
+                f"version {row.id}",
+                row.id,
+                {"source": source, "errors": row.errors, "warnings": row.warnings},
+            )
+            return _version(row)
+
+    def _load(self, data: bytes) -> tuple[Venue | None, Report]:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "archive.zip"
+            path.write_bytes(data)
+            try:
+                result = read_imdf(path)
+            except FloorPlanError as exc:
+                report = Report()
+                report.error(
+                    "archive-unreadable",
+                    "archive",
+                    None,
+                    str(exc),
+                    "upload a .zip holding manifest.json and the *.geojson files",
+                )
+                return None, report
+        if result.venue is not None:
+            validate_venue(result.venue, result.report)
+        return result.venue, result.report
+
+    def versions(self, venue_id: str | None = None) -> list[VersionInfo]:
+        with self._session() as s:
+            q = select(VersionRow).order_by(VersionRow.id)
+            if venue_id:
+                q = q.where(VersionRow.venue_id == venue_id)
+            return [_version(r) for r in s.scalars(q)]
+
+    def version(self, version_id: int) -> VersionInfo:
+        with self._session() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            return _version(row)
+
+    def report(self, version_id: int) -> Report:
+        with self._session() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            return Report.from_dict(json.loads(row.report))
+
+    def published(self, venue_id: str | None = None) -> VersionInfo | None:
+        with self._session() as s:
+            q = select(VersionRow).where(VersionRow.status == "published")
+            if venue_id:
+                q = q.where(VersionRow.venue_id == venue_id)
+            row = s.scalars(q.order_by(VersionRow.id.desc())).first()
+            return _version(row) if row else None
+
+    def venue(self, version_id: int) -> Venue:
+        """The venue of a version (read once, then cached by content)."""
+        with self._session() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            sha, data = row.sha256, row.archive
+        if sha not in self._venues:
+            venue, report = self._load(data)
+            if venue is None:
+                raise StoreError(f"version {version_id} cannot be read: {report.summary()}")
+            if len(self._venues) > 8:
+                self._venues.clear()
+            self._venues[sha] = venue
+        return self._venues[sha]
+
+    def archive(self, version_id: int) -> bytes:
+        with self._session() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            return row.archive
+
+    def publish(self, version_id: int, *, actor: str) -> VersionInfo:
+        """Put a version in service; the one in service is archived in the same transaction."""
+        with self._session.begin() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            if row.errors:
+                raise StoreError(
+                    f"version {version_id} has {row.errors} error(s) and cannot be published; "
+                    f"see 'wayfinding floorplan report {version_id}'"
+                )
+            if row.status == "published":
+                return _version(row)
+            previous = s.scalars(
+                select(VersionRow.id).where(
+                    VersionRow.venue_id == row.venue_id, VersionRow.status == "published"
+                )
+            ).all()
+            s.execute(
+                update(VersionRow)
+                .where(VersionRow.venue_id == row.venue_id, VersionRow.status == "published")
+                .values(status="archived")
+            )
+            row.status = "published"
+            row.published_at = _db(utcnow())
+            self._audit(s, actor, "publish", f"version {row.id}", row.id, {"replaces": list(previous)})
+            return _version(row)
+
+    def rollback(self, *, actor: str, to: int | None = None, venue_id: str | None = None) -> VersionInfo:
+        """Publish again the version in service before the current one (or version *to*)."""
+        current = self.published(venue_id)
+        if to is None:
+            if current is None:
+                raise StoreError("nothing is published, so there is nothing to roll back")
+            with self._session() as s:
+                prev = s.scalars(
+                    select(VersionRow)
+                    .where(
+                        VersionRow.venue_id == current.venue_id,
+                        VersionRow.status == "archived",
+                        VersionRow.published_at.is_not(None),
+                    )
+                    .order_by(VersionRow.published_at.desc())
+                ).first()
+                if prev is None:
+                    raise StoreError(
+                        f"version {current.id} is the first ever published; "
+                        "there is no earlier version to go back to"
+                    )
+                to = prev.id
+        target = self.version(to)
+        if target.status == "draft":
+            raise StoreError(f"version {to} was never published; use 'publish' for a draft")
+        info = self.publish(to, actor=actor)
+        with self._session.begin() as s:
+            self._audit(s, actor, "rollback", f"version {to}", to, {"from": current.id if current else None})
+        return info
+
+    def diff(self, version_id: int, against: int | None = None, *, lang: str = "fr") -> list[Change]:
+        """Changes from the published version (or *against*) to *version_id*."""
+        if against is None:
+            pub = self.published(self.version(version_id).venue_id)
+            if pub is None:
+                raise StoreError("nothing is published to compare with; give --against")
+            against = pub.id
+        return diff_venues(self.venue(against), self.venue(version_id), lang=lang)
+
+    # -- closures ---------------------------------------------------------------------------
+
+    def close(
+        self,
+        feature_id: str,
+        *,
+        reason: str,
+        actor: str,
+        until: datetime,
+        starts: datetime | None = None,
+        venue_id: str | None = None,
+    ) -> Closure:
+        """Close a unit, opening or vertical relationship of the published venue for a while."""
+        pub = self.published(venue_id)
+        if pub is None:
+            raise StoreError("publish a floor plan before closing parts of it")
+        venue = self.venue(pub.id)
+        starts = starts or utcnow()
+        if until <= starts:
+            raise StoreError(f"closure ends ({until.isoformat()}) before it starts ({starts.isoformat()})")
+        if not reason.strip():
+            raise StoreError("give a reason: staff and visitors are told why")
+        ftype, name = _closable(venue, feature_id)
+        with self._session.begin() as s:
+            row = ClosureRow(
+                venue_id=venue.id,
+                feature_type=ftype,
+                feature_id=feature_id,
+                feature_name=name,
+                reason=reason.strip(),
+                starts_at=_db(starts),
+                ends_at=_db(until),
+                created_by=actor,
+                created_at=_db(utcnow()),
+            )
+            s.add(row)
+            s.flush()
+            self._audit(
+                s,
+                actor,
+                "close",
+                f"{ftype} {feature_id}",
+                None,
+                {"closure": row.id, "reason": reason, "until": until.isoformat()},
+            )
+            return _closure(row)
+
+    def closures(
+        self, *, at: datetime | None = None, include_inactive: bool = False, venue_id: str | None = None
+    ) -> list[Closure]:
+        """Closures in force at *at* (now by default); all of them with *include_inactive*."""
+        at = at or utcnow()
+        with self._session() as s:
+            q = select(ClosureRow).order_by(ClosureRow.ends_at)
+            if venue_id:
+                q = q.where(ClosureRow.venue_id == venue_id)
+            if not include_inactive:
+                q = q.where(
+                    ClosureRow.reopened_at.is_(None),
+                    ClosureRow.starts_at <= _db(at),
+                    ClosureRow.ends_at > _db(at),
+                )
+            return [_closure(r) for r in s.scalars(q)]
+
+    def reopen(self, closure_id: int, *, actor: str) -> Closure:
+        with self._session.begin() as s:
+            row = s.get(ClosureRow, closure_id)
+            if row is None:
+                raise StoreError(f"no closure {closure_id}")
+            if row.reopened_at is None:
+                row.reopened_at = _db(utcnow())
+                row.reopened_by = actor
+                self._audit(
+                    s, actor, "reopen", f"{row.feature_type} {row.feature_id}", None, {"closure": closure_id}
+                )
+            return _closure(row)
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def _audit(
+        self,
+        s: Session,
+        actor: str,
+        action: str,
+        target: str,
+        version_id: int | None,
+        details: dict[str, Any],
+    ) -> None:
+        s.add(
+            AuditRow(
+                at=_db(utcnow()),
+                actor=actor,
+                action=action,
+                target=target,
+                version_id=version_id,
+                details=json.dumps(details, ensure_ascii=False),
+            )
+        )
+
+    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+            return [
+                {
+                    "at": _aware(r.at).isoformat(),
+                    "actor": r.actor,  # type: ignore[union-attr]
+                    "action": r.action,
+                    "target": r.target,
+                    "details": json.loads(r.details),
+                }
+                for r in rows
+            ]
+
+
+def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
+    lang = venue.language
+    if feature_id in venue.units:
+        u = venue.units[feature_id]
+        return "unit", label_text(u.name, lang) or feature_id
+    if feature_id in venue.openings:
+        o = venue.openings[feature_id]
+        return "opening", label_text(o.name, lang) or feature_id
+    if feature_id in venue.relationships:
+        r = venue.relationships[feature_id]
+        return "relationship", label_text(r.name, lang) or f"{r.category} {feature_id}"
+    msg = f"no unit, opening or relationship {feature_id!r} in the published venue; close one of those by id"
+    raise StoreError(msg)
+
+
+def parse_until(text: str, *, now: datetime | None = None) -> datetime:
+    """An end time: ISO 8601 (``2026-11-23T14:00+01:00``) or a duration (``2h``, ``30m``, ``3d``)."""
+    now = now or utcnow()
+    t = text.strip()
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if t and t[-1] in units and t[:-1].replace(".", "", 1).isdigit():
+        return now + timedelta(**{units[t[-1]]: float(t[:-1])})
+    try:
+        dt = datetime.fromisoformat(t)
+    except ValueError:
+        raise StoreError(
+            f"cannot read {text!r} as an end time; write 2h, 30m, 3d or an ISO "
+            "date such as 2026-11-23T14:00+01:00"
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
