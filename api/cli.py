@@ -84,7 +84,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     write_imdf(venue, args.out)
-    rooms = sum(1 for u in venue.units.values() if u.category in ("room", "office"))
+    rooms = sum(
+        1
+        for u in venue.units.values()
+        if u.category in ("room", "office") or u.category.startswith("restroom")
+    )
     print(
         f"wrote {args.out}: {len(venue.buildings)} buildings, {len(venue.levels)} levels, "
         f"{rooms} rooms, {len(venue.units)} units, {len(venue.openings)} openings"

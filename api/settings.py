@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from floorplans.demo import DEMO_PATH
+from floorplans.data import DEMO_PATH
 
 
 def _login() -> str:

@@ -14,7 +14,7 @@ Main entry points:
 from __future__ import annotations
 
 from floorplans._errors import FloorPlanError, ImdfReadError, StoreError
-from floorplans.demo import DEMO_PATH
+from floorplans.data import DEMO_PATH
 from floorplans.diff import Change, diff_venues
 from floorplans.generate import generate_hospital
 from floorplans.imdf import ImdfResult, read_imdf, write_imdf

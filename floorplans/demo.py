@@ -28,9 +28,8 @@ from shapely import box
 from shapely.geometry import Point
 
 from floorplans._builder import Room, VenueBuilder
+from floorplans.data import DEMO_PATH
 from floorplans.model import Label, Venue
-
-DEMO_PATH = Path(__file__).parent / "data" / "demo-hospital"
 
 EMPLOYEES = "employeesonly"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from floorplans.model import Label, Venue, label_text
+from floorplans.model import OPEN_UNIT_CATEGORIES, Label, Venue, label_text
 from floorplans.topology import OUTSIDE, Topology, topology
 
 #: Geometry changes smaller than this (m², symmetric difference) are noise.
@@ -118,7 +118,14 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
 
 
 def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> str:
-    sides = topo.opening_units.get(oid, [])
+    # The room first, the corridor second: "between 'Cardiologie' and 'Couloir A'".
+    sides = sorted(
+        topo.opening_units.get(oid, []),
+        key=lambda u: (
+            venue.units[u].category in OPEN_UNIT_CATEGORIES,
+            label_text(venue.units[u].name, lang),
+        ),
+    )
     names = [_n(venue.units[u].name, u, lang) for u in sides]
     if len(names) >= 2:
         return f" (between {names[0]} and {names[1]})"

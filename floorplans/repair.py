@@ -48,8 +48,8 @@ def snap_openings(venue: Venue, report: Report, *, silent_m: float, tolerance_m:
         if len(inside) == 1 and len(near) >= 2:
             a = venue.units[inside[0]]
             b = venue.units[next(uid for _, uid in near if uid != a.id)]
-            shared = a.geometry.boundary.intersection(b.geometry.boundary)
-            target = nearest_points(b.geometry.boundary if shared.is_empty else shared, mid)[0]
+            # The door sits inside *a*: the wall it belongs on is *b*'s outline.
+            target = nearest_points(b.geometry.boundary, mid)[0]
             between = f"the wall between units {_n(a.name, a.id)} and {_n(b.name, b.id)}"
         elif not inside:
             a = venue.units[near[0][1]]

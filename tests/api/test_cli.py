@@ -1,0 +1,116 @@
+"""The wayfinding command as a user runs it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from floorplans import DEMO_PATH
+from tests.conftest import Archive
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_validate_demo_exits_0() -> None:
+    proc = run("floorplan", "validate", str(DEMO_PATH))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "usable: 0 error(s), 0 warning(s)" in proc.stdout
+
+
+def test_validate_broken_archive_exits_1_with_a_json_report(archive: Archive) -> None:
+    (archive.root / "opening.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
+    proc = run("floorplan", "validate", "--json", str(archive.root))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["usable"] is False
+    problem = next(p for p in report["problems"] if p["code"] == "json-invalid")
+    assert problem["file"] == "opening.geojson" and problem["severity"] == "error"
+    assert problem["fix"]
+
+
+def test_validate_missing_path_is_one_clear_line(tmp_path: Path) -> None:
+    proc = run("floorplan", "validate", str(tmp_path / "nope"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"error: {tmp_path / 'nope'}: no such file or folder"
+
+
+def test_store_workflow_through_the_command_line(
+    tmp_path: Path, archive: Archive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'w.db'}", "--actor", "facilities.anne"]
+    assert main([*db, "floorplan", "import", str(DEMO_PATH), "--publish"]) == 0
+    units = archive.load("unit.geojson")
+    for f in units["features"]:
+        if (f["properties"]["name"] or {}).get("fr") == "Chapelle":
+            f["properties"]["name"]["fr"] = "Lieu de culte"
+    archive.save("unit.geojson", units)
+    assert main([*db, "floorplan", "import", str(archive.root)]) == 0
+    capsys.readouterr()
+    assert main([*db, "floorplan", "diff", "2"]) == 0
+    assert "- unit 'Chapelle' renamed to 'Lieu de culte'" in capsys.readouterr().out
+    assert main([*db, "floorplan", "publish", "2"]) == 0
+    assert main([*db, "floorplan", "rollback"]) == 0
+    capsys.readouterr()
+    assert main([*db, "floorplan", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert "published" in listing[0] and "archived" in listing[1]
+    assert main([*db, "floorplan", "publish", "99"]) == 1
+    assert "error: no floor plan version 99" in capsys.readouterr().err
+    lift = next(
+        f["id"] for f in archive.features("relationship") if f["properties"]["name"]["fr"] == "Ascenseur B"
+    )
+    assert main([*db, "floorplan", "close", lift, "--until", "2h", "--reason", "maintenance"]) == 0
+    assert main([*db, "floorplan", "closures"]) == 0
+    assert "'Ascenseur B'" in capsys.readouterr().out
+    assert main([*db, "floorplan", "close", lift, "--until", "soon", "--reason", "x"]) == 1
+    assert "cannot read 'soon'" in capsys.readouterr().err
+
+
+def test_render_and_generate(tmp_path: Path) -> None:
+    proc = run(
+        "floorplan",
+        "generate",
+        "--buildings",
+        "2",
+        "--levels",
+        "2",
+        "--rooms-per-level",
+        "10",
+        "--seed",
+        "3",
+        str(tmp_path / "syn"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "2 buildings, 4 levels, 40 rooms" in proc.stdout
+    assert run("floorplan", "validate", str(tmp_path / "syn")).returncode == 0
+    proc = run("floorplan", "render", "--level", "all", "--out", str(tmp_path / "plan.svg"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.glob("plan_*.svg")) == [
+        "plan_-1.svg",
+        "plan_0.svg",
+        "plan_1.svg",
+        "plan_2.svg",
+    ]
+
+
+def test_demo_command(tmp_path: Path) -> None:
+    proc = run("--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "CHU Sainte-Lumière: version 1 in service" in proc.stdout
+    assert len(list((tmp_path / "out").glob("level_*.svg"))) == 4

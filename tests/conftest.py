@@ -1,0 +1,53 @@
+"""Shared fixtures: the demo hospital, and archives broken on purpose."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from floorplans import DEMO_PATH, Venue, load_demo_venue
+
+
+@pytest.fixture(scope="session")
+def demo_venue() -> Venue:
+    """The demo hospital. Shared: do not modify it in a test (copy the archive instead)."""
+    return load_demo_venue()
+
+
+class Archive:
+    """A copy of the demo archive in a temporary folder, to edit feature by feature."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def load(self, name: str) -> Any:
+        return json.loads((self.root / name).read_text(encoding="utf-8"))
+
+    def save(self, name: str, data: Any) -> None:
+        (self.root / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    def features(self, ftype: str) -> list[dict[str, Any]]:
+        return self.load(f"{ftype}.geojson")["features"]  # type: ignore[no-any-return]
+
+    def edit(self, ftype: str, fn: Callable[[list[dict[str, Any]]], None]) -> None:
+        data = self.load(f"{ftype}.geojson")
+        fn(data["features"])
+        self.save(f"{ftype}.geojson", data)
+
+    def find(self, ftype: str, name: str, lang: str = "fr") -> dict[str, Any]:
+        for f in self.features(ftype):
+            if (f["properties"].get("name") or {}).get(lang) == name:
+                return f
+        raise KeyError(f"no {ftype} named {name!r}")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    root = tmp_path / "venue"
+    shutil.copytree(DEMO_PATH, root)
+    return Archive(root)
