@@ -534,6 +534,11 @@ def _ref(value: Any) -> FeatureRef | None:
     return None
 
 
+def _g(f: _RawFeature) -> Any:
+    """The feature's geometry; its type was checked against GEOMETRY_TYPES when read."""
+    return f.geometry
+
+
 def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, report: Report) -> None:
     def lab(f: _RawFeature, key: str = "name") -> Label | None:
         return _label(f, key, lang, report)
@@ -553,8 +558,8 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             f.fid,
             str(f.props["category"]),
             _str_list(f.props.get("building_ids")),
-            f.geometry,
-            lab(f),  # type: ignore[arg-type]
+            _g(f),
+            lab(f),
             _extra(f.props, ("category", "building_ids", "name")),
         )
     for f in raw["level"]:
@@ -583,7 +588,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             ordinal,
             name,
             lab(f, "short_name"),
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             _str_list(f.props.get("building_ids")),
             str(f.props.get("category") or "unspecified"),
             bool(f.props.get("outdoor")),
@@ -618,7 +623,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             f.fid,
             str(f.props["level_id"]),
             category,
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             lab(f),
             lab(f, "alt_name"),
             _restriction(f, report),
@@ -654,7 +659,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             f.fid,
             str(f.props["level_id"]),
             category,
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             lab(f),
             lab(f, "alt_name"),
             _str_list(f.props.get("accessibility")),
@@ -705,7 +710,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             [r for r in (_ref(x) for x in (inter if isinstance(inter, list) else [])) if r],
             lab(f),
             f.props.get("hours"),
-            f.geometry,
+            _g(f),
             extra=_extra(
                 f.props, ("category", "direction", "origin", "destination", "intermediary", "name", "hours")
             ),
@@ -714,7 +719,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
         venue.amenities[f.fid] = Amenity(
             f.fid,
             str(f.props["category"]),
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             _str_list(f.props.get("unit_ids")),
             lab(f),
             lab(f, "alt_name"),
@@ -726,7 +731,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
         venue.anchors[f.fid] = Anchor(
             f.fid,
             str(f.props["unit_id"]),
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             _extra(f.props, ("unit_id",)),
         )
     for f in raw["occupant"]:
@@ -761,8 +766,8 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
         venue.kiosks[f.fid] = Kiosk(
             f.fid,
             str(f.props["level_id"]),
-            f.geometry,
-            lab(f),  # type: ignore[arg-type]
+            _g(f),
+            lab(f),
             lab(f, "alt_name"),
             str(f.props["anchor_id"]) if f.props.get("anchor_id") else None,
             _dp(f),
@@ -774,7 +779,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
             f.fid,
             str(f.props["level_id"]),
             str(f.props["category"]),
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             lab(f),
             lab(f, "alt_name"),
             _restriction(f, report),
@@ -785,7 +790,7 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
         venue.receivers[f.fid] = Receiver(
             f.fid,
             str(f.props["level_id"]),
-            f.geometry,  # type: ignore[arg-type]
+            _g(f),
             str(f.props["unit_id"]) if f.props.get("unit_id") else None,
             float(z) if isinstance(z, int | float) else None,
             _extra(f.props, ("level_id", "unit_id", "z")),

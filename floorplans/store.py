@@ -145,7 +145,11 @@ def _db(dt: datetime) -> datetime:
     return dt.astimezone(UTC).replace(tzinfo=None)
 
 
-def _aware(dt: datetime | None) -> datetime | None:
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC)
+
+
+def _aware_or_none(dt: datetime | None) -> datetime | None:
     return None if dt is None else dt.replace(tzinfo=UTC)
 
 
@@ -162,7 +166,7 @@ def _version(row: VersionRow) -> VersionInfo:
         row.sha256,
         row.errors,
         row.warnings,
-        _aware(row.published_at),
+        _aware_or_none(row.published_at),
     )
 
 
@@ -177,7 +181,7 @@ def _closure(row: ClosureRow) -> Closure:
         _aware(row.starts_at),
         _aware(row.ends_at),  # type: ignore[arg-type]
         row.created_by,
-        _aware(row.reopened_at),
+        _aware_or_none(row.reopened_at),
     )
 
 

@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh Debian machine:
+#   make demo   installs the package, then runs the demo on embedded defaults
+#   make test   installs what the tests need (system packages included), then runs them
+
+# The first of Python 3.11 to 3.13 that runs (Kivy has no wheels beyond 3.13).
+PYTHON ?= $(shell for v in 3.11 3.12 3.13; do python$$v --version >/dev/null 2>&1 && { echo python$$v; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser.
+SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test check pytest bench system-deps install install-test clean
+
+demo: install
+	$(BIN)/wayfinding demo
+
+test: system-deps install-test check pytest
+
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install-test
+	$(BIN)/pytest -q
+
+bench: install-test
+	$(BIN)/python bench/bench_floorplans.py
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11, 3.12 or 3.13 is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e . --group test
+	touch $@
+
+clean:
+	rm -rf $(VENV) out wayfinding.db .pytest_cache .mypy_cache .ruff_cache
