@@ -37,20 +37,24 @@ else:
     assert result.venue is not None and result.report.usable, result.report.summary()
     n = len(result.venue.units)
 elapsed = time.perf_counter() - t
-print(json.dumps({"seconds": elapsed, "import_s": imported, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "units": n}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "import_s": imported, "peak_mb": peak_mb, "units": n}))
 """
 
 
 def measure(path: Path, mode: str, runs: int) -> dict[str, float]:
     results = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(path), mode], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), mode], check=True, capture_output=True, text=True
+        ).stdout
         results.append(json.loads(out))
-    return {"seconds": statistics.median(r["seconds"] for r in results),
-            "import_s": statistics.median(r["import_s"] for r in results),
-            "peak_mb": max(r["peak_mb"] for r in results),
-            "units": results[0]["units"]}
+    return {
+        "seconds": statistics.median(r["seconds"] for r in results),
+        "import_s": statistics.median(r["import_s"] for r in results),
+        "peak_mb": max(r["peak_mb"] for r in results),
+        "units": results[0]["units"],
+    }
 
 
 def main() -> int:
@@ -72,17 +76,34 @@ def main() -> int:
             full = measure(path, "validate", args.runs)
             base = measure(path, "json", args.runs)
             ok = full["seconds"] <= target_s and (target_mb is None or full["peak_mb"] <= target_mb)
-            rows.append((label, int(full["units"]), full["seconds"], full["peak_mb"],
-                         base["seconds"], full["seconds"] / base["seconds"], target_s, target_mb,
-                         ok, full["import_s"]))
-    print(f"synthetic archive: {size_mb:.1f} MB of GeoJSON; importing the package takes "
-          f"{rows[0][-1]:.2f} s more (not counted)")
-    print(f"{'venue':26} {'units':>6} {'read+validate':>14} {'peak MB':>8} {'json.load':>10} "
-          f"{'ratio':>6}  target")
+            rows.append(
+                (
+                    label,
+                    int(full["units"]),
+                    full["seconds"],
+                    full["peak_mb"],
+                    base["seconds"],
+                    full["seconds"] / base["seconds"],
+                    target_s,
+                    target_mb,
+                    ok,
+                    full["import_s"],
+                )
+            )
+    print(
+        f"synthetic archive: {size_mb:.1f} MB of GeoJSON; importing the package takes "
+        f"{rows[0][-1]:.2f} s more (not counted)"
+    )
+    print(
+        f"{'venue':26} {'units':>6} {'read+validate':>14} {'peak MB':>8} {'json.load':>10} "
+        f"{'ratio':>6}  target"
+    )
     for label, units, s, mb, base_s, ratio, ts, tmb, ok, _ in rows:
         target = f"<= {ts:g} s" + (f", <= {tmb:g} MB" if tmb else "")
-        print(f"{label:26} {units:6d} {s:13.2f}s {mb:8.0f} {base_s:9.2f}s {ratio:6.1f}  "
-              f"{target} {'OK' if ok else 'MISSED'}")
+        print(
+            f"{label:26} {units:6d} {s:13.2f}s {mb:8.0f} {base_s:9.2f}s {ratio:6.1f}  "
+            f"{target} {'OK' if ok else 'MISSED'}"
+        )
     return 0 if all(r[-2] for r in rows) else 1
 
 
