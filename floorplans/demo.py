@@ -456,7 +456,7 @@ def build_demo_hospital() -> Venue:
         name=L("Entrée des urgences", "Emergency entrance"),
     )
     b.kiosk(
-        "kiosk-main", hall, Point(36, 3.0), facing=180.0, name=L("Borne du hall d'accueil", "Main hall kiosk")
+        "kiosk-main", hall, Point(41, 4.5), facing=270.0, name=L("Borne du hall d'accueil", "Main hall kiosk")
     )
     b.kiosk(
         "kiosk-parking", hall_p, Point(3.0, 5.5), facing=90.0, name=L("Borne du parking", "Car park kiosk")

@@ -1,0 +1,125 @@
+"""Language catalogues: every language in its own file, ``routing/locales/<lang>.json``.
+
+A catalogue holds the templates of each kind of step, turn words, the
+grammar a name needs in a sentence (articles and their contractions, as
+data: "la Cafétéria", "du couloir", "the Main hall", "Lift B"), how distances
+are said, and the replacements that make a text speakable (abbreviations
+spelled out, numbers in words via num2words). Adding a language is adding a
+file; no code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from num2words import num2words
+
+LOCALES = Path(__file__).parent / "locales"
+_VOWELS = "aeiouyhàâäéèêëîïôöùûüœæ"
+_CODE_END = re.compile(r"(\b[A-Z]{1,3}\d*|\b\d+[A-Z]?|\b[A-Z]\d+(\.\d+)?)$")
+_NUMBER = re.compile(r"(?<![\w.,])-?\d+(?![\w])")
+
+
+def available_languages() -> list[str]:
+    return sorted(p.stem for p in LOCALES.glob("*.json"))
+
+
+@cache
+def catalogue(lang: str) -> Catalogue:
+    base = lang.split("-", maxsplit=1)[0].lower()
+    path = LOCALES / f"{base}.json"
+    if not path.exists():
+        raise ValueError(f"no catalogue for language {lang!r}; available: {', '.join(available_languages())}")
+    return Catalogue(base, json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    lang: str
+    data: dict[str, Any]
+
+    # -- grammar ----------------------------------------------------------------------------
+
+    def definite(self, name: str) -> str:
+        """The name with its definite article: 'la Cafétéria', "l'Ascenseur B", 'Lift B'."""
+        g = self.data["grammar"]
+        if g.get("no_article_when_code") and _CODE_END.search(name):
+            return name
+        pattern = g.get("no_article_pattern")
+        if pattern and re.search(pattern, name):
+            return name
+        first = name.split(maxsplit=1)[0].lower() if name.split() else ""
+        article = g["articles"].get(first)
+        if article is None:
+            if g.get("elide_before_vowel") and first[:1] in _VOWELS:
+                article = g["elide_before_vowel"]
+            else:
+                article = g["default_article"]
+        if not article:
+            return name
+        shown = name[:1].lower() + name[1:] if g.get("lowercase_after_article") else name
+        return f"{article}{shown}" if article.endswith("'") else f"{article} {shown}"
+
+    def with_preposition(self, preposition: str, phrase: str) -> str:
+        text = f"{preposition} {phrase}"
+        for long, short in self.data["grammar"].get("contractions", {}).items():
+            if text.startswith(long):
+                return short + text[len(long) :]
+        return text
+
+    # -- words ------------------------------------------------------------------------------
+
+    def turn(self, modifier: str) -> str:
+        return str(self.data["turn"][modifier])
+
+    def side(self, side: str) -> str:
+        return str(self.data["side"][side])
+
+    def distance(self, metres: float, *, speech: bool = False) -> str:
+        """Distances as people say them: 'a few metres', 25 m, 40 m, 150 m, 300 m."""
+        d = self.data["distance"]
+        if metres < 8:
+            return str(d["few_speech" if speech else "few"])
+        step = 5 if metres < 50 else 10 if metres < 200 else 50
+        n = int(round(metres / step) * step)
+        return str(d["metres_speech" if speech else "metres"]).format(n=n)
+
+    def template(self, key: str) -> str:
+        return str(self.data["templates"][key])
+
+    def render(self, key: str, **names: str) -> str:
+        """Fill a template; for each name X it offers X, def_X and de_def_X."""
+        values: dict[str, str] = {}
+        for k, v in names.items():
+            values[k] = v
+            values[k[:1].upper() + k[1:]] = v[:1].upper() + v[1:]
+            values[f"def_{k}"] = self.definite(v)
+            values[f"de_def_{k}"] = self.with_preposition("de", self.definite(v))
+        text = self.template(key).format_map(_Missing(values))
+        return text[:1].upper() + text[1:]
+
+    def section(self, name: str) -> dict[str, Any]:
+        return dict(self.data[name])
+
+    # -- speech -----------------------------------------------------------------------------
+
+    def speakable(self, text: str) -> str:
+        """Text for a speech engine: abbreviations spelled out, numbers in words."""
+        out = text
+        for written, spoken in self.data["speech"]["replace"].items():
+            out = out.replace(written, spoken)
+        return _NUMBER.sub(lambda m: num2words(int(m.group(0)), lang=self.lang), out)
+
+    @property
+    def voice(self) -> str:
+        return str(self.data["meta"]["voice"])
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,446 @@
+"""The router: places in, a `Route` out, honest when there is none.
+
+>>> router = Router(load_demo_venue())                          # doctest: +SKIP
+>>> route = router.route("Borne du hall d'accueil", "radio", profile="step_free")
+>>> [s.screen for s in route.steps("en")]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import networkx as nx
+import numpy as np
+
+from floorplans import Venue
+from floorplans.model import Label, label_text
+from routing.engine import Overlay, edge_seconds
+from routing.graph import VERTICAL_KINDS, WalkGraph, build_walk_graph
+from routing.instructions import Maneuver, Step, build_maneuvers, render_step
+from routing.language import catalogue
+from routing.places import Place, PlaceIndex, PlaceNotFound
+from routing.profiles import SLOW_SPEED, WALK_SPEED, Profile, get_profile
+
+#: Amenity categories and unit categories worth naming as landmarks.
+NOTABLE_UNITS = ("foodservice", "lobby", "waitingroom", "lounge")
+
+
+class ClosureLike(Protocol):
+    feature_id: str
+    feature_name: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    reopened_at: datetime | None
+
+
+class NoRoute(Exception):  # noqa: N818 - reads as what happened
+    """No way for this profile; the message says why, in the asked language."""
+
+    def __init__(self, message: str, *, reason: str, closures: list[ClosureLike] | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.closures = closures or []
+
+
+@dataclass(slots=True)
+class Leg:
+    level_id: str
+    ordinal: int
+    level_name: Label
+    points: list[tuple[float, float]]
+    wgs84: list[tuple[float, float]]
+    distance_m: float
+
+
+@dataclass(slots=True)
+class Route:
+    origin: Place
+    destination: Place
+    profile: str
+    slow: bool
+    duration_s: float
+    distance_m: float
+    legs: list[Leg]
+    nodes: list[int]
+    edges: list[int]
+    maneuvers: list[Maneuver]
+    lifts: list[Label] = field(default_factory=list)
+    stairs: list[Label] = field(default_factory=list)
+    buildings: list[Label] = field(default_factory=list)
+    edge_kinds: list[str] = field(default_factory=list)
+
+    def steps(self, lang: str = "fr") -> list[Step]:
+        return [Step(m, render_step(m, lang), render_step(m, lang, speech=True)) for m in self.maneuvers]
+
+    def summary(self, lang: str = "fr") -> str:
+        cat = catalogue(lang)
+        return str(cat.data["summary"]).format(
+            distance=cat.distance(self.distance_m), minutes=max(1, round(self.duration_s / 60))
+        )
+
+    def to_dict(self, lang: str = "fr") -> dict[str, Any]:
+        return {
+            "origin": {"kind": self.origin.kind, "id": self.origin.id, "name": self.origin.label(lang)},
+            "destination": {
+                "kind": self.destination.kind,
+                "id": self.destination.id,
+                "name": self.destination.label(lang),
+            },
+            "profile": self.profile,
+            "slow": self.slow,
+            "duration_s": round(self.duration_s, 1),
+            "distance_m": round(self.distance_m, 1),
+            "summary": self.summary(lang),
+            "lifts": [label_text(x, lang) for x in self.lifts],
+            "stairs": [label_text(x, lang) for x in self.stairs],
+            "buildings": [label_text(x, lang) for x in self.buildings],
+            "legs": [
+                {
+                    "level_id": leg.level_id,
+                    "ordinal": leg.ordinal,
+                    "level": label_text(leg.level_name, lang),
+                    "distance_m": round(leg.distance_m, 1),
+                    "points": [[round(x, 2), round(y, 2)] for x, y in leg.points],
+                    "wgs84": [[round(x, 7), round(y, 7)] for x, y in leg.wgs84],
+                }
+                for leg in self.legs
+            ],
+            "steps": [
+                {
+                    "type": s.maneuver.type,
+                    "screen": s.screen,
+                    "speech": s.speech,
+                    "distance_m": round(s.maneuver.distance_m, 1),
+                    "ordinal": s.maneuver.ordinal,
+                }
+                for s in self.steps(lang)
+            ],
+        }
+
+
+class Router:
+    """Routes on one venue. Build once per floor plan version; closures apply live."""
+
+    def __init__(self, venue: Venue, *, closures: Iterable[ClosureLike] = ()) -> None:
+        self.venue = venue
+        self.walk: WalkGraph = build_walk_graph(venue)
+        self.overlay = Overlay(self.walk)
+        self.places = PlaceIndex(venue, self.walk)
+        self._pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for e, (a, b) in enumerate(zip(self.walk.src, self.walk.dst, strict=True)):
+            self._pairs[(a, b)].append(e)
+        self._closures: list[ClosureLike] = list(closures)
+        self._applied: frozenset[int] = frozenset()
+        self._graph: nx.DiGraph | None = None
+        self._doors = self._door_index()
+
+    # -- graphs for inspection ------------------------------------------------------------------
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The whole walk graph: nodes with ``level``, ``ordinal``, ``x``, ``y``; edges with
+        ``weight`` (seconds, default profile, normal pace, no closure), ``kind``,
+        ``restricted``, ``steps``."""
+        if self._graph is None:
+            w = edge_seconds(self.walk, self.overlay.arrays, get_profile("staff"), WALK_SPEED)
+            self._graph = self._nx(w, keep=np.ones(len(w), dtype=bool))
+        return self._graph
+
+    def profile_graph(
+        self, profile: str = "default", *, slow: bool = False, at: datetime | None = None
+    ) -> nx.DiGraph:
+        """The graph one profile may use, closures in force at *at* removed."""
+        self._sync_closures(at)
+        metric = self.overlay.metric(get_profile(profile), SLOW_SPEED if slow else WALK_SPEED)
+        w = metric.weights
+        return self._nx(w, keep=w < 1e11)
+
+    def _nx(self, w: np.ndarray, keep: np.ndarray) -> nx.DiGraph:
+        g = nx.DiGraph()
+        for i, n in enumerate(self.walk.nodes):
+            g.add_node(i, key=n.key, level=n.level_id, ordinal=n.ordinal, x=n.x, y=n.y, unit=n.unit_id)
+        for e in np.flatnonzero(keep):
+            a, b = self.walk.src[e], self.walk.dst[e]
+            if g.has_edge(a, b) and g[a][b]["weight"] <= w[e]:
+                continue
+            g.add_edge(
+                a,
+                b,
+                weight=float(w[e]),
+                kind=self.walk.kind[e],
+                restricted=self.walk.restricted[e],
+                steps=self.walk.steps[e],
+                edge=int(e),
+            )
+        return g
+
+    # -- closures --------------------------------------------------------------------------------
+
+    def set_closures(self, closures: Iterable[ClosureLike]) -> None:
+        """Replace the closures known to the router (e.g. from the floor plan store)."""
+        self._closures = list(closures)
+        self._sync_closures(None)
+
+    def _active(self, at: datetime | None) -> list[ClosureLike]:
+        now = at or datetime.now(UTC)
+        return [c for c in self._closures if c.reopened_at is None and c.starts_at <= now < c.ends_at]
+
+    def _sync_closures(self, at: datetime | None) -> None:
+        active = self._active(at)
+        closed = {c.feature_id: self.walk.by_feature.get(c.feature_id, []) for c in active}
+        key = frozenset(e for es in closed.values() for e in es)
+        if key != self._applied:
+            self.overlay.set_closed(closed)
+            self._applied = key
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> Place:
+        return self.places.resolve(ref)
+
+    def route(
+        self,
+        origin: str | Place,
+        destination: str | Place,
+        *,
+        profile: str = "default",
+        slow: bool = False,
+        lang: str = "fr",
+        at: datetime | None = None,
+    ) -> Route:
+        prof = get_profile(profile)
+        speed = SLOW_SPEED if slow else WALK_SPEED
+        src = origin if isinstance(origin, Place) else self.resolve(origin)
+        dst = destination if isinstance(destination, Place) else self.resolve(destination)
+        self._sync_closures(at)
+        best: tuple[float, list[int], Place, Place] | None = None
+        for s in src.alternatives or [src]:
+            for t in dst.alternatives or [dst]:
+                cost, path = self.overlay.shortest_path(s.node, t.node, prof, speed)
+                if path and (best is None or cost < best[0]):
+                    best = (cost, path, s, t)
+        if best is None:
+            raise self._why_not(src, dst, prof, speed, lang, at)
+        cost, path, s, t = best
+        return self._make_route(s, t, prof, slow, speed, cost, path)
+
+    def _edge_between(self, a: int, b: int, weights: np.ndarray) -> int:
+        candidates = self._pairs[(a, b)]
+        return min(candidates, key=lambda e: weights[e])
+
+    def _make_route(
+        self, src: Place, dst: Place, prof: Profile, slow: bool, speed: float, cost: float, path: list[int]
+    ) -> Route:
+        metric = self.overlay.metric(prof, speed)
+        edges = [self._edge_between(a, b, metric.weights) for a, b in zip(path, path[1:], strict=False)]
+        venue, g = self.venue, self.walk
+        legs: list[Leg] = []
+        for i, node_id in enumerate(path):
+            node = g.nodes[node_id]
+            if (
+                i > 0
+                and g.kind[edges[i - 1]] not in VERTICAL_KINDS
+                and legs
+                and legs[-1].ordinal == node.ordinal
+            ):
+                prev = legs[-1].points[-1]
+                legs[-1].distance_m += float(np.hypot(node.x - prev[0], node.y - prev[1]))
+                legs[-1].points.append((node.x, node.y))
+            else:
+                level = venue.levels[node.level_id]
+                legs.append(Leg(node.level_id, node.ordinal, level.name or {}, [(node.x, node.y)], [], 0.0))
+        for leg in legs:
+            arr = np.asarray(leg.points, dtype=float)
+            leg.wgs84 = [tuple(p) for p in venue.projection.to_wgs84_xy(arr)]  # type: ignore[misc]
+        lifts, stairs, buildings = [], [], []
+        for e in edges:
+            if g.kind[e] in VERTICAL_KINDS:
+                rel = venue.relationships.get(g.via[e] or "")
+                name = rel.name if rel and rel.name else {"fr": g.kind[e]}
+                bucket = lifts if g.kind[e] == "elevator" else stairs
+                if name not in bucket:
+                    bucket.append(name)
+        for node_id in path:
+            uid = g.nodes[node_id].unit_id
+            level = venue.levels.get(venue.units[uid].level_id) if uid else None
+            if level and level.building_ids:
+                b = venue.buildings.get(level.building_ids[0])
+                if b and b.name and b.name not in buildings:
+                    buildings.append(b.name)
+        maneuvers = build_maneuvers(
+            self,
+            path,
+            edges,
+            origin_kind=src.kind,
+            origin_name=src.name,
+            facing=src.facing,
+            destination_name=dst.name,
+            destination_unit=dst.unit_id,
+        )
+        distance = float(sum(g.length[e] for e in edges))
+        return Route(
+            src,
+            dst,
+            prof.name,
+            slow,
+            cost,
+            distance,
+            legs,
+            path,
+            edges,
+            maneuvers,
+            lifts,
+            stairs,
+            buildings,
+            [g.kind[e] for e in edges],
+        )
+
+    # -- explaining a missing route -------------------------------------------------------------
+
+    def _why_not(
+        self, src: Place, dst: Place, prof: Profile, speed: float, lang: str, at: datetime | None
+    ) -> NoRoute:
+        cat = catalogue(lang)
+        nr = cat.section("no_route")
+        name = dst.label(lang)
+        profile_word = str(cat.section("profile")[prof.name])
+        for place in (dst, src):
+            unit = self.venue.units.get(place.unit_id or "")
+            if prof.public and unit is not None and not unit.public:
+                return NoRoute(_fill(nr["staff_only"], cat, name=place.label(lang)), reason="staff-only")
+        active = self._active(at)
+        if active:
+            # Would it work without the closures? Then they are the reason.
+            self.overlay.set_closed({})
+            self._applied = frozenset()
+            try:
+                cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
+            finally:
+                self._sync_closures(at)
+            if path:
+                edges = {e for a, b in zip(path, path[1:], strict=False) for e in self._pairs[(a, b)]}
+                blocking = [c for c in active if set(self.walk.by_feature.get(c.feature_id, [])) & edges]
+                blocking = blocking or active
+                text = "; ".join(
+                    _fill(
+                        nr["closure"],
+                        cat,
+                        closure_name=c.feature_name,
+                        until=_clock(c.ends_at),
+                        reason=c.reason,
+                    )
+                    for c in blocking
+                )
+                return NoRoute(
+                    _fill(nr["closed"], cat, profile=profile_word, name=name, closures=text),
+                    reason="closed",
+                    closures=blocking,
+                )
+        if not prof.steps_allowed:
+            cost, path = self.overlay.shortest_path(src.node, dst.node, get_profile("default"), speed)
+            if path:
+                steps = []
+                for a, b in zip(path, path[1:], strict=False):
+                    for e in self._pairs[(a, b)]:
+                        if self.walk.steps[e] or self.walk.kind[e] in ("stairs", "escalator"):
+                            via = self.walk.via[e] or ""
+                            feat = self.venue.relationships.get(via) or self.venue.units.get(via)
+                            label = label_text(getattr(feat, "name", None), lang, fallback=via)
+                            if label not in steps:
+                                steps.append(label)
+                return NoRoute(
+                    _fill(nr["only_steps"], cat, profile=profile_word, name=name, steps=", ".join(steps)),
+                    reason="steps",
+                )
+        return NoRoute(_fill(nr["none"], cat, name=name, origin=src.label(lang)), reason="unreachable")
+
+    # -- landmarks --------------------------------------------------------------------------------
+
+    def _door_index(self) -> dict[int, tuple[np.ndarray, list[str]]]:
+        """Per floor: positions of doors, and the named unit each door leads into."""
+        from floorplans.topology import topology
+
+        topo = topology(self.venue)
+        notable = set()
+        for oc in self.venue.occupants.values():
+            unit = self.venue.occupant_unit(oc)
+            if unit is not None:
+                notable.add(unit.id)
+        for am in self.venue.amenities.values():
+            if am.category in ("foodservice", "information", "prayerroom"):
+                notable.update(am.unit_ids)
+        self._notable = notable
+        per_floor: dict[int, tuple[list[tuple[float, float]], list[str]]] = defaultdict(lambda: ([], []))
+        for p in topo.passages:
+            for uid in (p.a, p.b):
+                unit = self.venue.units.get(uid)
+                if unit is None or not unit.name or not unit.public:
+                    continue
+                level = self.venue.levels.get(unit.level_id)
+                if level is None:
+                    continue
+                c = p.geometry.interpolate(0.5, normalized=True)
+                per_floor[level.ordinal][0].append((c.x, c.y))
+                per_floor[level.ordinal][1].append(uid)
+        return {k: (np.asarray(v[0]), v[1]) for k, v in per_floor.items()}
+
+    def landmark_near(
+        self,
+        ordinal: int,
+        x: float,
+        y: float,
+        *,
+        radius: float = 3.5,
+        exclude: set[str | None] | None = None,
+        only_notable: bool = False,
+    ) -> Label | None:
+        """The name of a room whose door is near (x, y): notable places first."""
+        entry = self._doors.get(ordinal)
+        if entry is None or not len(entry[0]):
+            return None
+        pts, uids = entry
+        d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
+        best: tuple[int, float, str] | None = None
+        for i in np.flatnonzero(d <= radius):
+            uid = uids[i]
+            unit = self.venue.units[uid]
+            if (exclude and uid in exclude) or unit.category in ("walkway", "stairs", "elevator"):
+                continue
+            notable = uid in self._notable or unit.category in NOTABLE_UNITS
+            if only_notable and not notable:
+                continue
+            rank = (0 if notable else 1, float(d[i]), uid)
+            if best is None or rank < best:
+                best = rank
+        return self.venue.units[best[2]].name if best else None
+
+
+def _clock(dt: datetime) -> str:
+    return (
+        dt.astimezone().strftime("%H:%M")
+        if dt.date() == datetime.now(UTC).date()
+        else dt.astimezone().strftime("%d/%m %H:%M")
+    )
+
+
+def _fill(template: str, cat: Any, **values: str) -> str:
+    out: dict[str, str] = {}
+    for k, v in values.items():
+        out[k] = v
+        out[k[:1].upper() + k[1:]] = v[:1].upper() + v[1:]
+        out[f"def_{k}"] = cat.definite(v) if v else v
+    text = template.format_map(_Blank(out))
+    return " ".join(text.split()).replace(" :", " :").replace("  ", " ")
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+__all__ = ["Leg", "NoRoute", "PlaceNotFound", "Route", "Router"]
