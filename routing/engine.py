@@ -18,7 +18,9 @@ Memory is linear in nodes times portals per cell, never all pairs.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +36,7 @@ UNREACHABLE = BIG / 2
 
 
 def edge_seconds(
-    g: WalkGraph, arrays: dict[str, NDArray[np.generic]], profile: Profile, speed: float
+    g: WalkGraph, arrays: dict[str, NDArray[Any]], profile: Profile, speed: float
 ) -> NDArray[np.float64]:
     """Seconds per edge for a profile and walking speed (BIG where not allowed)."""
     length = arrays["length"].astype(np.float64)
@@ -191,7 +193,8 @@ class Overlay:
         cols.append(np.full(p, t_node))
         vals.append(np.full(p, BIG))
         tags.append(np.full(p, -2, dtype=np.int64))
-        r, cc, v, t = (np.concatenate(x) for x in (rows, cols, vals, tags))
+        r, cc, t = (np.concatenate(x) for x in (rows, cols, tags))
+        v = np.concatenate(vals)
         overlay, pos = _csr_with_positions(r, cc, v, p + 2)
         metric = Metric(w, cells, overlay, pos[t == 0])
         metric.clique_pos = [pos[t == c + 1] for c in range(self.n_cells)]
@@ -276,7 +279,7 @@ class Overlay:
         chain.reverse()
         portals = [int(self.portals[i]) for i in chain]
         path = self._unwind(cell_s, ps, int(self.local[portals[0]]))
-        for a, b in zip(portals, portals[1:], strict=False):
+        for a, b in itertools.pairwise(portals):
             ca, cb = int(self.cell_of[a]), int(self.cell_of[b])
             if ca != cb:
                 path.append(b)

@@ -27,9 +27,11 @@ Each edge remembers the features that close it: its unit (walks), opening
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -123,7 +125,7 @@ class WalkGraph:
         self.add_edge(a, b, kind, **kw)  # type: ignore[arg-type]
         self.add_edge(b, a, kind, **kw)  # type: ignore[arg-type]
 
-    def arrays(self) -> dict[str, NDArray[np.float64] | NDArray[np.int64] | NDArray[np.bool_]]:
+    def arrays(self) -> dict[str, NDArray[Any]]:
         return {
             "src": np.asarray(self.src, dtype=np.int64),
             "dst": np.asarray(self.dst, dtype=np.int64),
@@ -206,24 +208,24 @@ def build_walk_graph(venue: Venue) -> WalkGraph:
     for anchor in venue.anchors.values():
         _poi(g, venue, topo, f"anchor:{anchor.id}", anchor.unit_id, anchor.geometry, "anchor", ordinal)
     for am in venue.amenities.values():
-        uid = next((u for u in am.unit_ids if unit_ok(u)), None)
-        if uid is not None:
-            _poi(g, venue, topo, f"amenity:{am.id}", uid, am.geometry, "amenity", ordinal)
+        am_unit = next((u for u in am.unit_ids if unit_ok(u)), None)
+        if am_unit is not None:
+            _poi(g, venue, topo, f"amenity:{am.id}", am_unit, am.geometry, "amenity", ordinal)
     for k in venue.kiosks.values():
-        anchor = venue.anchors.get(k.anchor_id or "")
-        uid = anchor.unit_id if anchor else None
-        if uid is None:
+        k_anchor = venue.anchors.get(k.anchor_id or "")
+        k_unit: str | None = k_anchor.unit_id if k_anchor else None
+        if k_unit is None:
             found = topo.unit_at(k.level_id, k.anchor_point())
-            uid = found.id if found else None
-        if uid is None or not unit_ok(uid):
+            k_unit = found.id if found else None
+        if k_unit is None or not unit_ok(k_unit):
             continue
         p = k.anchor_point()
         if k.facing is not None:  # the visitor stands in front of the screen
             rad = math.radians(k.facing)
             front = Point(p.x + 0.8 * math.sin(rad), p.y + 0.8 * math.cos(rad))
-            if units[uid].geometry.covers(front):
+            if units[k_unit].geometry.covers(front):
                 p = front
-        _poi(g, venue, topo, f"kiosk:{k.id}", uid, p, "kiosk", ordinal)
+        _poi(g, venue, topo, f"kiosk:{k.id}", k_unit, p, "kiosk", ordinal)
 
     # Walks inside units.
     for uid, node_ids in list(g.unit_nodes.items()):
@@ -244,7 +246,7 @@ def build_walk_graph(venue: Venue) -> WalkGraph:
                     t = LIFT_WAIT_S + LIFT_DOORS_S + LIFT_PER_LEVEL_S * abs(ob - oa)
                     g.add_both(na, nb, "elevator", fixed_s=t, restricted=restricted, closers=closers, via=rid)
             continue
-        for (na, oa, _), (nb, ob, _) in zip(stops, stops[1:], strict=False):
+        for (na, oa, _), (nb, ob, _) in itertools.pairwise(stops):
             levels = abs(ob - oa) or 1
             if cat == "stairs":
                 up, down = STAIRS_UP_S * levels, STAIRS_DOWN_S * levels
@@ -377,7 +379,7 @@ def _walks(g: WalkGraph, unit: Unit, node_ids: list[int], ordinal: dict[str, int
     else:
         lines = shapely.linestrings(np.stack([xy[a_idx], xy[b_idx]], axis=1))
         zone = prep(geom.buffer(0.02))
-        visible = np.array([zone.covers(line) for line in lines])
+        visible = np.array([zone.covers(line) for line in np.asarray(lines, dtype=object)])
     lengths = np.hypot(*(xy[a_idx] - xy[b_idx]).T)
     kind = "ramp" if unit.category == "ramp" else "steps" if unit.category == "steps" else "walk"
     for a, b, ok, length in zip(a_idx, b_idx, visible, lengths, strict=True):
@@ -402,7 +404,7 @@ def _delaunay_pairs(xy: NDArray[np.float64]) -> list[tuple[int, int]]:
         axis = xy - xy.mean(axis=0)
         direction = np.linalg.svd(axis, full_matrices=False)[2][0]
         order = np.argsort(axis @ direction)
-        return [(int(min(a, b)), int(max(a, b))) for a, b in zip(order, order[1:], strict=False)]
+        return [(int(min(a, b)), int(max(a, b))) for a, b in itertools.pairwise(order)]
     pairs = set()
     for simplex in tri.simplices:
         for i in range(3):

@@ -13,6 +13,7 @@ words come from the language catalogues (:mod:`routing.language`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -163,7 +164,7 @@ def build_maneuvers(
         k += 1
     runs.append(_Run(start, len(path) - 1))
     # Re-attach the "after vertical" context to each run that follows one.
-    for prev, run in zip(runs, runs[1:], strict=False):
+    for prev, run in itertools.pairwise(runs):
         vertical = next((s for s in prev.steps if s.type in ("elevator", "stairs", "escalator")), None)
         if vertical is not None:
             run.after_vertical = vertical.type
@@ -248,7 +249,8 @@ def _simplified(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
             dedup.append(p)
     if len(dedup) < 3:
         return dedup
-    return list(LineString(dedup).simplify(SIMPLIFY_M, preserve_topology=False).coords)
+    simple = LineString(dedup).simplify(SIMPLIFY_M, preserve_topology=False)
+    return [(float(x), float(y)) for x, y in simple.coords]
 
 
 def _floor_maneuvers(
@@ -313,11 +315,11 @@ def _floor_maneuvers(
             and building_of(ub)
             and building_of(ua) != building_of(ub)
         ):
-            b = venue.buildings[building_of(ub)]
+            building = venue.buildings[building_of(ub)]
             out.append(
                 Maneuver(
                     "enter_building",
-                    name=b.name,
+                    name=building.name,
                     ordinal=nodes[i].ordinal,
                     x=nodes[i].x,
                     y=nodes[i].y,

@@ -69,7 +69,7 @@ class Catalogue:
         text = f"{preposition} {phrase}"
         for long, short in self.data["grammar"].get("contractions", {}).items():
             if text.startswith(long):
-                return short + text[len(long) :]
+                return str(short) + text[len(long) :]
         return text
 
     # -- words ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ _POINT = re.compile(r"^\s*(-?\d+)\s*:\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?
 _KIND_RANK = {"occupant": 0, "amenity": 1, "kiosk": 2, "unit": 3, "opening": 4}
 
 
-class PlaceNotFound(LookupError):
+class PlaceNotFound(LookupError):  # noqa: N818 - reads as what happened
     """Nothing matches a reference; ``suggestions`` holds the closest names."""
 
     def __init__(self, ref: str, suggestions: list[str]) -> None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -237,7 +238,7 @@ class Router:
         self, src: Place, dst: Place, prof: Profile, slow: bool, speed: float, cost: float, path: list[int]
     ) -> Route:
         metric = self.overlay.metric(prof, speed)
-        edges = [self._edge_between(a, b, metric.weights) for a, b in zip(path, path[1:], strict=False)]
+        edges = [self._edge_between(a, b, metric.weights) for a, b in itertools.pairwise(path)]
         venue, g = self.venue, self.walk
         legs: list[Leg] = []
         for i, node_id in enumerate(path):
@@ -257,7 +258,9 @@ class Router:
         for leg in legs:
             arr = np.asarray(leg.points, dtype=float)
             leg.wgs84 = [tuple(p) for p in venue.projection.to_wgs84_xy(arr)]  # type: ignore[misc]
-        lifts, stairs, buildings = [], [], []
+        lifts: list[Label] = []
+        stairs: list[Label] = []
+        buildings: list[Label] = []
         for e in edges:
             if g.kind[e] in VERTICAL_KINDS:
                 rel = venue.relationships.get(g.via[e] or "")
@@ -267,9 +270,9 @@ class Router:
                     bucket.append(name)
         for node_id in path:
             uid = g.nodes[node_id].unit_id
-            level = venue.levels.get(venue.units[uid].level_id) if uid else None
-            if level and level.building_ids:
-                b = venue.buildings.get(level.building_ids[0])
+            unit_level = venue.levels.get(venue.units[uid].level_id) if uid else None
+            if unit_level and unit_level.building_ids:
+                b = venue.buildings.get(unit_level.building_ids[0])
                 if b and b.name and b.name not in buildings:
                     buildings.append(b.name)
         maneuvers = build_maneuvers(
@@ -323,7 +326,7 @@ class Router:
             finally:
                 self._sync_closures(at)
             if path:
-                edges = {e for a, b in zip(path, path[1:], strict=False) for e in self._pairs[(a, b)]}
+                edges = {e for a, b in itertools.pairwise(path) for e in self._pairs[(a, b)]}
                 blocking = [c for c in active if set(self.walk.by_feature.get(c.feature_id, [])) & edges]
                 blocking = blocking or active
                 text = "; ".join(
@@ -342,10 +345,10 @@ class Router:
                     closures=blocking,
                 )
         if not prof.steps_allowed:
-            cost, path = self.overlay.shortest_path(src.node, dst.node, get_profile("default"), speed)
+            _cost, path = self.overlay.shortest_path(src.node, dst.node, get_profile("default"), speed)
             if path:
                 steps = []
-                for a, b in zip(path, path[1:], strict=False):
+                for a, b in itertools.pairwise(path):
                     for e in self._pairs[(a, b)]:
                         if self.walk.steps[e] or self.walk.kind[e] in ("stairs", "escalator"):
                             via = self.walk.via[e] or ""
