@@ -49,7 +49,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e . --group test
+	$(BIN)/pip install -q -e ".[tts]" --group test
 	touch $@
 
 clean:

@@ -229,6 +229,51 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ route
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from routing import NoRoute, PlaceNotFound, Router
+    from routing.speech import SpeechUnavailable, speak_route
+
+    result = read_imdf(_venue_path(args.venue))
+    if result.venue is None:
+        raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
+    router = Router(result.venue)
+    if args.db or args.with_closures:
+        store = _store(args)
+        router.set_closures(store.closures(venue_id=result.venue.id))
+    try:
+        route = router.route(
+            args.origin, args.destination, profile=args.profile, slow=args.slow, lang=args.lang
+        )
+    except PlaceNotFound as exc:
+        raise CommandError(str(exc)) from None
+    except NoRoute as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    steps = route.steps(args.lang)
+    if args.json:
+        print(json.dumps(route.to_dict(args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"{route.origin.label(args.lang)} -> {route.destination.label(args.lang)}: "
+            f"{route.summary(args.lang)}"
+        )
+        for i, step in enumerate(steps, 1):
+            print(f"{i:2}. {step.screen}")
+    if args.audio:
+        try:
+            out, parts = speak_route([s.speech for s in steps], args.lang, Path(args.audio))
+        except SpeechUnavailable as exc:
+            print(f"no audio: {exc} (the written directions above still hold)", file=sys.stderr)
+            return 1
+        print(f"audio: {out} ({len(parts)} steps)", file=sys.stderr)
+    return 0
+
+
 # ------------------------------------------------------------------------------ demo
 
 
@@ -275,6 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="out", help="folder for the floor drawings (default: out)")
     demo.add_argument("--lang", default="fr")
     demo.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("route", help="directions from one place to another")
+    p.add_argument("--venue", help="IMDF folder or .zip (default: the demo hospital)")
+    p.add_argument(
+        "--from",
+        dest="origin",
+        required=True,
+        help="kiosk, occupant, amenity, unit or opening id, FLOOR:X,Y, or a name",
+    )
+    p.add_argument("--to", dest="destination", required=True, help="same forms as --from")
+    p.add_argument("--profile", default="default", choices=["default", "step_free", "avoid_stairs", "staff"])
+    p.add_argument("--slow", action="store_true", help="a slower walking pace")
+    p.add_argument("--lang", default="fr", help="language of the directions (fr, en, ...)")
+    p.add_argument("--json", action="store_true", help="the whole route as JSON")
+    p.add_argument("--audio", metavar="FILE.wav", help="also speak the directions into a WAV")
+    p.add_argument(
+        "--with-closures",
+        action="store_true",
+        help="apply the closures in force from the store (implied by --db)",
+    )
+    p.set_defaults(func=cmd_route)
 
     fp = sub.add_parser("floorplan", help="check, version and draw IMDF floor plans")
     fps = fp.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 STRAIGHT_DEG = 30.0
 #: Decision points closer than this (metres along the way) are merged.
 MERGE_M = 3.0
-SIMPLIFY_M = 1.0
+SIMPLIFY_M = 1.5
 
 
 @dataclass(slots=True)
@@ -43,6 +43,7 @@ class Maneuver:
     level: Label | None = None
     side: str | None = None
     context: str | None = None  # depart: kiosk, lift, place
+    angle: float | None = None  # turns: degrees, positive = left
     origin: Label | None = None
     distance_m: float = 0.0
     ordinal: int = 0
@@ -235,7 +236,7 @@ def build_maneuvers(
         # Distances: from each step to the next one on this floor.
         marks = [m.at_node for m in out_run]
         end_at = out_run[-1].at_node if last_run and out_run else idx[-1]
-        for m, nxt in zip(out_run, [*marks[1:], end_at], strict=True):
+        for m, nxt in zip(out_run, [*marks[1:], end_at][: len(out_run)], strict=True):
             m.distance_m = max(0.0, cum[nxt] - cum[m.at_node])
         out.extend(out_run)
         out.extend(run.steps)
@@ -300,7 +301,15 @@ def _floor_maneuvers(
         landmark = None if into else router.landmark_near(node.ordinal, node.x, node.y, exclude={unit_of(k)})
         out.append(
             Maneuver(
-                "turn", mod, name=into, landmark=landmark, ordinal=node.ordinal, x=node.x, y=node.y, at_node=k
+                "turn",
+                mod,
+                name=into,
+                landmark=landmark,
+                ordinal=node.ordinal,
+                x=node.x,
+                y=node.y,
+                at_node=k,
+                angle=angle,
             )
         )
     # Buildings entered, ramps and steps taken.
@@ -419,20 +428,26 @@ def _merge(steps: list[Maneuver]) -> list[Maneuver]:
             m.side = "left" if turn.modifier.endswith("left") else "right"  # type: ignore[union-attr]
             if out:
                 out[-1].distance_m += turn.distance_m
-        if (
-            out
-            and m.type == "turn"
-            and out[-1].type in ("turn", "enter_building", "depart")
-            and out[-1].distance_m < MERGE_M
-            and out[-1].ordinal == m.ordinal
-        ):
-            prev = out[-1]
-            if prev.type == "turn":
-                prev.modifier = m.modifier
+        prev = out[-1] if out else None
+        if prev is not None and m.type == "turn" and prev.ordinal == m.ordinal:
+            if prev.type == "turn" and prev.distance_m < 5.0:
+                # Two bends a few metres apart: one turn of their sum (a jog cancels out).
+                total = (prev.angle or 0.0) + (m.angle or 0.0)
+                prev.angle, prev.modifier = total, modifier(total)
                 prev.name = m.name or prev.name
-            prev.distance_m += m.distance_m
-            prev.past = prev.past or m.past
-            continue
+                prev.distance_m += m.distance_m
+                prev.past = prev.past or m.past
+                if prev.modifier == "straight" and not prev.name:
+                    out.pop()
+                    if out:
+                        out[-1].distance_m += prev.distance_m
+                continue
+            if prev.type in ("enter_building", "depart") and prev.distance_m < MERGE_M:
+                prev.distance_m += m.distance_m
+                prev.past = prev.past or m.past
+                continue
+        if prev is not None and m.type == "turn" and m.name and m.name == prev.name:
+            m.name = None  # already in that corridor: do not say "into" it again
         out.append(m)
     return out
 

@@ -194,5 +194,9 @@ def _score(query: str, choice: str, **_: object) -> float:
     prefix = 0.0
     if (len(query) >= 3 and any(w.startswith(query) for w in words)) or choice.startswith(query):
         prefix = 90.0 + 10.0 * len(query) / max(len(choice), 1)
-    partial = fuzz.partial_ratio(query, choice) * 0.85 if len(query) >= 4 else 0.0
+    # A fragment of a longer name ("radio" in "radiologie"), never the reverse: "er" (a
+    # synonym of the emergency department) must not match inside "boulangerie".
+    partial = (
+        fuzz.partial_ratio(query, choice) * 0.85 if len(query) >= 4 and len(choice) >= len(query) else 0.0
+    )
     return max(full, prefix, partial)

@@ -31,9 +31,9 @@ STAIRS_UP_S = 20.0
 STAIRS_DOWN_S = 14.0
 ESCALATOR_PER_LEVEL_S = 20.0
 RAMP_PER_LEVEL_S = 40.0
-#: Speed factors inside units: a ramp is walked slower, steps slower still.
-RAMP_FACTOR = 0.85
-STEPS_FACTOR = 0.7
+#: Speed factors inside units: a ramp is walked slower than a few steps beside it.
+RAMP_FACTOR = 0.8
+STEPS_FACTOR = 0.9
 #: Added to each stairs or escalator edge by ``avoid_stairs``: a detour of up to
 #: ten minutes is preferred to a flight of stairs.
 AVOID_STAIRS_PENALTY_S = 600.0

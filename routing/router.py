@@ -31,12 +31,20 @@ NOTABLE_UNITS = ("foodservice", "lobby", "waitingroom", "lounge")
 
 
 class ClosureLike(Protocol):
-    feature_id: str
-    feature_name: str
-    reason: str
-    starts_at: datetime
-    ends_at: datetime
-    reopened_at: datetime | None
+    """What the router needs of a closure (``floorplans.store.Closure`` has it)."""
+
+    @property
+    def feature_id(self) -> str: ...
+    @property
+    def feature_name(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def reopened_at(self) -> datetime | None: ...
 
 
 class NoRoute(Exception):  # noqa: N818 - reads as what happened
@@ -322,18 +330,22 @@ class Router:
             self.overlay.set_closed({})
             self._applied = frozenset()
             try:
-                cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
+                _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
             finally:
                 self._sync_closures(at)
             if path:
                 edges = {e for a, b in itertools.pairwise(path) for e in self._pairs[(a, b)]}
-                blocking = [c for c in active if set(self.walk.by_feature.get(c.feature_id, [])) & edges]
-                blocking = blocking or active
+                on_path = [c for c in active if set(self.walk.by_feature.get(c.feature_id, [])) & edges]
+                # The closures whose end alone would open a way (the ramp, or the lift
+                # behind the footbridge), else those on the way it would take.
+                blocking = [c for c in active if self._routable_without(c, active, src, dst, prof, speed)]
+                blocking = blocking or on_path or active
+                self._sync_closures(at)
                 text = "; ".join(
                     _fill(
                         nr["closure"],
                         cat,
-                        closure_name=c.feature_name,
+                        closure_name=self._feature_label(c, lang),
                         until=_clock(c.ends_at),
                         reason=c.reason,
                     )
@@ -361,6 +373,28 @@ class Router:
                     reason="steps",
                 )
         return NoRoute(_fill(nr["none"], cat, name=name, origin=src.label(lang)), reason="unreachable")
+
+    def _routable_without(
+        self,
+        closure: ClosureLike,
+        active: list[ClosureLike],
+        src: Place,
+        dst: Place,
+        prof: Profile,
+        speed: float,
+    ) -> bool:
+        others = {
+            c.feature_id: self.walk.by_feature.get(c.feature_id, []) for c in active if c is not closure
+        }
+        self.overlay.set_closed(others)
+        self._applied = frozenset(e for es in others.values() for e in es)
+        _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
+        return bool(path)
+
+    def _feature_label(self, closure: ClosureLike, lang: str) -> str:
+        feat = self.venue.feature(closure.feature_id)
+        label = getattr(feat, "name", None)
+        return label_text(label, lang, fallback=closure.feature_name)
 
     # -- landmarks --------------------------------------------------------------------------------
 

@@ -114,3 +114,35 @@ def test_demo_command(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "CHU Sainte-Lumière: version 1 in service" in proc.stdout
     assert len(list((tmp_path / "out").glob("level_*.svg"))) == 4
+
+
+def test_route_command_prints_steps_json_and_audio(tmp_path: Path) -> None:
+    proc = run(
+        "route",
+        "--from",
+        "Borne du hall d'accueil",
+        "--to",
+        "cardio",
+        "--profile",
+        "step_free",
+        "--lang",
+        "en",
+        "--audio",
+        str(tmp_path / "r.wav"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Main hall kiosk -> Cardiology: ")
+    assert " 3. Take Lift A1, on your left, to level 1." in lines
+    assert (tmp_path / "r.wav").stat().st_size > 50_000
+    proc = run("route", "--from", "Borne du parking", "--to", "Radiologie", "--json")
+    data = json.loads(proc.stdout)
+    assert data["destination"]["name"] == "Radiologie" and data["stairs"] == ["Escalier A"]
+
+
+def test_route_command_errors_are_one_clear_line() -> None:
+    proc = run("route", "--from", "Borne du hall d'accueil", "--to", "boulangerie")
+    assert proc.returncode == 1 and proc.stderr.startswith("error: no place matches 'boulangerie'")
+    proc = run("route", "--from", "Borne du hall d'accueil", "--to", "Salle de réveil")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("Salle de réveil est réservé au personnel : pas d'itinéraire public.")

@@ -1,0 +1,108 @@
+"""The routing situations whose directions are pinned in ``fixtures/*.json``.
+
+Each fixture holds the expected screen and speech texts in every language.
+After a deliberate change of wording (or to add a language), rewrite them
+with ``python -m tests.routing.situations`` and read the diff aloud.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from floorplans import Venue
+from routing import NoRoute, Router
+from tests.routing.conftest import FakeClosure
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LANGUAGES = ("fr", "en")
+#: Closures in fixtures run from START to END; routes are asked at AT.
+START = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2030, 1, 1, 14, 0, tzinfo=UTC)
+AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+_TIME = re.compile(r"\d\d/\d\d \d\d:\d\d|\d\d:\d\d")
+
+
+@dataclass
+class Situation:
+    origin: str
+    to: str
+    profile: str = "default"
+    close: list[str] = field(default_factory=list)
+
+
+SITUATIONS = {
+    "turn_and_building_change": Situation("Borne du hall d'accueil", "Radiologie"),
+    "lift_up_arrival_left": Situation("Borne du hall d'accueil", "Cardiologie", "step_free"),
+    "lift_down": Situation("Cardiologie", "Laboratoire de prélèvements", "step_free"),
+    "stairs_up_arrival_right": Situation("Borne du parking", "Radiologie"),
+    "ramp_step_free": Situation("Borne du hall d'accueil", "Pédiatrie", "step_free"),
+    "steps_default": Situation("Borne du hall d'accueil", "Pédiatrie"),
+    "footbridge_day_surgery": Situation("Borne du parking", "Unité de chirurgie ambulatoire", "step_free"),
+    "closure_detour": Situation(
+        "Borne du hall d'accueil", "Cardiologie", "step_free", ["Ascenseur A1", "Ascenseur A2"]
+    ),
+    "no_step_free_route_closure": Situation(
+        "Borne du hall d'accueil", "Pédiatrie", "step_free", ["Rampe vers le bâtiment C", "Ascenseur C"]
+    ),
+    "staff_only_destination": Situation("Borne du hall d'accueil", "Salle de réveil"),
+    "emergency_to_toilets": Situation("Borne des urgences", "toilettes"),
+}
+
+
+def closures_for(venue: Venue, names: list[str]) -> list[FakeClosure]:
+    from floorplans.model import label_text
+
+    out = []
+    for name in names:
+        fid = next(
+            f
+            for table in (venue.relationships, venue.units)
+            for f, feat in table.items()
+            if label_text(feat.name, "fr") == name
+        )
+        out.append(FakeClosure(fid, name, "maintenance", START, END))
+    return out
+
+
+def normalize_times(text: str) -> str:
+    return _TIME.sub("<time>", text)
+
+
+def run(venue: Venue, s: Situation) -> dict[str, Any]:
+    router = Router(venue, closures=closures_for(venue, s.close))
+    result: dict[str, Any] = {"from": s.origin, "to": s.to, "profile": s.profile, "close": s.close}
+    try:
+        route = router.route(s.origin, s.to, profile=s.profile, at=AT)
+    except NoRoute:
+        result["no_route"] = {}
+        for lang in LANGUAGES:
+            try:
+                router.route(s.origin, s.to, profile=s.profile, lang=lang, at=AT)
+            except NoRoute as exc:
+                result["no_route"][lang] = normalize_times(str(exc))
+        return result
+    result["screen"] = {lang: [st.screen for st in route.steps(lang)] for lang in LANGUAGES}
+    result["speech"] = {lang: [st.speech for st in route.steps(lang)] for lang in LANGUAGES}
+    return result
+
+
+def main() -> None:
+    from floorplans import load_demo_venue
+
+    venue = load_demo_venue()
+    FIXTURES.mkdir(exist_ok=True)
+    for name, s in SITUATIONS.items():
+        data = run(venue, s)
+        (FIXTURES / f"{name}.json").write_text(
+            json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {name}.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Directions read as pinned in the fixtures, one file per situation, every language."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from floorplans import Venue
+from routing.language import catalogue
+from tests.routing.situations import FIXTURES, SITUATIONS, run
+
+
+@pytest.mark.parametrize("name", sorted(SITUATIONS))
+def test_situation_reads_as_pinned(name: str, demo_venue: Venue) -> None:
+    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    assert run(demo_venue, SITUATIONS[name]) == expected
+
+
+def test_every_situation_is_covered_in_french_and_english() -> None:
+    for path in FIXTURES.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        texts = data.get("screen") or data.get("no_route")
+        assert set(texts) == {"fr", "en"}, path.name
+
+
+def test_speech_spells_levels_and_numbers() -> None:
+    fr, en = catalogue("fr"), catalogue("en")
+    assert (
+        fr.speakable("Prenez l'ascenseur B jusqu'au niveau -1.")
+        == "Prenez l'ascenseur B jusqu'au niveau moins un."
+    )
+    assert en.speakable("Take Lift B to level 2 and walk 40 m").startswith(
+        "Take Lift B to level two and walk forty"
+    )
+    assert fr.speakable("Consultation ORL, IRM") == "Consultation O R L, I R M"
+
+
+def test_distances_are_rounded_as_people_say_them() -> None:
+    en = catalogue("en")
+    assert en.distance(3) == "a few metres"
+    assert en.distance(23) == "25 m"
+    assert en.distance(137) == "140 m"
+    assert en.distance(333) == "350 m"
+    assert catalogue("fr").distance(42, speech=True) == "40 mètres"
+
+
+def test_unknown_language_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no catalogue for language 'xx'; available: en, fr"):
+        catalogue("xx")
