@@ -27,6 +27,7 @@ pytest: install-test
 
 bench: install-test
 	$(BIN)/python bench/bench_floorplans.py
+	$(BIN)/python bench/bench_routing.py
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \

@@ -123,6 +123,8 @@ class Overlay:
         self.overlay_id[self.portals] = np.arange(len(self.portals))
         self.cell_portals = [nodes[portal_mask[nodes]] for nodes in self.cell_nodes]
         self.metrics: dict[tuple[str, float], Metric] = {}
+        #: Weights without closures, per metric: a closure only copies the edges it touches.
+        self._base: dict[tuple[str, float], NDArray[np.float64]] = {}
         self.closed: dict[str, list[int]] = {}
 
     # -- customisation -----------------------------------------------------------------------
@@ -132,7 +134,9 @@ class Overlay:
 
         key = (profile.name, speed)
         if key not in self.metrics:
-            w = seconds(self.g, self.arrays, profile, speed)
+            base = seconds(self.g, self.arrays, profile, speed)
+            self._base[key] = base
+            w = base.copy()
             for edges in self.closed.values():
                 w[edges] = BIG
             self.metrics[key] = self._customise(w)
@@ -230,11 +234,8 @@ class Overlay:
             return
         src = self.arrays["src"]
         cells = {int(c) for c in self.cell_of[src[changed]]}
-        for (pname, speed), metric in self.metrics.items():
-            from routing.profiles import PROFILES
-
-            base = edge_seconds(self.g, self.arrays, PROFILES[pname], speed)
-            metric.weights[changed] = base[changed]
+        for key, metric in self.metrics.items():
+            metric.weights[changed] = self._base[key][changed]
             if after:
                 idx = np.fromiter(after, dtype=np.int64)
                 metric.weights[idx] = BIG

@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import LineString
+import numpy as np
+import shapely
 
 from floorplans.model import Label, label_text
 from routing.language import Catalogue, catalogue
@@ -187,9 +188,12 @@ def build_maneuvers(
         )
         first_heading = None
         pts = [xy[i] for i in idx]
-        simple = _simplified(pts)
-        if len(simple) >= 2:
-            first_heading = _heading(simple[0], simple[1])
+        far = next(
+            (p for p in pts[1:] if math.hypot(p[0] - pts[0][0], p[1] - pts[0][1]) > SIMPLIFY_M),
+            pts[-1] if len(pts) > 1 else None,
+        )
+        if far is not None:
+            first_heading = _heading(pts[0], far)
         dep = Maneuver(
             "depart",
             context=depart_ctx,
@@ -244,14 +248,15 @@ def build_maneuvers(
 
 
 def _simplified(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    dedup = [pts[0]] if pts else []
-    for p in pts[1:]:
-        if math.hypot(p[0] - dedup[-1][0], p[1] - dedup[-1][1]) > 1e-6:
-            dedup.append(p)
-    if len(dedup) < 3:
-        return dedup
-    simple = LineString(dedup).simplify(SIMPLIFY_M, preserve_topology=False)
-    return [(float(x), float(y)) for x, y in simple.coords]
+    if len(pts) < 2:
+        return list(pts)
+    arr = np.asarray(pts, dtype=float)
+    keep = np.concatenate([[True], np.hypot(*np.diff(arr, axis=0).T) > 1e-6])
+    arr = arr[keep]
+    if len(arr) < 3:
+        return [(float(x), float(y)) for x, y in arr]
+    simple = shapely.simplify(shapely.linestrings(arr), SIMPLIFY_M, preserve_topology=False)
+    return [(float(x), float(y)) for x, y in shapely.get_coordinates(simple)]
 
 
 def _floor_maneuvers(
@@ -359,7 +364,12 @@ def _floor_maneuvers(
         k = min(range(a, b + 1), key=lambda i: abs(cum[i] - mid))
         node = nodes[k]
         m.past = router.landmark_near(
-            node.ordinal, node.x, node.y, radius=(cum[b] - cum[a]) / 2, exclude=walked, only_notable=True
+            node.ordinal,
+            node.x,
+            node.y,
+            radius=min(20.0, (cum[b] - cum[a]) / 2),
+            exclude=walked,
+            only_notable=True,
         )
     return out
 

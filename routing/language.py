@@ -38,7 +38,7 @@ def catalogue(lang: str) -> Catalogue:
     return Catalogue(base, json.loads(path.read_text(encoding="utf-8")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalogue:
     lang: str
     data: dict[str, Any]
@@ -47,6 +47,9 @@ class Catalogue:
 
     def definite(self, name: str) -> str:
         """The name with its definite article: 'la Cafétéria', "l'Ascenseur B", 'Lift B'."""
+        return _definite(self, name)
+
+    def _definite(self, name: str) -> str:
         g = self.data["grammar"]
         if g.get("no_article_when_code") and _CODE_END.search(name):
             return name
@@ -94,13 +97,7 @@ class Catalogue:
 
     def render(self, key: str, **names: str) -> str:
         """Fill a template; for each name X it offers X, def_X and de_def_X."""
-        values: dict[str, str] = {}
-        for k, v in names.items():
-            values[k] = v
-            values[k[:1].upper() + k[1:]] = v[:1].upper() + v[1:]
-            values[f"def_{k}"] = self.definite(v)
-            values[f"de_def_{k}"] = self.with_preposition("de", self.definite(v))
-        text = self.template(key).format_map(_Missing(values))
+        text = self.template(key).format_map(_Forms(self, names))
         return text[:1].upper() + text[1:]
 
     def section(self, name: str) -> dict[str, Any]:
@@ -113,11 +110,45 @@ class Catalogue:
         out = text
         for written, spoken in self.data["speech"]["replace"].items():
             out = out.replace(written, spoken)
-        return _NUMBER.sub(lambda m: num2words(int(m.group(0)), lang=self.lang), out)
+        return _NUMBER.sub(lambda m: _words(int(m.group(0)), self.lang), out)
 
     @property
     def voice(self) -> str:
         return str(self.data["meta"]["voice"])
+
+
+@cache
+def _definite(cat: Catalogue, name: str) -> str:
+    return cat._definite(name)
+
+
+class _Forms(dict[str, str]):
+    """Template values computed when a template asks for them."""
+
+    def __init__(self, cat: Catalogue, names: dict[str, str]) -> None:
+        super().__init__()
+        self.cat = cat
+        self.names = names
+
+    def __missing__(self, key: str) -> str:
+        if key.startswith("de_def_"):
+            value = self.cat.with_preposition("de", self.cat.definite(self.names.get(key[7:], "")))
+        elif key.startswith("def_"):
+            value = self.cat.definite(self.names.get(key[4:], ""))
+        elif key in self.names:
+            value = self.names[key]
+        elif key[:1].lower() + key[1:] in self.names:
+            raw = self.names[key[:1].lower() + key[1:]]
+            value = raw[:1].upper() + raw[1:]
+        else:
+            value = ""
+        self[key] = value
+        return value
+
+
+@cache
+def _words(n: int, lang: str) -> str:
+    return str(num2words(n, lang=lang))
 
 
 class _Missing(dict[str, str]):

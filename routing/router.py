@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
+from scipy.spatial import cKDTree
 
 from floorplans import Venue
 from floorplans.model import Label, label_text
@@ -398,7 +399,7 @@ class Router:
 
     # -- landmarks --------------------------------------------------------------------------------
 
-    def _door_index(self) -> dict[int, tuple[np.ndarray, list[str]]]:
+    def _door_index(self) -> dict[int, tuple[cKDTree, np.ndarray, list[str], np.ndarray, np.ndarray]]:
         """Per floor: positions of doors, and the named unit each door leads into."""
         from floorplans.topology import topology
 
@@ -424,7 +425,16 @@ class Router:
                 c = p.geometry.interpolate(0.5, normalized=True)
                 per_floor[level.ordinal][0].append((c.x, c.y))
                 per_floor[level.ordinal][1].append(uid)
-        return {k: (np.asarray(v[0]), v[1]) for k, v in per_floor.items()}
+        out = {}
+        for k, (pts, uids) in per_floor.items():
+            if not pts:
+                continue
+            units = [self.venue.units[u] for u in uids]
+            notable_arr = np.array([u.id in notable or u.category in NOTABLE_UNITS for u in units])
+            usable = np.array([u.category not in ("walkway", "stairs", "elevator") for u in units])
+            arr = np.asarray(pts)
+            out[k] = (cKDTree(arr), arr, uids, notable_arr, usable)
+        return out
 
     def landmark_near(
         self,
@@ -438,23 +448,21 @@ class Router:
     ) -> Label | None:
         """The name of a room whose door is near (x, y): notable places first."""
         entry = self._doors.get(ordinal)
-        if entry is None or not len(entry[0]):
+        if entry is None:
             return None
-        pts, uids = entry
-        d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
-        best: tuple[int, float, str] | None = None
-        for i in np.flatnonzero(d <= radius):
-            uid = uids[i]
-            unit = self.venue.units[uid]
-            if (exclude and uid in exclude) or unit.category in ("walkway", "stairs", "elevator"):
-                continue
-            notable = uid in self._notable or unit.category in NOTABLE_UNITS
-            if only_notable and not notable:
-                continue
-            rank = (0 if notable else 1, float(d[i]), uid)
-            if best is None or rank < best:
-                best = rank
-        return self.venue.units[best[2]].name if best else None
+        tree, pts, uids, notable, usable = entry
+        idx = np.asarray(tree.query_ball_point((x, y), radius), dtype=np.int64)
+        if not len(idx):
+            return None
+        idx = idx[usable[idx] & (notable[idx] if only_notable else True)]
+        if not len(idx):
+            return None
+        d = np.hypot(pts[idx, 0] - x, pts[idx, 1] - y)
+        order = np.lexsort((d, ~notable[idx]))
+        for k in idx[order]:
+            if not exclude or uids[k] not in exclude:
+                return self.venue.units[uids[k]].name
+        return None
 
 
 def _clock(dt: datetime) -> str:
