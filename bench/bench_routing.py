@@ -149,8 +149,8 @@ def main() -> int:
         ("apply a closure (max of 20)", f"{max(apply_s) * ms:.2f} ms", max(apply_s) <= 0.010),
         ("lift a closure (max of 20)", f"{max(lift_s) * ms:.2f} ms", max(lift_s) <= 0.010),
         (
-            "instructions per route p50 / max (200)",
-            f"{pct(instr, 0.5) * ms:.2f} / {max(instr) * ms:.2f} ms",
+            "instructions per route p50 / p99 (200)",
+            f"{pct(instr, 0.5) * ms:.2f} / {pct(instr, 0.99) * ms:.2f} ms",
             pct(instr, 0.5) <= 0.001,
         ),
         ("speech, 10 steps, cold", f"{speech_cold:.2f} s", speech_cold <= 2),
