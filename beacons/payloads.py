@@ -1,0 +1,235 @@
+"""BLE readings as receivers publish them over MQTT, and the advertisements inside.
+
+Three formats are accepted, each turned into :class:`Reading`:
+
+- native: topic ``wayfinding/<site>/receivers/<receiver_id>/readings``, payload
+  one JSON object or a list of them: ``{"tag": "<id>", "rssi": -67,
+  "tx_power": -59, "ts": 1763800000.25, "battery_mv": 2950}`` (``tx_power``,
+  ``ts``, ``battery_mv`` optional);
+- ESPresense: topic ``espresense/devices/<device_id>/<room>``, payload
+  ``{"id": ..., "rssi": -71, "rssi@1m": -59, "distance": 2.3, ...}``: the
+  room is the receiver;
+- OpenMQTTGateway / Theengs: topic ``home/<gateway>/BTtoMQTT/<mac>``, payload
+  ``{"id": "AA:BB:..", "rssi": -70, "txpower": -59, "manufacturerdata": "4c00
+  0215...", "servicedata": "..."}``: the gateway is the receiver; iBeacon
+  and Eddystone frames inside are decoded (the tag is the iBeacon
+  ``uuid-major-minor`` or the Eddystone ``namespace-instance`` when present, so
+  that a wristband keeps its id whatever its MAC address does).
+
+Every refusal is a :class:`PayloadError` whose ``reason`` is a short code the
+tracker counts (``json``, ``type``, ``field``, ``rssi``, ``topic``...).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+#: RSSI outside this range (dBm) is not a BLE reading.
+RSSI_MIN, RSSI_MAX = -120.0, 10.0
+_TAG = re.compile(r"^[A-Za-z0-9:._-]{1,64}$")
+
+
+class PayloadError(ValueError):
+    """A message that is not a usable reading; ``reason`` says which kind of wrong."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(slots=True, frozen=True)
+class Reading:
+    tag: str
+    receiver: str
+    rssi: float
+    ts: float | None = None
+    tx_power: float | None = None
+    battery_mv: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class IBeacon:
+    uuid: str
+    major: int
+    minor: int
+    measured_power: int
+
+    @property
+    def tag(self) -> str:
+        return f"{self.uuid}-{self.major}-{self.minor}"
+
+
+@dataclass(slots=True, frozen=True)
+class EddystoneUID:
+    namespace: str
+    instance: str
+    tx_power: int
+
+    @property
+    def tag(self) -> str:
+        return f"{self.namespace}-{self.instance}"
+
+
+@dataclass(slots=True, frozen=True)
+class EddystoneTLM:
+    battery_mv: int
+    temperature_c: float | None
+    adv_count: int
+    uptime_s: float
+
+
+# ----------------------------------------------------------------------------- advertisements
+
+
+def _hex(data: str | bytes, what: str) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    try:
+        return bytes.fromhex(data.replace(" ", "").replace(":", ""))
+    except ValueError:
+        raise PayloadError("hex", f"{what} is not hexadecimal: {data[:40]!r}") from None
+
+
+def decode_ibeacon(manufacturer_data: str | bytes) -> IBeacon | None:
+    """An iBeacon frame (Apple company id 0x004C, type 0x02, length 0x15), else None."""
+    raw = _hex(manufacturer_data, "manufacturerdata")
+    if len(raw) < 25 or raw[0:2] != b"\x4c\x00" or raw[2] != 0x02 or raw[3] != 0x15:
+        return None
+    u = raw[4:20].hex()
+    uuid = f"{u[0:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:32]}"
+    major = int.from_bytes(raw[20:22], "big")
+    minor = int.from_bytes(raw[22:24], "big")
+    power = int.from_bytes(raw[24:25], "big", signed=True)
+    return IBeacon(uuid, major, minor, power)
+
+
+def decode_eddystone(service_data: str | bytes) -> EddystoneUID | EddystoneTLM | None:
+    """An Eddystone UID (0x00) or unencrypted TLM (0x20) frame, else None.
+
+    *service_data* is the data of service 0xFEAA, with or without the two
+    UUID bytes (``aafe``) in front.
+    """
+    raw = _hex(service_data, "servicedata")
+    if raw[:2] == b"\xaa\xfe":
+        raw = raw[2:]
+    if not raw:
+        return None
+    if raw[0] == 0x00 and len(raw) >= 18:
+        tx = int.from_bytes(raw[1:2], "big", signed=True)
+        return EddystoneUID(raw[2:12].hex(), raw[12:18].hex(), tx)
+    if raw[0] == 0x20 and len(raw) >= 14 and raw[1] == 0x00:
+        battery = int.from_bytes(raw[2:4], "big")
+        temp_raw = int.from_bytes(raw[4:6], "big", signed=True)
+        temperature = None if temp_raw == -0x8000 else temp_raw / 256.0
+        count = int.from_bytes(raw[6:10], "big")
+        uptime = int.from_bytes(raw[10:14], "big") / 10.0
+        return EddystoneTLM(battery, temperature, count, uptime)
+    return None
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+def parse_message(topic: str, payload: bytes | str) -> list[Reading]:
+    """The readings in one MQTT message, whatever the format its topic says."""
+    parts = topic.split("/")
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    if len(parts) == 5 and parts[0] == "wayfinding" and parts[2] == "receivers" and parts[4] == "readings":
+        receiver = parts[3]
+        items = data if isinstance(data, list) else [data]
+        return [_native(item, receiver, topic, i) for i, item in enumerate(items)]
+    if len(parts) == 4 and parts[0] == "espresense" and parts[1] == "devices":
+        return [_espresense(data, parts[2], parts[3], topic)]
+    if len(parts) == 4 and parts[2] == "BTtoMQTT":
+        return [_theengs(data, parts[1], parts[3], topic)]
+    raise PayloadError("topic", f"{topic}: not a readings topic this tracker knows")
+
+
+def _num(value: Any, field: str, where: str, *, required: bool = True) -> float | None:
+    if value is None:
+        if required:
+            raise PayloadError("field", f"{where}: {field} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PayloadError("type", f"{where}: {field} is {type(value).__name__}, not a number")
+    if not math.isfinite(value):
+        raise PayloadError("type", f"{where}: {field} is not finite")
+    return float(value)
+
+
+def _rssi(value: Any, where: str) -> float:
+    rssi = _num(value, "rssi", where)
+    assert rssi is not None
+    if not RSSI_MIN <= rssi <= RSSI_MAX:
+        raise PayloadError("rssi", f"{where}: rssi {rssi:g} dBm is not a BLE signal strength")
+    return rssi
+
+
+def _tag(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _TAG.match(value):
+        raise PayloadError(
+            "tag",
+            f"{where}: tag {str(value)[:40]!r} is not a wristband id "
+            "(1 to 64 letters, digits, ':', '.', '_' or '-')",
+        )
+    return value
+
+
+def _native(item: Any, receiver: str, topic: str, index: int) -> Reading:
+    where = f"{topic}[{index}]"
+    if not isinstance(item, dict):
+        raise PayloadError("type", f"{where}: a reading is a JSON object")
+    battery = _num(item.get("battery_mv"), "battery_mv", where, required=False)
+    return Reading(
+        tag=_tag(item.get("tag"), where),
+        receiver=_tag(receiver, topic),
+        rssi=_rssi(item.get("rssi"), where),
+        ts=_num(item.get("ts"), "ts", where, required=False),
+        tx_power=_num(item.get("tx_power"), "tx_power", where, required=False),
+        battery_mv=int(battery) if battery is not None else None,
+    )
+
+
+def _espresense(data: Any, device: str, room: str, topic: str) -> Reading:
+    if not isinstance(data, dict):
+        raise PayloadError("type", f"{topic}: payload is not a JSON object")
+    return Reading(
+        tag=_tag(device, topic),
+        receiver=_tag(room, topic),
+        rssi=_rssi(data.get("rssi"), topic),
+        ts=_num(data.get("ts"), "ts", topic, required=False),
+        tx_power=_num(data.get("rssi@1m"), "rssi@1m", topic, required=False),
+    )
+
+
+def _theengs(data: Any, gateway: str, mac: str, topic: str) -> Reading:
+    if not isinstance(data, dict):
+        raise PayloadError("type", f"{topic}: payload is not a JSON object")
+    tag = str(data.get("id") or mac)
+    tx = _num(data.get("txpower"), "txpower", topic, required=False)
+    battery = None
+    if isinstance(data.get("manufacturerdata"), str):
+        ib = decode_ibeacon(data["manufacturerdata"])
+        if ib is not None:
+            tag, tx = ib.tag, float(ib.measured_power)
+    if isinstance(data.get("servicedata"), str):
+        frame = decode_eddystone(data["servicedata"])
+        if isinstance(frame, EddystoneUID):
+            tag, tx = frame.tag, float(frame.tx_power) - 41.0  # 0 m power -> 1 m power
+        elif isinstance(frame, EddystoneTLM):
+            battery = frame.battery_mv
+    return Reading(
+        tag=_tag(tag, topic),
+        receiver=_tag(gateway, topic),
+        rssi=_rssi(data.get("rssi"), topic),
+        tx_power=tx,
+        battery_mv=battery,
+        ts=_num(data.get("ts"), "ts", topic, required=False),
+    )

@@ -1,0 +1,131 @@
+"""Benchmark: positioning error on real BLE measurements (Kolakowski 2021).
+
+Data: ``../shared/datasets/ble-kolakowski-2021/`` (not copied into the project).
+M. Kolakowski, "Automated Calibration of RSS Fingerprinting Based Systems
+Using a Mobile Robot and Machine Learning", Sensors 21, 6270 (2021),
+doi 10.3390/s21186270; data doi 10.5281/zenodo.5457591; CC BY 4.0.
+
+The path-loss model is calibrated on the calibration run (4,104 points at
+known positions); the robot test run (719 points, true positions known) is
+replayed through ``wayfinding locate`` (the live estimator), and the error is
+the distance between estimate and truth at each time stamp. Baseline in the
+same run: the same estimator with the uncalibrated default model.
+
+Run: ``.venv/bin/python bench/bench_positioning.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ble-kolakowski-2021"
+TAG_HEIGHT = 1.3
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def convert(tmp: Path) -> tuple[Path, Path, dict[float, tuple[float, float]]]:
+    receivers = tmp / "receivers.csv"
+    with receivers.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "level", "x", "y", "z"])
+        for a in rows(DATA / "anchors.csv"):
+            w.writerow([f"a{a['id']}", 0, a["x"], a["y"], a["z"]])
+    readings = tmp / "readings.csv"
+    truth: dict[float, tuple[float, float]] = {}
+    with readings.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["ts", "receiver", "tag", "rssi"])
+        for r in rows(DATA / "tests" / "test_robot_df.csv"):
+            ts = round(float(r["ts"]) / 1e9, 3)
+            truth[ts] = (float(r["x"]), float(r["y"]))
+            for i in range(1, 7):
+                if r[f"rssi_{i}"]:
+                    w.writerow([ts, f"a{i}", "robot", r[f"rssi_{i}"]])
+    return receivers, readings, truth
+
+
+def calibration_model(tmp: Path) -> Path:
+    from beacons.estimator import calibrate
+
+    anchors = {
+        f"a{a['id']}": (float(a["x"]), float(a["y"]), float(a["z"])) for a in rows(DATA / "anchors.csv")
+    }
+    samples = []
+    for r in rows(DATA / "calibration" / "calibration_df.csv"):
+        x, y = float(r["x"]), float(r["y"])
+        for i in range(1, 7):
+            if r[f"rssi_{i}"]:
+                ax, ay, az = anchors[f"a{i}"]
+                d = math.sqrt((ax - x) ** 2 + (ay - y) ** 2 + (az - TAG_HEIGHT) ** 2)
+                samples.append((f"a{i}", float(r[f"rssi_{i}"]), d))
+    model = calibrate(samples)
+    path = tmp / "model.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    return path
+
+
+def errors(out: Path, truth: dict[float, tuple[float, float]]) -> np.ndarray:
+    errs = []
+    for r in rows(out):
+        ts = round(float(r["ts"]), 3)
+        if ts in truth:
+            tx, ty = truth[ts]
+            errs.append(math.hypot(float(r["x"]) - tx, float(r["y"]) - ty))
+    return np.asarray(errs)
+
+
+def locate(receivers: Path, readings: Path, out: Path, model: Path | None) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "locate",
+        "--receivers",
+        str(receivers),
+        "--readings",
+        str(readings),
+        "--out",
+        str(out),
+        "--tag-height",
+        str(TAG_HEIGHT),
+    ]
+    if model is not None:
+        cmd += ["--model", str(model)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def main() -> int:
+    if not DATA.exists():
+        print(f"skipped: {DATA} is absent")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        receivers, readings, truth = convert(tmp)
+        model = calibration_model(tmp)
+        locate(receivers, readings, tmp / "calibrated.csv", model)
+        locate(receivers, readings, tmp / "default.csv", None)
+        cal, base = errors(tmp / "calibrated.csv", truth), errors(tmp / "default.csv", truth)
+    print(f"robot test run: {len(cal)} estimates compared with the true positions")
+    for label, e in (("calibrated model", cal), ("default model (baseline)", base)):
+        print(
+            f"{label:26} median {np.median(e):.2f} m   p90 {np.percentile(e, 90):.2f} m   "
+            f"mean {e.mean():.2f} m"
+        )
+    print(f"ratio of medians baseline / calibrated: {np.median(base) / np.median(cal):.2f}")
+    print("median target < 1.5 m:", "OK" if np.median(cal) < 1.5 else "MISSED")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
