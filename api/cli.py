@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.settings import get_settings
 from floorplans import (
@@ -23,7 +24,11 @@ from floorplans import (
     render_floor_svg,
     write_imdf,
 )
+from floorplans.model import Venue
 from floorplans.store import parse_until
+
+if TYPE_CHECKING:
+    from tracker.store import TrackerStore
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -319,6 +324,125 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ tracking
+
+
+def _venue(args: argparse.Namespace) -> Venue:
+    result = read_imdf(_venue_path(getattr(args, "venue", None)))
+    if result.venue is None:
+        raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
+    return result.venue
+
+
+def _tracker_store(args: argparse.Namespace) -> TrackerStore:
+    from tracker.store import TrackerStore
+
+    return TrackerStore(args.db or get_settings().database_url)
+
+
+def cmd_tracker(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from beacons.estimator import PathLoss
+    from tracker.core import Tracker, TrackerConfig
+    from tracker.mqtt import MqttTracker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    venue = _venue(args)
+    config = TrackerConfig(site=args.site, signal_lost_s=args.signal_lost)
+    model = PathLoss.load(args.model) if args.model else None
+    tracker = Tracker(venue, _tracker_store(args), config=config, model=model)
+    service = MqttTracker(tracker, args.broker, client_id=args.client_id, shared_group=args.shared_group)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    reload_every = 5.0
+    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    worker.start()
+    print(
+        f"tracker for site {args.site!r} on {args.broker}: {len(tracker.tags)} wristband(s) "
+        f"linked, {len(tracker.receivers)} receivers",
+        flush=True,
+    )
+    while not stop.wait(reload_every):
+        service.inbox.put(("$reload", b""))  # picked up by the worker below
+    worker.join(timeout=10)
+    print(json.dumps(tracker.snapshot()), flush=True)
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from tracker.store import LinkError
+
+    venue = _venue(args)
+    if args.pathway not in venue.pathways:
+        raise CommandError(
+            f"no pathway {args.pathway!r}; the venue has {', '.join(venue.pathways) or 'none'}"
+        )
+    try:
+        link, token = _tracker_store(args).link(
+            args.tag,
+            patient_ref=args.patient,
+            pathway_id=args.pathway,
+            companion_lang=args.lang,
+            actor=_actor(args),
+        )
+    except LinkError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"link {link.id}: wristband {link.tag} -> patient {link.patient_ref} "
+        f"({link.pathway_id}, companion in {link.companion_lang})"
+    )
+    print(f"companion token (give it once, it is not stored): {token}")
+    return 0
+
+
+def cmd_discharge(args: argparse.Namespace) -> int:
+    from tracker.store import LinkError
+
+    store = _tracker_store(args)
+    link = next((lk for lk in store.active_links() if lk.tag == args.tag), None)
+    if link is None:
+        raise CommandError(f"wristband {args.tag!r} is not linked to anyone")
+    try:
+        store.discharge(link.id, actor=_actor(args))
+    except LinkError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"link {link.id} ended: the companion link no longer works")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from tracker.simulator import run_simulation, tag_of
+
+    venue = _venue(args)
+    if args.link:
+        store = _tracker_store(args)
+        active = {lk.tag for lk in store.active_links()}
+        for i in range(1, args.patients + 1):
+            if tag_of(i) not in active:
+                store.link(
+                    tag_of(i), patient_ref=f"SIM-{i:04d}", pathway_id="ambulatory-surgery", actor="simulator"
+                )
+    people = run_simulation(
+        args.broker,
+        venue,
+        patients=args.patients,
+        site=args.site,
+        fmt=args.format,
+        speed=args.speed,
+        dwell_s=args.dwell,
+        rate_hz=args.rate,
+        stagger_s=args.stagger,
+        seed=args.seed,
+    )
+    for p in people:
+        print(f"{p.tag}: " + ", ".join(f"{s}@{t:.0f}s" for s, t in p.truth))
+    return 0
+
+
 # ------------------------------------------------------------------------------ demo
 
 
@@ -395,6 +519,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--venue", help="IMDF archive: keep positions in walkable units, name zones")
     p.add_argument("--tag-height", type=float, default=None, help="wristband height, m (1.0)")
     p.set_defaults(func=cmd_locate)
+
+    p = sub.add_parser("tracker", help="follow wristbands over MQTT and publish patient stages")
+    p.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    p.add_argument("--site", default="demo")
+    p.add_argument("--venue", help="IMDF archive (default: the demo hospital)")
+    p.add_argument("--model", help="path-loss model JSON")
+    p.add_argument("--signal-lost", type=float, default=60.0, help="seconds of silence (60)")
+    p.add_argument("--client-id", default="wayfinding-tracker")
+    p.add_argument("--shared-group", help="MQTT 5 shared subscription group (several trackers)")
+    p.set_defaults(func=cmd_tracker)
+
+    p = sub.add_parser("link", help="link a wristband to a (pseudonymous) patient")
+    p.add_argument("tag")
+    p.add_argument("--patient", required=True, help="pseudonymous patient reference, no name")
+    p.add_argument("--pathway", default="ambulatory-surgery")
+    p.add_argument("--lang", default="fr", help="the companion's language")
+    p.add_argument("--venue")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("discharge", help="end a wristband's link (and its companion link)")
+    p.add_argument("tag")
+    p.set_defaults(func=cmd_discharge)
+
+    p = sub.add_parser("simulate", help="simulated patients walking their pathway over MQTT")
+    p.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    p.add_argument("--patients", type=int, default=5)
+    p.add_argument("--site", default="demo")
+    p.add_argument("--venue")
+    p.add_argument("--format", default="native", choices=["native", "espresense", "theengs", "mixed"])
+    p.add_argument("--speed", type=float, default=1.2, help="walking speed, m/s")
+    p.add_argument("--dwell", type=float, default=60.0, help="seconds spent at each stage")
+    p.add_argument("--rate", type=float, default=1.0, help="readings per second per wristband")
+    p.add_argument("--stagger", type=float, default=5.0, help="seconds between two patients")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--link", action="store_true", help="link the simulated wristbands first")
+    p.set_defaults(func=cmd_simulate)
 
     fp = sub.add_parser("floorplan", help="check, version and draw IMDF floor plans")
     fps = fp.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -300,7 +300,8 @@ class VenueBuilder:
 
     def receiver(self, key: str, unit_id: str, at: Point | None = None, *, z: float = 2.5) -> str:
         unit = self.venue.units[unit_id]
-        fid = f"rx-{key}"
+        # Receiver ids are MQTT topic levels: no '/', '+' or '#'.
+        fid = "rx-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in key)
         self.venue.receivers[fid] = Receiver(
             fid, unit.level_id, at or unit.geometry.representative_point(), unit_id, z
         )

@@ -371,6 +371,14 @@ def _translations(venue: Venue, report: Report) -> None:
 def _receivers(venue: Venue, report: Report) -> None:
     topo = topology(venue)
     for rx in venue.receivers.values():
+        if any(c in rx.id for c in "/+#") or not rx.id:
+            report.error(
+                "receiver-id",
+                "receiver.geojson",
+                rx.id,
+                f"receiver id {rx.id!r} cannot be an MQTT topic level",
+                "use letters, digits, '-', '_' or '.' only (no '/', '+' or '#')",
+            )
         if rx.level_id not in venue.levels:
             continue
         if topo.unit_at(rx.level_id, rx.geometry) is None:

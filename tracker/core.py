@@ -1,0 +1,344 @@
+"""The tracker's logic, without the broker: readings in, journey stages and events out.
+
+:class:`Tracker` takes MQTT messages (topic, payload) and a clock; it checks
+every reading (bad ones are counted by reason, never fatal), feeds the
+estimator of :mod:`beacons`, turns zones into the stage of each patient's
+pathway (``pathways.json``), emits events (stage changed, signal lost, back
+in range, battery low, left the allowed area, back in it), writes them and
+the journey state to the store, and prepares the companion-facing status
+messages: stage, since, labels, signal, never coordinates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shapely.geometry import Point
+
+from beacons.estimator import Estimator, PathLoss, Receiver
+from beacons.payloads import PayloadError, parse_message
+from floorplans import Venue
+from floorplans.model import label_text
+from tracker.store import Link, TrackerEvent, TrackerStore
+
+log = logging.getLogger("wayfinding.tracker")
+
+#: Units anyone may pass through on a pathway without "leaving the allowed area".
+CIRCULATION = (
+    "walkway",
+    "lobby",
+    "elevator",
+    "stairs",
+    "footbridge",
+    "ramp",
+    "steps",
+    "waitingroom",
+    "restroom",
+)
+
+
+@dataclass(slots=True)
+class TrackerConfig:
+    site: str = "demo"
+    signal_lost_s: float = 60.0
+    battery_low_mv: int = 2600
+    battery_ok_mv: int = 2700
+    estimate_every_s: float = 1.0
+    future_tolerance_s: float = 30.0
+    max_age_s: float = 300.0
+    area_dwell_s: float = 30.0
+    last_seen_every_s: float = 30.0
+    log_every_s: float = 60.0
+    #: A new zone must hold this long before it counts (hysteresis).
+    zone_dwell_s: float = 4.0
+
+
+@dataclass(slots=True)
+class _Runtime:
+    link: Link
+    last_rx_ts: dict[str, float] = field(default_factory=dict)
+    last_reading: float | None = None
+    last_estimate: float = 0.0
+    dirty: bool = False
+    lost: bool = False
+    battery_low: bool = False
+    outside_since: float | None = None
+    outside: bool = False
+    last_seen_saved: float = 0.0
+    trigger_ts: float | None = None  # when the reading that may change the stage arrived
+
+
+@dataclass(slots=True, frozen=True)
+class Status:
+    topic: str
+    payload: dict[str, Any]
+    #: Wall-clock time the reading behind this status arrived (for latency figures).
+    trigger: float | None = None
+
+
+class _RateLimitedLog:
+    """One line per reason at first, then one summary per reason every *every_s*."""
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self.last: dict[str, float] = {}
+        self.pending: Counter[str] = Counter()
+
+    def reject(self, reason: str, detail: str, now: float) -> None:
+        if reason not in self.last:
+            log.warning("rejected reading (%s): %s", reason, detail)
+            self.last[reason] = now
+            return
+        self.pending[reason] += 1
+        if now - self.last[reason] >= self.every_s:
+            log.warning(
+                "rejected %d more reading(s) (%s) in the last %.0f s; latest: %s",
+                self.pending[reason],
+                reason,
+                now - self.last[reason],
+                detail,
+            )
+            self.pending[reason] = 0
+            self.last[reason] = now
+
+
+class Tracker:
+    def __init__(
+        self,
+        venue: Venue,
+        store: TrackerStore,
+        *,
+        config: TrackerConfig | None = None,
+        model: PathLoss | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.venue = venue
+        self.store = store
+        self.config = config or TrackerConfig()
+        self.clock = clock
+        levels = venue.levels
+        self.receivers = {
+            r.id: Receiver(
+                r.id,
+                levels[r.level_id].ordinal,
+                r.geometry.x,
+                r.geometry.y,
+                r.z if r.z is not None else 2.5,
+                r.level_id,
+                r.unit_id,
+            )
+            for r in venue.receivers.values()
+            if r.level_id in levels
+        }
+        self.estimator = Estimator(
+            self.receivers.values(), model=model, venue=venue, dwell_s=self.config.zone_dwell_s
+        )
+        self.stage_of: dict[str, dict[str, str]] = {}
+        self.allowed: dict[str, set[str]] = {}
+        for pw in venue.pathways.values():
+            mapping: dict[str, str] = {}
+            for st in pw.stages:
+                for uid in st.unit_ids:
+                    mapping[uid] = st.id
+                for sid in st.section_ids:
+                    section = venue.sections.get(sid)
+                    if section is None:
+                        continue
+                    for u in venue.units.values():
+                        if u.level_id == section.level_id and section.geometry.contains(
+                            u.geometry.representative_point()
+                        ):
+                            mapping.setdefault(u.id, st.id)
+            self.stage_of[pw.id] = mapping
+            self.allowed[pw.id] = set(mapping) | {
+                u.id for u in venue.units.values() if u.category.startswith(CIRCULATION) and u.public
+            }
+        self.counters: Counter[str] = Counter()
+        self.tags: dict[str, _Runtime] = {}
+        self._log = _RateLimitedLog(self.config.log_every_s)
+        self._events: list[TrackerEvent] = []
+        self._states: dict[int, dict[str, Any]] = {}
+        self.outbox: deque[Status] = deque()
+        self.latencies: deque[float] = deque(maxlen=100_000)
+        self.reload_links()
+
+    # -- links ----------------------------------------------------------------------------------
+
+    def reload_links(self) -> None:
+        """Take the store's active links (after linking or discharging a wristband)."""
+        active = {link.tag: link for link in self.store.active_links()}
+        for tag in list(self.tags):
+            if tag not in active:
+                self.tags.pop(tag)
+                self.estimator.forget(tag)
+        for tag, link in active.items():
+            rt = self.tags.get(tag)
+            if rt is None or rt.link.id != link.id:
+                self.tags[tag] = _Runtime(link)
+                self.outbox.append(self._status(self.tags[tag]))
+
+    # -- readings -------------------------------------------------------------------------------
+
+    def handle(self, topic: str, payload: bytes | str, now: float | None = None) -> int:
+        """Take one MQTT message; returns how many readings were accepted."""
+        now = self.clock() if now is None else now
+        try:
+            readings = parse_message(topic, payload)
+        except PayloadError as exc:
+            self._reject(exc.reason, str(exc), now)
+            return 0
+        accepted = 0
+        cfg = self.config
+        for r in readings:
+            rt = self.tags.get(r.tag)
+            if r.receiver not in self.receivers:
+                self._reject("unknown-receiver", f"{r.receiver} ({topic})", now)
+                continue
+            if rt is None:
+                self._reject("unknown-tag", f"{r.tag} ({topic})", now)
+                continue
+            ts = r.ts if r.ts is not None else now
+            if ts > now + cfg.future_tolerance_s:
+                self._reject("ts-future", f"{r.tag}: ts {ts:.0f} is {ts - now:.0f} s ahead", now)
+                continue
+            if ts < now - cfg.max_age_s:
+                self._reject("ts-past", f"{r.tag}: ts {ts:.0f} is {now - ts:.0f} s old", now)
+                continue
+            last = rt.last_rx_ts.get(r.receiver)
+            if last is not None and ts == last:
+                self._reject("duplicate", f"{r.tag} via {r.receiver} at {ts}", now)
+                continue
+            if last is not None and ts < last:
+                self._reject("out-of-order", f"{r.tag} via {r.receiver}: {ts} < {last}", now)
+                continue
+            rt.last_rx_ts[r.receiver] = ts
+            self.estimator.add(r, ts)
+            rt.last_reading = max(ts, rt.last_reading or ts)
+            if not rt.dirty:
+                rt.trigger_ts = now
+            rt.dirty = True
+            if r.battery_mv is not None:
+                self._battery(rt, r.battery_mv, now)
+            accepted += 1
+        self.counters["accepted"] += accepted
+        return accepted
+
+    def _reject(self, reason: str, detail: str, now: float) -> None:
+        self.counters[f"rejected:{reason}"] += 1
+        self._log.reject(reason, detail, now)
+
+    # -- periodic work --------------------------------------------------------------------------
+
+    def tick(self, now: float | None = None) -> list[Status]:
+        """Estimate dirty wristbands, check silences, persist; returns statuses to publish."""
+        now = self.clock() if now is None else now
+        cfg = self.config
+        for tag, rt in self.tags.items():
+            if rt.dirty and now - rt.last_estimate >= cfg.estimate_every_s and rt.last_reading is not None:
+                rt.dirty = False
+                rt.last_estimate = now
+                self._estimate(tag, rt, rt.last_reading, now)
+            if rt.last_reading is not None and not rt.lost and now - rt.last_reading > cfg.signal_lost_s:
+                rt.lost = True
+                self._event(rt, "signal-lost", now, {"silent_s": round(now - rt.last_reading)})
+                self.outbox.append(self._status(rt))
+            if rt.last_reading is not None and now - rt.last_seen_saved >= cfg.last_seen_every_s:
+                rt.last_seen_saved = now
+                self._states.setdefault(rt.link.id, {})["last_seen"] = rt.last_reading
+        self.flush()
+        out = list(self.outbox)
+        self.outbox.clear()
+        return out
+
+    def flush(self) -> None:
+        if self._events or self._states:
+            self.store.record(self._events, self._states)
+            self._events, self._states = [], {}
+
+    def _estimate(self, tag: str, rt: _Runtime, ts: float, now: float) -> None:
+        est = self.estimator.estimate(tag, ts)
+        if est is None:
+            return
+        if rt.lost:
+            rt.lost = False
+            self._event(rt, "back-in-range", now, {})
+            self.outbox.append(self._status(rt))
+        zone = est.zone
+        link = rt.link
+        stage = self.stage_of.get(link.pathway_id, {}).get(zone or "")
+        if stage is not None and stage != link.stage_id:
+            previous = link.stage_id
+            link.stage_id = stage
+            link.stage_since = datetime.fromtimestamp(now, UTC)
+            self._event(rt, "stage", now, {"stage": stage, "from": previous})
+            self._states.setdefault(link.id, {}).update(stage_id=stage, stage_since=link.stage_since)
+            status = self._status(rt)
+            self.outbox.append(status)
+            if rt.trigger_ts is not None:
+                self.latencies.append(now - rt.trigger_ts)
+        rt.trigger_ts = None
+        allowed = self.allowed.get(link.pathway_id)
+        if allowed is not None and zone is not None:
+            if zone not in allowed:
+                rt.outside_since = rt.outside_since or now
+                if not rt.outside and now - rt.outside_since >= self.config.area_dwell_s:
+                    rt.outside = True
+                    unit = self.venue.units.get(zone)
+                    self._event(
+                        rt,
+                        "left-area",
+                        now,
+                        {"zone_name": label_text(unit.name if unit else None, "fr", fallback=zone)},
+                    )
+            else:
+                rt.outside_since = None
+                if rt.outside:
+                    rt.outside = False
+                    self._event(rt, "back-in-area", now, {})
+
+    def _battery(self, rt: _Runtime, mv: int, now: float) -> None:
+        self._states.setdefault(rt.link.id, {})["battery_mv"] = mv
+        if mv < self.config.battery_low_mv and not rt.battery_low:
+            rt.battery_low = True
+            self._event(rt, "battery-low", now, {"battery_mv": mv})
+        elif mv >= self.config.battery_ok_mv and rt.battery_low:
+            rt.battery_low = False
+
+    def _event(self, rt: _Runtime, kind: str, now: float, details: dict[str, Any]) -> None:
+        event = TrackerEvent(rt.link.id, rt.link.tag, kind, datetime.fromtimestamp(now, UTC), details)
+        self._events.append(event)
+        self.counters[f"event:{kind}"] += 1
+        log.info("%s %s %s", rt.link.tag, kind, details)
+
+    # -- companion status -----------------------------------------------------------------------
+
+    def status_topic(self, tag: str) -> str:
+        return f"wayfinding/{self.config.site}/status/{tag}"
+
+    def _status(self, rt: _Runtime) -> Status:
+        link = rt.link
+        pathway = self.venue.pathways.get(link.pathway_id)
+        stage = next((s for s in pathway.stages if s.id == link.stage_id), None) if pathway else None
+        labels = stage.label if stage else {}
+        payload = {
+            "tag": link.tag,
+            "pathway": link.pathway_id,
+            "stage": link.stage_id,
+            "label": label_text(labels, link.companion_lang) if labels else None,
+            "labels": labels,
+            "since": link.stage_since.isoformat() if link.stage_since else None,
+            "signal": "lost" if rt.lost else "ok",
+        }
+        return Status(self.status_topic(link.tag), payload, rt.trigger_ts)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"wristbands": len(self.tags), "counters": dict(self.counters)}
+
+
+_ = Point  # geometry helpers used by callers building venues

@@ -1,0 +1,140 @@
+"""The tracker on an MQTT broker (paho-mqtt 2).
+
+- QoS 1 subscriptions to the three reading formats, in a persistent session
+  (fixed client id, ``clean_session=False``): messages published while the
+  tracker restarts wait at the broker.
+- Reconnection with back-off (1 s to 30 s) and resubscription on every
+  connection.
+- Callbacks run on paho's network thread: they only put messages in a queue;
+  one worker thread does all the work, so the tracker needs no locks.
+- Statuses are published retained, QoS 1, on ``wayfinding/<site>/status/<tag>``.
+- To scale out, run several trackers with ``--shared-group``: MQTT 5 shared
+  subscriptions (``$share/<group>/...``) on a clustered broker spread the
+  receivers among them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tracker.core import Tracker
+
+log = logging.getLogger("wayfinding.tracker.mqtt")
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parsed = urlparse(url if "://" in url else f"mqtt://{url}")
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"broker {url!r}: write mqtt://HOST[:PORT]")
+        return cls(parsed.hostname, parsed.port or 1883)
+
+
+def reading_topics(site: str) -> list[str]:
+    return [f"wayfinding/{site}/receivers/+/readings", "espresense/devices/+/+", "home/+/BTtoMQTT/+"]
+
+
+class MqttTracker:
+    def __init__(
+        self,
+        tracker: Tracker,
+        broker: str,
+        *,
+        client_id: str = "wayfinding-tracker",
+        tick_s: float = 0.2,
+        shared_group: str | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.address = BrokerAddress.parse(broker)
+        self.tick_s = tick_s
+        self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        topics = reading_topics(tracker.config.site)
+        if shared_group:
+            topics = [f"$share/{shared_group}/{t}" for t in topics]
+        self.topics = topics
+        protocol = mqtt.MQTTv5 if shared_group else mqtt.MQTTv311
+        kwargs: dict[str, object] = {"client_id": client_id, "protocol": protocol}
+        if protocol == mqtt.MQTTv311:
+            kwargs["clean_session"] = False
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, **kwargs)  # type: ignore[arg-type]
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(100_000)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.published = 0
+
+    # Callbacks: network thread, hand over only.
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object = None
+    ) -> None:
+        if getattr(reason, "is_failure", False):
+            log.warning("broker refused the connection: %s", reason)
+            return
+        log.info("connected to %s:%d", self.address.host, self.address.port)
+        client.subscribe([(t, 1) for t in self.topics])
+        self.connected.set()
+
+    def _on_subscribe(self, *_args: object) -> None:
+        self.subscribed.set()
+
+    def _on_disconnect(self, *_args: object) -> None:
+        self.connected.clear()
+        self.subscribed.clear()
+        log.warning("disconnected from the broker; reconnecting")
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        self.inbox.put((msg.topic, msg.payload))
+
+    def _take(self, topic: str, payload: bytes) -> None:
+        if topic == "$reload":  # links changed in the store (linking desk, discharge)
+            self.tracker.reload_links()
+        else:
+            self.tracker.handle(topic, payload)
+
+    # Worker.
+    def run(self, stop: threading.Event) -> None:
+        self.client.connect_async(self.address.host, self.address.port, keepalive=30)
+        self.client.loop_start()
+        next_tick = time.monotonic()
+        try:
+            while not stop.is_set():
+                timeout = max(0.0, next_tick - time.monotonic())
+                try:
+                    topic, payload = self.inbox.get(timeout=timeout)
+                    self._take(topic, payload)
+                    # Drain what is there before the next tick.
+                    for _ in range(5000):
+                        topic, payload = self.inbox.get_nowait()
+                        self._take(topic, payload)
+                except queue.Empty:
+                    pass
+                if time.monotonic() >= next_tick:
+                    for status in self.tracker.tick():
+                        self.client.publish(
+                            status.topic, json.dumps(status.payload, ensure_ascii=False), qos=1, retain=True
+                        )
+                        self.published += 1
+                    next_tick = time.monotonic() + self.tick_s
+        finally:
+            self.tracker.flush()
+            self.client.loop_stop()
+            self.client.disconnect()
