@@ -102,7 +102,7 @@ class MqttTracker:
         log.warning("disconnected from the broker; reconnecting")
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        self.inbox.put((msg.topic, msg.payload))
+        self.inbox.put((msg.topic, bytes(msg.payload)))
 
     def _take(self, topic: str, payload: bytes) -> None:
         if topic == "$reload":  # links changed in the store (linking desk, discharge)

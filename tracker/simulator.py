@@ -257,6 +257,7 @@ def run_simulation(
     seed: int = 1,
     stop: threading.Event | None = None,
     on_start: object = None,
+    linger_s: float = 15.0,
 ) -> list[Patient]:
     """Publish the patients' readings in real time until they have all arrived."""
     rng = random.Random(seed)
