@@ -351,7 +351,12 @@ def cmd_tracker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     venue = _venue(args)
-    config = TrackerConfig(site=args.site, signal_lost_s=args.signal_lost)
+    config = TrackerConfig(
+        site=args.site,
+        signal_lost_s=args.signal_lost,
+        zone_dwell_s=args.zone_dwell,
+        backward_dwell_s=args.backward_dwell,
+    )
     model = PathLoss.load(args.model) if args.model else None
     tracker = Tracker(venue, _tracker_store(args), config=config, model=model)
     service = MqttTracker(tracker, args.broker, client_id=args.client_id, shared_group=args.shared_group)
@@ -526,6 +531,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--venue", help="IMDF archive (default: the demo hospital)")
     p.add_argument("--model", help="path-loss model JSON")
     p.add_argument("--signal-lost", type=float, default=60.0, help="seconds of silence (60)")
+    p.add_argument(
+        "--zone-dwell", type=float, default=4.0, help="seconds a new zone must hold before it counts (4)"
+    )
+    p.add_argument(
+        "--backward-dwell",
+        type=float,
+        default=120.0,
+        help="seconds an earlier stage must hold before the patient goes back to it (120)",
+    )
     p.add_argument("--client-id", default="wayfinding-tracker")
     p.add_argument("--shared-group", help="MQTT 5 shared subscription group (several trackers)")
     p.set_defaults(func=cmd_tracker)

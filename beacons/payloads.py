@@ -215,6 +215,17 @@ def _theengs(data: Any, gateway: str, mac: str, topic: str) -> Reading:
     tag = str(data.get("id") or mac)
     tx = _num(data.get("txpower"), "txpower", topic, required=False)
     battery = None
+    try:
+        return _theengs_frames(data, gateway, topic, tag, tx, battery)
+    except PayloadError as exc:
+        if topic in str(exc):
+            raise
+        raise PayloadError(exc.reason, f"{topic}: {exc}") from None
+
+
+def _theengs_frames(
+    data: dict[str, Any], gateway: str, topic: str, tag: str, tx: float | None, battery: int | None
+) -> Reading:
     if isinstance(data.get("manufacturerdata"), str):
         ib = decode_ibeacon(data["manufacturerdata"])
         if ib is not None:

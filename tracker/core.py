@@ -57,6 +57,9 @@ class TrackerConfig:
     log_every_s: float = 60.0
     #: A new zone must hold this long before it counts (hysteresis).
     zone_dwell_s: float = 4.0
+    #: Going back to an earlier stage of the pathway (recovery -> theatre) is rare and
+    #: mostly a bed wheeled past an operating room: it must hold this long.
+    backward_dwell_s: float = 120.0
 
 
 @dataclass(slots=True)
@@ -72,6 +75,8 @@ class _Runtime:
     outside: bool = False
     last_seen_saved: float = 0.0
     trigger_ts: float | None = None  # when the reading that may change the stage arrived
+    backward: str | None = None  # an earlier stage seen, not yet believed
+    backward_since: float = 0.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -140,6 +145,9 @@ class Tracker:
             self.receivers.values(), model=model, venue=venue, dwell_s=self.config.zone_dwell_s
         )
         self.stage_of: dict[str, dict[str, str]] = {}
+        self.stage_order: dict[str, dict[str, int]] = {
+            pw.id: {s.id: i for i, s in enumerate(pw.stages)} for pw in venue.pathways.values()
+        }
         self.allowed: dict[str, set[str]] = {}
         for pw in venue.pathways.values():
             mapping: dict[str, str] = {}
@@ -272,7 +280,20 @@ class Tracker:
         zone = est.zone
         link = rt.link
         stage = self.stage_of.get(link.pathway_id, {}).get(zone or "")
+        order = self.stage_order.get(link.pathway_id, {})
+        if (
+            stage is not None
+            and link.stage_id is not None
+            and order.get(stage, 0) < order.get(link.stage_id, 0)
+        ):
+            if rt.backward != stage:
+                rt.backward, rt.backward_since = stage, ts
+            if ts - rt.backward_since < self.config.backward_dwell_s:
+                stage = None  # not yet: keep the current stage
+        elif stage is not None:
+            rt.backward = None
         if stage is not None and stage != link.stage_id:
+            rt.backward = None
             previous = link.stage_id
             link.stage_id = stage
             link.stage_since = datetime.fromtimestamp(now, UTC)

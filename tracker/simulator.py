@@ -97,7 +97,9 @@ class RadioModel:
     range_m: float = 30.0
 
 
-def plan_patient(router: Router, index: int, *, rng: random.Random, speed: float, dwell_s: float) -> Patient:
+def plan_patient(
+    router: Router, index: int, *, rng: random.Random, speed: float, dwell_s: float, ride_s: float = 10.0
+) -> Patient:
     venue = router.venue
     visits = ambulatory_itinerary(venue, rng)
     track: list[tuple[float, int, float, float]] = []
@@ -109,7 +111,7 @@ def plan_patient(router: Router, index: int, *, rng: random.Random, speed: float
         nodes = [router.walk.nodes[i] for i in route.nodes]
         for a, b in itertools.pairwise(nodes):
             if a.ordinal != b.ordinal:  # lift or stairs: a short ride
-                t += 10.0
+                t += ride_s
                 track.append((t, b.ordinal, b.x, b.y))
                 continue
             t += math.hypot(b.x - a.x, b.y - a.y) / speed
@@ -252,6 +254,7 @@ def run_simulation(
     fmt: str = "native",
     speed: float = 1.2,
     dwell_s: float = 60.0,
+    ride_s: float = 10.0,
     rate_hz: float = 1.0,
     stagger_s: float = 5.0,
     seed: int = 1,
@@ -263,7 +266,10 @@ def run_simulation(
     rng = random.Random(seed)
     router = Router(venue)
     sim = Simulator(venue, seed=seed)
-    people = [plan_patient(router, i + 1, rng=rng, speed=speed, dwell_s=dwell_s) for i in range(patients)]
+    people = [
+        plan_patient(router, i + 1, rng=rng, speed=speed, dwell_s=dwell_s, ride_s=ride_s)
+        for i in range(patients)
+    ]
     for i, p in enumerate(people):
         p.start = i * stagger_s
     address = BrokerAddress.parse(broker)

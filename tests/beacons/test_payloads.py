@@ -1,0 +1,106 @@
+"""The three reading formats, BLE frames, and refusals that name what is wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from beacons.payloads import (
+    EddystoneTLM,
+    EddystoneUID,
+    PayloadError,
+    decode_eddystone,
+    decode_ibeacon,
+    parse_message,
+)
+
+IBEACON = "4c000215e2c56db5dffb48d2b060d0f5a71096e00001002ac5"
+
+
+def test_native_single_and_batch() -> None:
+    topic = "wayfinding/demo/receivers/rx-A0-hall/readings"
+    one = parse_message(topic, b'{"tag": "wb-17", "rssi": -67, "ts": 1763800000.25}')
+    assert one[0].tag == "wb-17" and one[0].receiver == "rx-A0-hall" and one[0].rssi == -67
+    assert one[0].tx_power is None and one[0].ts == 1763800000.25
+    batch = parse_message(
+        topic,
+        json.dumps(
+            [{"tag": "a", "rssi": -70, "tx_power": -59, "battery_mv": 2950}, {"tag": "b", "rssi": -80}]
+        ),
+    )
+    assert [r.tag for r in batch] == ["a", "b"] and batch[0].battery_mv == 2950
+
+
+def test_espresense() -> None:
+    r = parse_message(
+        "espresense/devices/wb-3/rx-C1-prep-1",
+        b'{"id": "wb-3", "rssi": -71, "rssi@1m": -59, "distance": 2.3}',
+    )[0]
+    assert (r.tag, r.receiver, r.rssi, r.tx_power) == ("wb-3", "rx-C1-prep-1", -71, -59)
+
+
+def test_theengs_ibeacon_gives_a_stable_tag() -> None:
+    r = parse_message(
+        "home/rx-B2-or-1/BTtoMQTT/AABBCC000001",
+        json.dumps({"id": "AA:BB:CC:00:00:01", "rssi": -60, "manufacturerdata": IBEACON}),
+    )[0]
+    assert r.tag == "e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-42"
+    assert r.receiver == "rx-B2-or-1" and r.tx_power == -59
+
+
+def test_ibeacon_and_eddystone_frames() -> None:
+    ib = decode_ibeacon(IBEACON)
+    assert ib is not None and (ib.major, ib.minor, ib.measured_power) == (1, 42, -59)
+    assert decode_ibeacon("0600010920") is None  # Microsoft, not an iBeacon
+    uid = decode_eddystone("aafe00e8" + "00112233445566778899" + "aabbccddeeff")
+    assert isinstance(uid, EddystoneUID) and uid.namespace == "00112233445566778899"
+    assert uid.instance == "aabbccddeeff" and uid.tx_power == -24
+    tlm = decode_eddystone("2000" + "0b86" + "1780" + "00000064" + "00000e10")
+    assert isinstance(tlm, EddystoneTLM) and tlm.battery_mv == 2950
+    assert tlm.temperature_c == pytest.approx(23.5) and tlm.uptime_s == 360.0
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        ("wayfinding/demo/receivers/rx1/readings", b"{not json", "json"),
+        ("wayfinding/demo/receivers/rx1/readings", b'{"tag": "a", "rssi": "-60"}', "type"),
+        ("wayfinding/demo/receivers/rx1/readings", b'{"tag": "a"}', "field"),
+        ("wayfinding/demo/receivers/rx1/readings", b'{"tag": "a", "rssi": 999}', "rssi"),
+        ("wayfinding/demo/receivers/rx1/readings", b'{"tag": "Jean Dupont", "rssi": -60}', "tag"),
+        ("wayfinding/demo/receivers/rx1/readings", b"[1, 2]", "type"),
+        ("some/other/topic", b"{}", "topic"),
+        ("home/gw/BTtoMQTT/AA", b'{"id": "x", "rssi": -50, "manufacturerdata": "zz"}', "hex"),
+    ],
+)
+def test_refusals_name_the_reason(topic: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(PayloadError) as info:
+        parse_message(topic, payload)
+    assert info.value.reason == reason
+    assert topic in str(info.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.one_of(
+        st.binary(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.floats() | st.text(max_size=20) | st.integers(),
+            lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4),
+            max_leaves=10,
+        ).map(lambda v: json.dumps(v).encode()),
+    ),
+    topic=st.sampled_from(
+        ["wayfinding/demo/receivers/rx/readings", "espresense/devices/a/b", "home/gw/BTtoMQTT/mac"]
+    ),
+)
+def test_any_payload_is_a_reading_or_a_payload_error(topic: str, payload: bytes) -> None:
+    try:
+        readings = parse_message(topic, payload)
+    except PayloadError:
+        return
+    for r in readings:
+        assert -120 <= r.rssi <= 10 and r.tag and r.receiver

@@ -1,0 +1,174 @@
+"""The tracker's logic with a clock in hand: stages, events, bad input, restarts, retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from floorplans import Venue
+from floorplans.model import label_text
+from tracker.core import Tracker, TrackerConfig
+from tracker.simulator import Simulator, messages
+from tracker.store import TrackerStore
+
+TAG = "wb-0042"
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def unit_named(venue: Venue, fr: str) -> tuple[int, float, float]:
+    u = next(u for u in venue.units.values() if label_text(u.name, "fr") == fr)
+    p = u.anchor_point()
+    return venue.levels[u.level_id].ordinal, p.x, p.y
+
+
+@pytest.fixture
+def setup(demo_venue: Venue, tmp_path: Path) -> tuple[Tracker, TrackerStore, Clock, Simulator]:
+    store = TrackerStore(f"sqlite:///{tmp_path / 't.db'}")
+    store.link(
+        TAG,
+        patient_ref="P-001",
+        pathway_id="ambulatory-surgery",
+        companion_lang="en",
+        actor="admissions.claire",
+    )
+    clock = Clock()
+    tracker = Tracker(demo_venue, store, config=TrackerConfig(signal_lost_s=30), clock=clock)
+    return tracker, store, clock, Simulator(demo_venue, seed=3)
+
+
+def stay(
+    tracker: Tracker,
+    sim: Simulator,
+    clock: Clock,
+    where: tuple[int, float, float],
+    seconds: int,
+    *,
+    battery: int = 3000,
+) -> list[dict[str, object]]:
+    statuses = []
+    for _ in range(seconds * 2):
+        clock.now += 0.5
+        heard = {TAG: sim.readings(TAG, *where)}
+        for topic, payload in messages("native", "demo", heard, clock.now, {TAG: battery}):
+            tracker.handle(topic, payload)
+        statuses += [s.payload for s in tracker.tick()]
+    return statuses
+
+
+def test_stages_follow_the_patient_and_statuses_show_no_coordinates(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
+    tracker, store, clock, sim = setup
+    seen = []
+    for place in (
+        "Accueil — Admissions",
+        "Box de préparation 2",
+        "Salle d'opération 3",
+        "Salle de réveil",
+        "Salon de sortie",
+    ):
+        seen += stay(tracker, sim, clock, unit_named(demo_venue, place), 20)
+    stages = [e.details["stage"] for e in store.events(kind="stage")]
+    assert stages == ["admission", "preop", "theatre", "recovery", "ready"]
+    last = seen[-1]
+    assert last["stage"] == "ready" and last["signal"] == "ok"
+    assert last["label"] == "Ready to be picked up: discharge lounge, building C, level 1"
+    assert set(last) == {"tag", "pathway", "stage", "label", "labels", "since", "signal"}
+    link = store.active_links()[0]
+    assert link.stage_id == "ready" and link.battery_mv == 3000
+
+
+def test_bad_input_is_counted_by_reason_and_changes_nothing(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
+    tracker, store, clock, sim = setup
+    stay(tracker, sim, clock, unit_named(demo_venue, "Accueil — Admissions"), 10)
+    topic = "wayfinding/demo/receivers/rx-A0-admissions/readings"
+    bad = [
+        (topic, b"\xff\xfe not json"),
+        (topic, b'{"tag": "wb-0042", "rssi": "loud"}'),
+        (topic, b'{"tag": "wb-0042", "rssi": -500}'),
+        (topic, json.dumps({"tag": "wb-0042", "rssi": -60, "ts": clock.now + 3600})),
+        (topic, json.dumps({"tag": "wb-0042", "rssi": -60, "ts": clock.now - 3600})),
+        (topic, json.dumps({"tag": "wb-9999", "rssi": -60})),
+        ("wayfinding/demo/receivers/rx-nowhere/readings", json.dumps({"tag": TAG, "rssi": -60})),
+        ("wayfinding/demo/unknown", b"{}"),
+    ]
+    dup = json.dumps({"tag": TAG, "rssi": -61, "ts": clock.now + 0.1})
+    for t, p in [
+        *bad,
+        (topic, dup),
+        (topic, dup),
+        (topic, json.dumps({"tag": TAG, "rssi": -61, "ts": clock.now - 5})),
+    ]:
+        tracker.handle(t, p)
+    c = tracker.counters
+    assert {
+        k: c[f"rejected:{k}"]
+        for k in (
+            "json",
+            "type",
+            "rssi",
+            "ts-future",
+            "ts-past",
+            "unknown-tag",
+            "unknown-receiver",
+            "topic",
+            "duplicate",
+            "out-of-order",
+        )
+    } == {
+        "json": 1,
+        "type": 1,
+        "rssi": 1,
+        "ts-future": 1,
+        "ts-past": 1,
+        "unknown-tag": 1,
+        "unknown-receiver": 1,
+        "topic": 1,
+        "duplicate": 1,
+        "out-of-order": 1,
+    }
+    assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission"]
+
+
+def test_silence_battery_and_restart(setup, demo_venue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tracker, store, clock, sim = setup
+    desk = unit_named(demo_venue, "Accueil — Admissions")
+    stay(tracker, sim, clock, desk, 10, battery=2500)
+    clock.now += 45
+    lost = tracker.tick()
+    assert [s.payload["signal"] for s in lost] == ["lost"]
+    stay(tracker, sim, clock, desk, 3)
+    kinds = [e.kind for e in store.events()]
+    assert kinds.count("battery-low") == 1
+    assert kinds.index("signal-lost") < kinds.index("back-in-range")
+    # A new tracker on the same store (a restart) knows the link and the stage.
+    again = Tracker(demo_venue, store, clock=clock)
+    first = again.tick()
+    assert first and first[0].payload["stage"] == "admission"
+
+
+def test_discharge_ends_the_companion_link_and_retention_purges(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
+    tracker, store, _clock, _sim = setup
+    link, token = store.link(
+        "wb-0043", patient_ref="P-002", pathway_id="ambulatory-surgery", actor="admissions.claire"
+    )
+    assert store.by_token(token) is not None and len(token) >= 32
+    assert store.by_token(token + "x") is None
+    store.discharge(link.id, actor="nurse.marc")
+    assert store.by_token(token) is None
+    tracker.reload_links()
+    assert "wb-0043" not in tracker.tags
+    later = datetime.now(UTC) + timedelta(days=31)
+    purged = store.purge(retention=timedelta(days=30), now=later)
+    assert purged == 2  # linked, discharged
+    assert store.events(link.id) == [] and store.get(link.id).patient_ref == "purged"  # type: ignore[union-attr]
+    assert store.events(store.active_links()[0].id), "the patient still in care keeps events"

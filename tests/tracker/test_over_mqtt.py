@@ -1,0 +1,195 @@
+"""End to end over a real Mosquitto: simulated patients, a tracker process killed and
+restarted, the broker restarted, a stream of garbage; nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from floorplans import Venue
+from tests.tracker.conftest import Broker
+from tracker.simulator import run_simulation, tag_of
+from tracker.store import TrackerStore
+
+PATIENTS = 4
+STAGES = ["admission", "preop", "theatre", "recovery", "ready"]
+
+
+def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "--db",
+            db,
+            "tracker",
+            "--broker",
+            broker.url,
+            "--site",
+            "demo",
+            "--client-id",
+            "tracker-test",
+            "--zone-dwell",
+            "2",
+            "--signal-lost",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log.open("a"),
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "tracker for site 'demo'" in line, line
+    return proc
+
+
+def fuzz(broker: Broker, stop: threading.Event, sent: list[int]) -> None:
+    rng = random.Random(5)
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="fuzzer")
+    c.connect("127.0.0.1", broker.port)
+    c.loop_start()
+    garbage = [
+        b"",
+        b"\x00\xff",
+        b"{",
+        b"[]",
+        b'{"tag": null, "rssi": -60}',
+        b'{"tag": "wb", "rssi": 1e309}',
+        b'[{"tag": "x"}]',
+        b'"just a string"',
+        json.dumps({"tag": tag_of(1), "rssi": -60, "ts": 9e12}).encode(),
+        json.dumps({"tag": "a/b#", "rssi": -50}).encode(),
+    ]
+    try:
+        while not stop.is_set() and sent[0] < 400:
+            topic = rng.choice(
+                [
+                    "wayfinding/demo/receivers/rx-A0-hall/readings",
+                    "espresense/devices/x/rx-A0-hall",
+                    "home/gw/BTtoMQTT/AA",
+                ]
+            )
+            payload = rng.choice(garbage) if rng.random() < 0.7 else rng.randbytes(30)
+            c.publish(topic, payload, qos=1)
+            sent[0] += 1
+            time.sleep(0.2)
+    finally:
+        c.loop_stop()
+        c.disconnect()
+
+
+def test_patients_followed_through_kills_and_restarts(
+    demo_venue: Venue, broker: Broker, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    store = TrackerStore(db)
+    for i in range(1, PATIENTS + 1):
+        store.link(
+            tag_of(i),
+            patient_ref=f"SIM-{i}",
+            pathway_id="ambulatory-surgery",
+            companion_lang="fr" if i % 2 else "en",
+            actor="test",
+        )
+    log = tmp_path / "tracker.log"
+    tracker = start_tracker(db, broker, log)
+    started: list[float] = []
+    result: dict[str, object] = {}
+    stop_fuzz = threading.Event()
+    sent = [0]
+    fuzzer = threading.Thread(target=fuzz, args=(broker, stop_fuzz, sent))
+
+    def simulate() -> None:
+        result["people"] = run_simulation(
+            broker.url,
+            demo_venue,
+            patients=PATIENTS,
+            fmt="mixed",
+            speed=12.0,
+            dwell_s=8.0,
+            rate_hz=4.0,
+            stagger_s=4.0,
+            ride_s=4.0,
+            linger_s=10.0,
+            seed=11,
+            on_start=lambda _p: started.append(time.time()),
+        )
+
+    sim = threading.Thread(target=simulate)
+    sim.start()
+    fuzzer.start()
+    try:
+        time.sleep(30)
+        tracker.send_signal(signal.SIGKILL)  # no goodbye: nothing flushed on purpose
+        tracker.wait()
+        time.sleep(4)
+        tracker = start_tracker(db, broker, log)
+        time.sleep(25)
+        broker.stop()  # the broker goes down with messages in flight
+        time.sleep(3)
+        broker.start()
+        sim.join(timeout=400)
+        assert not sim.is_alive()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if all(lk.stage_id == "ready" for lk in store.active_links()):
+                break
+            time.sleep(1)
+    finally:
+        stop_fuzz.set()
+        fuzzer.join(timeout=10)
+        tracker.send_signal(signal.SIGTERM)
+        out, _ = tracker.communicate(timeout=30)
+    assert tracker.returncode == 0, log.read_text()[-2000:]
+    snapshot = json.loads(out.strip().splitlines()[-1])
+
+    people = result["people"]
+    t0 = started[0]
+    delays = []
+    for p in people:  # type: ignore[attr-defined]
+        events = [e for e in store.events(kind="stage") if e.tag == p.tag]
+        assert [e.details["stage"] for e in events] == STAGES, p.tag
+        for (_stage, t_truth), e in zip(p.truth, events, strict=True):
+            delays.append(e.at.timestamp() - (t0 + p.start + t_truth))
+    links = store.active_links()
+    assert len(links) == PATIENTS and all(lk.stage_id == "ready" for lk in links)
+    print(
+        f"\nstage changes: {len(delays)} / {PATIENTS * len(STAGES)} correct; delay after the "
+        f"patient entered: median {sorted(delays)[len(delays) // 2]:.1f} s, "
+        f"max {max(delays):.1f} s"
+    )
+    assert max(delays) < 60
+    # The fuzz after the restart was counted, and the process kept going.
+    rejected = sum(v for k, v in snapshot["counters"].items() if k.startswith("rejected:"))
+    assert rejected > 50, snapshot
+
+    # Companions' statuses are retained on the broker, without coordinates.
+    got: dict[str, dict[str, object]] = {}
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="companion-check")
+    c.on_message = lambda _c, _u, m: got.__setitem__(m.topic, json.loads(m.payload))
+    c.connect("127.0.0.1", broker.port)
+    c.subscribe("wayfinding/demo/status/#", qos=1)
+    c.loop_start()
+    deadline = time.time() + 10
+    while len(got) < PATIENTS and time.time() < deadline:
+        time.sleep(0.2)
+    c.loop_stop()
+    c.disconnect()
+    assert len(got) == PATIENTS
+    for topic, status in got.items():
+        assert status["stage"] == "ready" and "x" not in status and "y" not in status
+        lang = "fr" if int(topic.rsplit("-", 1)[1]) % 2 else "en"
+        assert status["label"] == status["labels"][lang]  # type: ignore[index]
+    os.environ.pop("WAYFINDING_DATABASE_URL", None)
