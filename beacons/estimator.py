@@ -33,6 +33,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from shapely.geometry import Point
@@ -42,6 +43,10 @@ from beacons.payloads import Reading
 
 #: Height of a wristband above the floor, metres.
 TAG_HEIGHT_M = 1.0
+#: A receiver silent for more than FADE_AFTER_S seconds counts FADE_DB_S dB weaker per
+#: further second.
+FADE_AFTER_S = 1.5
+FADE_DB_S = 4.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -201,14 +206,28 @@ class Estimator:
         if reading.tx_power is not None:
             r.tx_power = reading.tx_power
 
+    def loudest(self, tag: str, ts: float) -> str | None:
+        """The receiver that hears *tag* loudest at *ts* (smoothed, silent ones faded)."""
+        state = self.tags.get(tag)
+        if state is None or not state.rssi:
+            return None
+        return max(
+            state.rssi.items(),
+            key=lambda kv: kv[1].value - max(0.0, ts - kv[1].ts - FADE_AFTER_S) * FADE_DB_S,
+        )[0]
+
     # -- estimation ----------------------------------------------------------------------------
 
     def estimate(self, tag: str, ts: float) -> Estimate | None:
         state = self.tags.get(tag)
         if state is None:
             return None
+        # A receiver that has stopped hearing the tag fades (FADE_DB_S per second of
+        # silence after FADE_AFTER_S): silence means the wristband moved away.
         heard = [
-            (rx, r) for rx, r in state.rssi.items() if ts - r.ts <= self.window_s and rx in self.receivers
+            (rx, _Rssi(r.value - max(0.0, ts - r.ts - FADE_AFTER_S) * FADE_DB_S, r.var, r.ts, r.tx_power))
+            for rx, r in state.rssi.items()
+            if ts - r.ts <= self.window_s and rx in self.receivers
         ]
         if not heard:
             return None
@@ -289,31 +308,54 @@ class Estimator:
 
 
 def _multilaterate(pos: np.ndarray, d: np.ndarray, model: PathLoss) -> tuple[float, float, float]:
-    """Weighted least squares position from receiver positions and distances."""
+    """Weighted least squares position from receiver positions and distances.
+
+    Gauss-Newton from the weighted centroid, in plain floats: with at most a
+    handful of receivers this is ten times faster than numpy's small-matrix calls.
+    """
+    xs, ys = pos[:, 0].tolist(), pos[:, 1].tolist()
+    ds = d.tolist()
+    k = math.log(10) / (10 * model.n) * model.sigma_db
     # Log-normal shadowing: the spread of a distance grows with the distance.
-    sigma = np.maximum(d * math.log(10) / (10 * model.n) * model.sigma_db, 0.3)
-    w = 1.0 / sigma**2
-    p = (pos * (1.0 / np.maximum(d, 0.3) ** 2)[:, None]).sum(axis=0) / (1.0 / np.maximum(d, 0.3) ** 2).sum()
-    if len(d) >= 3:
+    w = [1.0 / max(di * k, 0.3) ** 2 for di in ds]
+    c = [1.0 / max(di, 0.3) ** 2 for di in ds]
+    total = sum(c)
+    px = sum(ci * xi for ci, xi in zip(c, xs, strict=True)) / total
+    py = sum(ci * yi for ci, yi in zip(c, ys, strict=True)) / total
+    if len(ds) >= 3:
         for _ in range(10):
-            diff = p - pos
-            r = np.maximum(np.hypot(diff[:, 0], diff[:, 1]), 1e-6)
-            res = r - d
-            jac = diff / r[:, None]
-            jtw = jac.T * w
-            try:
-                step = np.linalg.solve(jtw @ jac + 1e-6 * np.eye(2), -(jtw @ res))
-            except np.linalg.LinAlgError:
+            a11 = a12 = a22 = b1 = b2 = 0.0
+            for xi, yi, di, wi in zip(xs, ys, ds, w, strict=True):
+                dx, dy = px - xi, py - yi
+                r = math.hypot(dx, dy) or 1e-6
+                jx, jy, res = dx / r, dy / r, r - di
+                a11 += wi * jx * jx
+                a12 += wi * jx * jy
+                a22 += wi * jy * jy
+                b1 -= wi * jx * res
+                b2 -= wi * jy * res
+            a11 += 1e-6
+            a22 += 1e-6
+            det = a11 * a22 - a12 * a12
+            if abs(det) < 1e-12:
                 break
-            norm = float(np.hypot(*step))
+            sx = (a22 * b1 - a12 * b2) / det
+            sy = (a11 * b2 - a12 * b1) / det
+            norm = math.hypot(sx, sy)
             if norm > 3.0:
-                step *= 3.0 / norm
-            p = p + step
-            if norm < 1e-3:
+                sx, sy = sx * 3.0 / norm, sy * 3.0 / norm
+            px, py = px + sx, py + sy
+            if norm < 0.01:
                 break
-    r = np.hypot(*(p - pos).T)
-    rms = float(np.sqrt(np.average((r - d) ** 2, weights=w)))
-    return float(p[0]), float(p[1]), rms
+    wsum = sum(w)
+    rms = math.sqrt(
+        sum(
+            wi * (math.hypot(px - xi, py - yi) - di) ** 2
+            for xi, yi, di, wi in zip(xs, ys, ds, w, strict=True)
+        )
+        / wsum
+    )
+    return px, py, rms
 
 
 class _WalkableIndex:
@@ -326,6 +368,15 @@ class _WalkableIndex:
         assert isinstance(venue, Venue)
         self.venue = venue
         self.topo = topology(venue)
+        self._shrunk: dict[str, Any] = {}
+
+    def _inner(self, uid: str) -> Any:
+        """The unit shrunk by 20 cm (computed once): where a moved position lands."""
+        if uid not in self._shrunk:
+            g = self.venue.units[uid].geometry
+            inner = g.buffer(-0.2) if g.area > 2 else g
+            self._shrunk[uid] = inner if not inner.is_empty else g
+        return self._shrunk[uid]
 
     def unit_at(self, ordinal: int, x: float, y: float) -> str | None:
         floor = self.topo.floors.get(ordinal)

@@ -49,7 +49,9 @@ class TrackerConfig:
     signal_lost_s: float = 60.0
     battery_low_mv: int = 2600
     battery_ok_mv: int = 2700
-    estimate_every_s: float = 1.0
+    #: Each wristband is estimated at most this often, and at once when the receiver
+    #: that hears it loudest changes (it entered another room).
+    estimate_every_s: float = 2.0
     future_tolerance_s: float = 30.0
     max_age_s: float = 300.0
     area_dwell_s: float = 30.0
@@ -69,6 +71,8 @@ class _Runtime:
     last_reading: float | None = None
     last_estimate: float = 0.0
     dirty: bool = False
+    urgent: bool = False
+    top_rx: str | None = None
     lost: bool = False
     battery_low: bool = False
     outside_since: float | None = None
@@ -227,6 +231,10 @@ class Tracker:
                 continue
             rt.last_rx_ts[r.receiver] = ts
             self.estimator.add(r, ts)
+            top = self.estimator.loudest(r.tag, ts)
+            if top != rt.top_rx:
+                rt.top_rx = top
+                rt.urgent = True
             rt.last_reading = max(ts, rt.last_reading or ts)
             if not rt.dirty:
                 rt.trigger_ts = now
@@ -248,8 +256,9 @@ class Tracker:
         now = self.clock() if now is None else now
         cfg = self.config
         for tag, rt in self.tags.items():
-            if rt.dirty and now - rt.last_estimate >= cfg.estimate_every_s and rt.last_reading is not None:
-                rt.dirty = False
+            due = rt.urgent or now - rt.last_estimate >= cfg.estimate_every_s
+            if rt.dirty and due and rt.last_reading is not None:
+                rt.dirty = rt.urgent = False
                 rt.last_estimate = now
                 self._estimate(tag, rt, rt.last_reading, now)
             if rt.last_reading is not None and not rt.lost and now - rt.last_reading > cfg.signal_lost_s:

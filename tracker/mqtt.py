@@ -81,6 +81,7 @@ class MqttTracker:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.published = 0
+        self.stats_every_s = 2.0
 
     # Callbacks: network thread, hand over only.
     def _on_connect(
@@ -104,6 +105,18 @@ class MqttTracker:
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         self.inbox.put((msg.topic, bytes(msg.payload)))
 
+    def publish_stats(self) -> None:
+        """Counters for the hospital IT team, retained on ``wayfinding/<site>/tracker/stats``."""
+        stats = {
+            **self.tracker.snapshot(),
+            "backlog": self.inbox.qsize(),
+            "ts": time.time(),
+            "statuses_published": self.published,
+        }
+        self.client.publish(
+            f"wayfinding/{self.tracker.config.site}/tracker/stats", json.dumps(stats), qos=1, retain=True
+        )
+
     def _take(self, topic: str, payload: bytes) -> None:
         if topic == "$reload":  # links changed in the store (linking desk, discharge)
             self.tracker.reload_links()
@@ -115,6 +128,7 @@ class MqttTracker:
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
         self.client.loop_start()
         next_tick = time.monotonic()
+        next_stats = next_tick + self.stats_every_s
         try:
             while not stop.is_set():
                 timeout = max(0.0, next_tick - time.monotonic())
@@ -134,6 +148,9 @@ class MqttTracker:
                         )
                         self.published += 1
                     next_tick = time.monotonic() + self.tick_s
+                if time.monotonic() >= next_stats:
+                    self.publish_stats()
+                    next_stats = time.monotonic() + self.stats_every_s
         finally:
             self.tracker.flush()
             self.client.loop_stop()

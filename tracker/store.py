@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, delete, event, select
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -223,26 +235,31 @@ class TrackerStore:
     # -- state and events -----------------------------------------------------------------------
 
     def record(self, events: list[TrackerEvent], states: dict[int, dict[str, Any]]) -> None:
-        """Write events and state changes of many links in one transaction."""
+        """Write events and state changes of many links in one transaction (bulk statements)."""
         if not events and not states:
             return
         with self._session.begin() as s:
-            for e in events:
-                s.add(
-                    EventRow(
-                        link_id=e.link_id,
-                        tag=e.tag,
-                        kind=e.kind,
-                        at=_naive(e.at),
-                        details=json.dumps(e.details, ensure_ascii=False),
-                    )
+            if events:
+                s.execute(
+                    insert(EventRow),
+                    [
+                        {
+                            "link_id": e.link_id,
+                            "tag": e.tag,
+                            "kind": e.kind,
+                            "at": _naive(e.at),
+                            "details": json.dumps(e.details, ensure_ascii=False),
+                        }
+                        for e in events
+                    ],
                 )
+            # Group by the set of columns changed: one executemany per shape.
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for link_id, values in states.items():
-                row = s.get(LinkRow, link_id)
-                if row is None:
-                    continue
-                for k, v in values.items():
-                    setattr(row, k, _naive(v) if isinstance(v, datetime) else v)
+                row = {k: _naive(v) if isinstance(v, datetime) else v for k, v in values.items()}
+                shapes.setdefault(tuple(sorted(row)), []).append({"id": link_id, **row})
+            for rows in shapes.values():
+                s.execute(update(LinkRow), rows)
 
     def events(self, link_id: int | None = None, *, kind: str | None = None) -> list[TrackerEvent]:
         with self._session() as s:
