@@ -28,6 +28,8 @@ pytest: install-test
 bench: install-test
 	$(BIN)/python bench/bench_floorplans.py
 	$(BIN)/python bench/bench_routing.py
+	$(BIN)/python bench/bench_positioning.py
+	$(BIN)/python bench/bench_tracker.py
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
