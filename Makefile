@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test check pytest bench system-deps install install-test clean
 
-demo: install
+demo: system-deps install
 	$(BIN)/wayfinding demo
 
 test: system-deps install-test check pytest

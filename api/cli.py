@@ -452,7 +452,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Put the demo hospital in service in a local store and draw its floors."""
+    """Put the demo hospital in service, draw its floors, give directions, and follow
+    simulated patients through a real broker."""
     store = _store(args)
     settings = get_settings()
     published = store.published()
@@ -473,6 +474,125 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{len(venue.units)} units, {len(venue.occupants)} services); {report.summary()}"
     )
     print(f"floor plans drawn in {out}/level_*.svg; store: {args.db or settings.database_url}")
+
+    from routing import Router
+
+    router = Router(venue, closures=store.closures(venue_id=venue.id))
+    route = router.route("Borne du hall d'accueil", "Cardiologie", profile="step_free", lang=args.lang)
+    print(
+        f"\nstep-free directions, main hall kiosk -> {route.destination.label(args.lang)} "
+        f"({route.summary(args.lang)}):"
+    )
+    for i, step in enumerate(route.steps(args.lang), 1):
+        print(f"{i:3}. {step.screen}")
+    if args.no_tracking:
+        return 0
+    return _demo_tracking(args, venue)
+
+
+def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from tracker.core import Tracker, TrackerConfig
+    from tracker.mqtt import MqttTracker
+    from tracker.simulator import run_simulation, tag_of
+
+    broker_url = args.broker
+    broker_proc = None
+    if broker_url is None:
+        if shutil.which("mosquitto") is None:
+            print(
+                "\nmosquitto is not installed (apt-get install mosquitto): no live tracking "
+                "demo; or give --broker mqtt://HOST:PORT"
+            )
+            return 0
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        folder = Path(tempfile.mkdtemp(prefix="wayfinding-broker-"))
+        (folder / "mosquitto.conf").write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\n", encoding="utf-8"
+        )
+        broker_proc = subprocess.Popen(
+            ["mosquitto", "-c", str(folder / "mosquitto.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        broker_url = f"mqtt://127.0.0.1:{port}"
+    tstore = _tracker_store(args)
+    active = {lk.tag: lk for lk in tstore.active_links()}
+    for i in range(1, args.patients + 1):
+        if tag_of(i) not in active:
+            tstore.link(
+                tag_of(i),
+                patient_ref=f"DEMO-{i:03d}",
+                pathway_id="ambulatory-surgery",
+                companion_lang=args.lang,
+                actor=_actor(args),
+            )
+    tracker = Tracker(venue, tstore, config=TrackerConfig(site="demo"))
+    service = MqttTracker(tracker, broker_url, client_id="wayfinding-demo-tracker")
+    stop = threading.Event()
+    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    worker.start()
+    names = {tag_of(i): f"DEMO-{i:03d}" for i in range(1, args.patients + 1)}
+
+    def show(_c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
+        status = json.loads(msg.payload)
+        who = names.get(status.get("tag"), status.get("tag"))
+        if status.get("label"):
+            print(
+                f"  {time.strftime('%H:%M:%S')}  {who}: {status['label']}"
+                + ("  (signal lost)" if status.get("signal") == "lost" else ""),
+                flush=True,
+            )
+
+    watch = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="wayfinding-demo-companion")
+    watch.on_message = show
+    address = broker_url.split("://")[-1]
+    host, _, port_text = address.partition(":")
+    watch.connect(host, int(port_text or 1883))
+    watch.subscribe("wayfinding/demo/status/#", qos=1)
+    watch.loop_start()
+    print(
+        f"\nfollowing {args.patients} simulated patients through {broker_url} "
+        "(what their companions see; Ctrl-C to stop):",
+        flush=True,
+    )
+    try:
+        run_simulation(
+            broker_url,
+            venue,
+            patients=args.patients,
+            fmt="mixed",
+            speed=3.0,
+            dwell_s=args.dwell,
+            rate_hz=2.0,
+            stagger_s=10.0,
+            seed=7,
+        )
+        time.sleep(8)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+        watch.loop_stop()
+        watch.disconnect()
+        if broker_proc is not None:
+            broker_proc.terminate()
+            broker_proc.wait(timeout=10)
+    counters = tracker.snapshot()["counters"]
+    print(f"tracker: {counters.get('accepted', 0)} readings, {counters.get('event:stage', 0)} stage changes")
     return 0
 
 
@@ -493,6 +613,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="put the demo hospital in service and draw its floors")
     demo.add_argument("--out", default="out", help="folder for the floor drawings (default: out)")
     demo.add_argument("--lang", default="fr")
+    demo.add_argument("--no-tracking", action="store_true", help="skip the live tracking part")
+    demo.add_argument("--patients", type=int, default=3)
+    demo.add_argument("--dwell", type=float, default=20.0, help="seconds at each stage (20)")
+    demo.add_argument("--broker", help="an MQTT broker to use instead of starting Mosquitto")
     demo.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("route", help="directions from one place to another")
