@@ -29,6 +29,10 @@ from tracker.store import Link, TrackerEvent, TrackerStore
 
 log = logging.getLogger("wayfinding.tracker")
 
+#: A wristband whose loudest receiver changed is estimated at once, but not more often
+#: than this (seconds of reading time).
+URGENT_GAP_S = 0.25
+
 #: Units anyone may pass through on a pathway without "leaving the allowed area".
 CIRCULATION = (
     "walkway",
@@ -71,7 +75,6 @@ class _Runtime:
     last_reading: float | None = None
     last_estimate: float = 0.0
     dirty: bool = False
-    urgent: bool = False
     top_rx: str | None = None
     lost: bool = False
     battery_low: bool = False
@@ -232,13 +235,20 @@ class Tracker:
             rt.last_rx_ts[r.receiver] = ts
             self.estimator.add(r, ts)
             top = self.estimator.loudest(r.tag, ts)
-            if top != rt.top_rx:
-                rt.top_rx = top
-                rt.urgent = True
+            urgent = top != rt.top_rx
+            rt.top_rx = top
             rt.last_reading = max(ts, rt.last_reading or ts)
-            if not rt.dirty:
+            if rt.trigger_ts is None:
                 rt.trigger_ts = now
-            rt.dirty = True
+            # Estimates run on the readings' own clock, so that a backlog replayed after
+            # a restart still goes through every room the patient went through.
+            since = ts - rt.last_estimate
+            if since >= cfg.estimate_every_s or (urgent and since >= URGENT_GAP_S):
+                rt.last_estimate = ts
+                rt.dirty = False
+                self._estimate(r.tag, rt, ts, now)
+            else:
+                rt.dirty = True
             if r.battery_mv is not None:
                 self._battery(rt, r.battery_mv, now)
             accepted += 1
@@ -252,14 +262,14 @@ class Tracker:
     # -- periodic work --------------------------------------------------------------------------
 
     def tick(self, now: float | None = None) -> list[Status]:
-        """Estimate dirty wristbands, check silences, persist; returns statuses to publish."""
+        """Check silences, estimate what waits, persist; returns statuses to publish."""
         now = self.clock() if now is None else now
         cfg = self.config
         for tag, rt in self.tags.items():
-            due = rt.urgent or now - rt.last_estimate >= cfg.estimate_every_s
-            if rt.dirty and due and rt.last_reading is not None:
-                rt.dirty = rt.urgent = False
-                rt.last_estimate = now
+            # Readings not estimated yet, and none coming: estimate what there is.
+            if rt.dirty and rt.last_reading is not None and now - rt.last_reading > 1.0:
+                rt.dirty = False
+                rt.last_estimate = rt.last_reading
                 self._estimate(tag, rt, rt.last_reading, now)
             if rt.last_reading is not None and not rt.lost and now - rt.last_reading > cfg.signal_lost_s:
                 rt.lost = True
