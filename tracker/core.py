@@ -75,6 +75,7 @@ class _Runtime:
     last_reading: float | None = None
     last_estimate: float = 0.0
     dirty: bool = False
+    urgent: bool = False
     top_rx: str | None = None
     lost: bool = False
     battery_low: bool = False
@@ -235,7 +236,14 @@ class Tracker:
             rt.last_rx_ts[r.receiver] = ts
             self.estimator.add(r, ts)
             top = self.estimator.loudest(r.tag, ts)
-            urgent = top != rt.top_rx
+            # Urgent: the loudest receiver changed to one in a room that is a stage of the
+            # patient's pathway (they may have entered it); corridor flips are not.
+            changed = (
+                top != rt.top_rx
+                and top is not None
+                and self.receivers[top].unit_id in self.stage_of.get(rt.link.pathway_id, {})
+            )
+            urgent = rt.urgent or changed
             rt.top_rx = top
             rt.last_reading = max(ts, rt.last_reading or ts)
             if rt.trigger_ts is None:
@@ -245,10 +253,11 @@ class Tracker:
             since = ts - rt.last_estimate
             if since >= cfg.estimate_every_s or (urgent and since >= URGENT_GAP_S):
                 rt.last_estimate = ts
-                rt.dirty = False
+                rt.dirty = rt.urgent = False
                 self._estimate(r.tag, rt, ts, now)
             else:
                 rt.dirty = True
+                rt.urgent = urgent
             if r.battery_mv is not None:
                 self._battery(rt, r.battery_mv, now)
             accepted += 1
@@ -267,8 +276,8 @@ class Tracker:
         cfg = self.config
         for tag, rt in self.tags.items():
             # Readings not estimated yet, and none coming: estimate what there is.
-            if rt.dirty and rt.last_reading is not None and now - rt.last_reading > 1.0:
-                rt.dirty = False
+            if rt.dirty and rt.last_reading is not None and (rt.urgent or now - rt.last_reading > 1.0):
+                rt.dirty = rt.urgent = False
                 rt.last_estimate = rt.last_reading
                 self._estimate(tag, rt, rt.last_reading, now)
             if rt.last_reading is not None and not rt.lost and now - rt.last_reading > cfg.signal_lost_s:
