@@ -491,9 +491,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
-    import shutil
-    import socket
-    import subprocess
     import tempfile
     import threading
     import time
@@ -501,33 +498,20 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
+    from tracker.broker import BrokerUnavailable, LocalBroker
     from tracker.core import Tracker, TrackerConfig
     from tracker.mqtt import MqttTracker
     from tracker.simulator import run_simulation, tag_of
 
     broker_url = args.broker
-    broker_proc = None
+    local = None
     if broker_url is None:
-        if shutil.which("mosquitto") is None:
-            print(
-                "\nmosquitto is not installed (apt-get install mosquitto): no live tracking "
-                "demo; or give --broker mqtt://HOST:PORT"
-            )
+        try:
+            local = LocalBroker(Path(tempfile.mkdtemp(prefix="wayfinding-broker-"))).start()
+        except BrokerUnavailable as exc:
+            print(f"\n{exc}: no live tracking demo; or give --broker mqtt://HOST:PORT")
             return 0
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        folder = Path(tempfile.mkdtemp(prefix="wayfinding-broker-"))
-        (folder / "mosquitto.conf").write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\n", encoding="utf-8"
-        )
-        broker_proc = subprocess.Popen(
-            ["mosquitto", "-c", str(folder / "mosquitto.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(0.5)
-        broker_url = f"mqtt://127.0.0.1:{port}"
+        broker_url = local.url
     tstore = _tracker_store(args)
     active = {lk.tag: lk for lk in tstore.active_links()}
     for i in range(1, args.patients + 1):
@@ -588,9 +572,8 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
         worker.join(timeout=10)
         watch.loop_stop()
         watch.disconnect()
-        if broker_proc is not None:
-            broker_proc.terminate()
-            broker_proc.wait(timeout=10)
+        if local is not None:
+            local.stop()
     counters = tracker.snapshot()["counters"]
     print(f"tracker: {counters.get('accepted', 0)} readings, {counters.get('event:stage', 0)} stage changes")
     return 0

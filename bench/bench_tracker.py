@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,31 +38,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    conf = folder / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\n"
-        "max_inflight_messages 1000\nmax_queued_messages 1000000\n"
-    )
-    proc = subprocess.Popen(
-        ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("mosquitto did not start")
 
 
 def client(name: str, port: int) -> mqtt.Client:
@@ -158,7 +132,10 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        broker, port = start_broker(tmp)
+        from tracker.broker import LocalBroker
+
+        local = LocalBroker(tmp).start()
+        port = local.port
         try:
             db = f"sqlite:///{tmp / 'bench.db'}"
             store = TrackerStore(db)
@@ -263,8 +240,7 @@ def main() -> int:
             watch.loop_stop()
             watch.disconnect()
         finally:
-            broker.terminate()
-            broker.wait()
+            local.stop()
 
     rate = accepted / drained
     latencies.sort()

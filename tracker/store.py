@@ -24,15 +24,15 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    create_engine,
     delete,
-    event,
     insert,
     select,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from floorplans.store import make_engine
 
 
 class TrackerBase(DeclarativeBase):
@@ -133,19 +133,7 @@ class LinkError(ValueError):
 
 class TrackerStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
-        if isinstance(url_or_engine, str):
-            self.engine = create_engine(url_or_engine)
-            if self.engine.dialect.name == "sqlite":
-
-                @event.listens_for(self.engine, "connect")
-                def _pragmas(conn: Any, _rec: Any) -> None:
-                    cur = conn.cursor()
-                    cur.execute("PRAGMA journal_mode=WAL")
-                    cur.execute("PRAGMA synchronous=NORMAL")
-                    cur.execute("PRAGMA busy_timeout=5000")
-                    cur.close()
-        else:
-            self.engine = url_or_engine
+        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         TrackerBase.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -106,6 +106,7 @@ def test_patients_followed_through_kills_and_restarts(
     log = tmp_path / "tracker.log"
     tracker = start_tracker(db, broker, log)
     started: list[float] = []
+    marks: dict[str, float] = {}
     result: dict[str, object] = {}
     stop_fuzz = threading.Event()
     sent = [0]
@@ -118,8 +119,8 @@ def test_patients_followed_through_kills_and_restarts(
             patients=PATIENTS,
             fmt="mixed",
             speed=12.0,
-            dwell_s=8.0,
-            rate_hz=4.0,
+            dwell_s=12.0,
+            rate_hz=3.0,
             stagger_s=4.0,
             ride_s=4.0,
             linger_s=10.0,
@@ -134,12 +135,16 @@ def test_patients_followed_through_kills_and_restarts(
         time.sleep(30)
         tracker.send_signal(signal.SIGKILL)  # no goodbye: nothing flushed on purpose
         tracker.wait()
+        marks["killed"] = round(time.time() - started[0], 1)
         time.sleep(4)
         tracker = start_tracker(db, broker, log)
+        marks["restarted"] = round(time.time() - started[0], 1)
         time.sleep(25)
         broker.stop()  # the broker goes down with messages in flight
+        marks["broker down"] = round(time.time() - started[0], 1)
         time.sleep(3)
         broker.start()
+        marks["broker up"] = round(time.time() - started[0], 1)
         sim.join(timeout=400)
         assert not sim.is_alive()
         deadline = time.time() + 30
@@ -160,7 +165,9 @@ def test_patients_followed_through_kills_and_restarts(
     delays = []
     for p in people:  # type: ignore[attr-defined]
         events = [e for e in store.events(kind="stage") if e.tag == p.tag]
-        assert [e.details["stage"] for e in events] == STAGES, p.tag
+        seen = [(e.details["stage"], round(e.at.timestamp() - t0, 1)) for e in events]
+        truth = [(s, round(p.start + t, 1)) for s, t in p.truth]
+        assert [s for s, _ in seen] == STAGES, f"{p.tag}: tracker {seen}, truth {truth}, {marks}"
         for (_stage, t_truth), e in zip(p.truth, events, strict=True):
             delays.append(e.at.timestamp() - (t0 + p.start + t_truth))
     links = store.active_links()
