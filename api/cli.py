@@ -372,7 +372,7 @@ def cmd_tracker(args: argparse.Namespace) -> int:
         flush=True,
     )
     while not stop.wait(reload_every):
-        service.inbox.put(("$reload", b""))  # picked up by the worker below
+        service.inbox.put(("$reload", b"", 0, 0))  # picked up by the worker
     worker.join(timeout=10)
     print(json.dumps(tracker.snapshot()), flush=True)
     return 0

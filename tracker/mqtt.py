@@ -7,6 +7,8 @@
   connection.
 - Callbacks run on paho's network thread: they only put messages in a queue;
   one worker thread does all the work, so the tracker needs no locks.
+- Messages are acknowledged (PUBACK) only once handled (``manual_ack``): a
+  tracker killed with messages in its queue gets them again from the broker.
 - Statuses are published retained, QoS 1, on ``wayfinding/<site>/status/<tag>``.
 - To scale out, run several trackers with ``--shared-group``: MQTT 5 shared
   subscriptions (``$share/<group>/...``) on a clustered broker spread the
@@ -61,7 +63,7 @@ class MqttTracker:
         self.tracker = tracker
         self.address = BrokerAddress.parse(broker)
         self.tick_s = tick_s
-        self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         topics = reading_topics(tracker.config.site)
@@ -69,7 +71,7 @@ class MqttTracker:
             topics = [f"$share/{shared_group}/{t}" for t in topics]
         self.topics = topics
         protocol = mqtt.MQTTv5 if shared_group else mqtt.MQTTv311
-        kwargs: dict[str, object] = {"client_id": client_id, "protocol": protocol}
+        kwargs: dict[str, object] = {"client_id": client_id, "protocol": protocol, "manual_ack": True}
         if protocol == mqtt.MQTTv311:
             kwargs["clean_session"] = False
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, **kwargs)  # type: ignore[arg-type]
@@ -103,7 +105,7 @@ class MqttTracker:
         log.warning("disconnected from the broker; reconnecting")
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        self.inbox.put((msg.topic, bytes(msg.payload)))
+        self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos))
 
     def publish_stats(self) -> None:
         """Counters for the hospital IT team, retained on ``wayfinding/<site>/tracker/stats``."""
@@ -117,11 +119,13 @@ class MqttTracker:
             f"wayfinding/{self.tracker.config.site}/tracker/stats", json.dumps(stats), qos=1, retain=True
         )
 
-    def _take(self, topic: str, payload: bytes) -> None:
+    def _take(self, topic: str, payload: bytes, mid: int = 0, qos: int = 0) -> None:
         if topic == "$reload":  # links changed in the store (linking desk, discharge)
             self.tracker.reload_links()
-        else:
-            self.tracker.handle(topic, payload)
+            return
+        self.tracker.handle(topic, payload)
+        if qos > 0:
+            self.client.ack(mid, qos)
 
     # Worker.
     def run(self, stop: threading.Event) -> None:
@@ -133,12 +137,10 @@ class MqttTracker:
             while not stop.is_set():
                 timeout = max(0.0, next_tick - time.monotonic())
                 try:
-                    topic, payload = self.inbox.get(timeout=timeout)
-                    self._take(topic, payload)
+                    self._take(*self.inbox.get(timeout=timeout))
                     # Drain what is there before the next tick.
                     for _ in range(5000):
-                        topic, payload = self.inbox.get_nowait()
-                        self._take(topic, payload)
+                        self._take(*self.inbox.get_nowait())
                 except queue.Empty:
                     pass
                 if time.monotonic() >= next_tick:
