@@ -8,6 +8,7 @@ broker restart.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -40,8 +41,17 @@ class LocalBroker:
         ]
         if persistence:
             lines += ["persistence true", f"persistence_location {folder}/", "autosave_interval 1"]
+            if os.geteuid() == 0:
+                # As root, Mosquitto drops to user 'mosquitto', who cannot write in a
+                # root-owned temporary folder: the database would silently not be saved.
+                lines.append("user root")
         self.conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def database(self) -> Path:
+        """Where a persistent broker saves its sessions and queued messages."""
+        return self.folder / "mosquitto.db"
 
     @property
     def url(self) -> str:
