@@ -96,7 +96,6 @@ class _Run:
 
     start: int
     end: int  # inclusive
-    after_vertical: str | None = None  # kind of the vertical edge just before
     vertical_unit: Label | None = None
     steps: list[Maneuver] = field(default_factory=list)
 
@@ -169,7 +168,6 @@ def build_maneuvers(
     for prev, run in itertools.pairwise(runs):
         vertical = next((s for s in prev.steps if s.type in ("elevator", "stairs", "escalator")), None)
         if vertical is not None:
-            run.after_vertical = vertical.type
             run.vertical_unit = vertical.name
 
     for r_index, run in enumerate(runs):
@@ -411,8 +409,6 @@ def _arrival(
         # A turn right at the door is the arrival itself.
         while steps and steps[-1].type == "turn" and cum[door_at] - cum[steps[-1].at_node] < 2.5:
             steps.pop()
-    elif len(idx) >= 2:
-        heading = _heading(xy[idx[0]], xy[last]) if len(idx) < 3 else _heading(xy[idx[-3]], xy[last])
     node = nodes[at]
     steps.append(
         Maneuver("arrive", name=name, side=side, ordinal=node.ordinal, x=node.x, y=node.y, at_node=at)

@@ -96,8 +96,18 @@ class Catalogue:
         return str(self.data["templates"][key])
 
     def render(self, key: str, **names: str) -> str:
-        """Fill a template; for each name X it offers X, def_X and de_def_X."""
-        text = self.template(key).format_map(_Forms(self, names))
+        """Fill the catalogue's template *key* (see :meth:`fill`)."""
+        return self.fill_with(self.template(key), names)
+
+    def fill(self, template: str, *, squeeze: bool = False, **names: str) -> str:
+        """Fill a template; for each name X it offers X, its capitalised form, def_X and
+        de_def_X; a missing name is empty. *squeeze* folds the spaces an empty name leaves."""
+        return self.fill_with(template, names, squeeze=squeeze)
+
+    def fill_with(self, template: str, names: dict[str, str], *, squeeze: bool = False) -> str:
+        text = template.format_map(_Forms(self, names))
+        if squeeze:
+            text = " ".join(text.split())
         return text[:1].upper() + text[1:]
 
     def section(self, name: str) -> dict[str, Any]:
@@ -149,8 +159,3 @@ class _Forms(dict[str, str]):
 @cache
 def _words(n: int, lang: str) -> str:
     return str(num2words(n, lang=lang))
-
-
-class _Missing(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""

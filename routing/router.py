@@ -324,7 +324,9 @@ class Router:
         for place in (dst, src):
             unit = self.venue.units.get(place.unit_id or "")
             if prof.public and unit is not None and not unit.public:
-                return NoRoute(_fill(nr["staff_only"], cat, name=place.label(lang)), reason="staff-only")
+                return NoRoute(
+                    cat.fill(nr["staff_only"], squeeze=True, name=place.label(lang)), reason="staff-only"
+                )
         active = self._active(at)
         if active:
             # Would it work without the closures? Then they are the reason.
@@ -343,9 +345,9 @@ class Router:
                 blocking = blocking or on_path or active
                 self._sync_closures(at)
                 text = "; ".join(
-                    _fill(
+                    cat.fill(
                         nr["closure"],
-                        cat,
+                        squeeze=True,
                         closure_name=self._feature_label(c, lang),
                         until=_clock(c.ends_at),
                         reason=c.reason,
@@ -353,7 +355,7 @@ class Router:
                     for c in blocking
                 )
                 return NoRoute(
-                    _fill(nr["closed"], cat, profile=profile_word, name=name, closures=text),
+                    cat.fill(nr["closed"], squeeze=True, profile=profile_word, name=name, closures=text),
                     reason="closed",
                     closures=blocking,
                 )
@@ -370,10 +372,18 @@ class Router:
                             if label not in steps:
                                 steps.append(label)
                 return NoRoute(
-                    _fill(nr["only_steps"], cat, profile=profile_word, name=name, steps=", ".join(steps)),
+                    cat.fill(
+                        nr["only_steps"],
+                        squeeze=True,
+                        profile=profile_word,
+                        name=name,
+                        steps=", ".join(steps),
+                    ),
                     reason="steps",
                 )
-        return NoRoute(_fill(nr["none"], cat, name=name, origin=src.label(lang)), reason="unreachable")
+        return NoRoute(
+            cat.fill(nr["none"], squeeze=True, name=name, origin=src.label(lang)), reason="unreachable"
+        )
 
     def _routable_without(
         self,
@@ -471,21 +481,6 @@ def _clock(dt: datetime) -> str:
         if dt.date() == datetime.now(UTC).date()
         else dt.astimezone().strftime("%d/%m %H:%M")
     )
-
-
-def _fill(template: str, cat: Any, **values: str) -> str:
-    out: dict[str, str] = {}
-    for k, v in values.items():
-        out[k] = v
-        out[k[:1].upper() + k[1:]] = v[:1].upper() + v[1:]
-        out[f"def_{k}"] = cat.definite(v) if v else v
-    text = template.format_map(_Blank(out))
-    return " ".join(text.split()).replace(" :", " :").replace("  ", " ")
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
 
 
 __all__ = ["Leg", "NoRoute", "PlaceNotFound", "Route", "Router"]
