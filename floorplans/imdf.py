@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import shapely
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from floorplans._errors import ImdfReadError
@@ -1159,5 +1158,3 @@ def _dumps(data: Any) -> bytes:
 
 
 __all__ = ["ImdfResult", "imdf_files", "imdf_zip_bytes", "read_imdf", "write_imdf"]
-
-_ = (LineString, shapely)  # re-exported types used in annotations by callers

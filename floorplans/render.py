@@ -11,7 +11,7 @@ import math
 from html import escape
 from xml.etree import ElementTree as ET
 
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from floorplans._errors import FloorPlanError
@@ -282,6 +282,3 @@ def _stairs(geom: BaseGeometry, xy: object, scale: float) -> str:
         (x1, y1), (x2, y2) = a.split(","), b.split(",")
         lines.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#674ea7" stroke-width="0.8"/>')
     return "".join(lines)
-
-
-_ = Point

@@ -138,18 +138,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _db(dt: datetime) -> datetime:
+def to_db(dt: datetime) -> datetime:
     """Aware datetime -> naive UTC for storage (SQLite keeps no time zone)."""
     if dt.tzinfo is None:
         raise ValueError(f"datetime {dt.isoformat()} has no time zone")
     return dt.astimezone(UTC).replace(tzinfo=None)
 
 
-def _aware(dt: datetime) -> datetime:
+def from_db(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC)
 
 
-def _aware_or_none(dt: datetime | None) -> datetime | None:
+def from_db_or_none(dt: datetime | None) -> datetime | None:
     return None if dt is None else dt.replace(tzinfo=UTC)
 
 
@@ -159,14 +159,14 @@ def _version(row: VersionRow) -> VersionInfo:
         row.venue_id,
         row.venue_name,
         row.status,
-        _aware(row.created_at),
+        from_db(row.created_at),
         row.created_by,
         row.note,  # type: ignore[arg-type]
         row.source,
         row.sha256,
         row.errors,
         row.warnings,
-        _aware_or_none(row.published_at),
+        from_db_or_none(row.published_at),
     )
 
 
@@ -178,10 +178,10 @@ def _closure(row: ClosureRow) -> Closure:
         row.feature_id,
         row.feature_name,
         row.reason,
-        _aware(row.starts_at),
-        _aware(row.ends_at),  # type: ignore[arg-type]
+        from_db(row.starts_at),
+        from_db(row.ends_at),  # type: ignore[arg-type]
         row.created_by,
-        _aware_or_none(row.reopened_at),
+        from_db_or_none(row.reopened_at),
     )
 
 
@@ -244,7 +244,7 @@ class FloorPlanStore:
                 venue_id=venue.id,
                 venue_name=label_text(venue.name, venue.language) or venue.id,
                 status="draft",
-                created_at=_db(utcnow()),
+                created_at=to_db(utcnow()),
                 created_by=actor,
                 note=note,
                 source=source,
@@ -364,7 +364,7 @@ class FloorPlanStore:
                 .values(status="archived")
             )
             row.status = "published"
-            row.published_at = _db(utcnow())
+            row.published_at = to_db(utcnow())
             self._audit(s, actor, "publish", f"version {row.id}", row.id, {"replaces": list(previous)})
             return _version(row)
 
@@ -437,10 +437,10 @@ class FloorPlanStore:
                 feature_id=feature_id,
                 feature_name=name,
                 reason=reason.strip(),
-                starts_at=_db(starts),
-                ends_at=_db(until),
+                starts_at=to_db(starts),
+                ends_at=to_db(until),
                 created_by=actor,
-                created_at=_db(utcnow()),
+                created_at=to_db(utcnow()),
             )
             s.add(row)
             s.flush()
@@ -466,8 +466,8 @@ class FloorPlanStore:
             if not include_inactive:
                 q = q.where(
                     ClosureRow.reopened_at.is_(None),
-                    ClosureRow.starts_at <= _db(at),
-                    ClosureRow.ends_at > _db(at),
+                    ClosureRow.starts_at <= to_db(at),
+                    ClosureRow.ends_at > to_db(at),
                 )
             return [_closure(r) for r in s.scalars(q)]
 
@@ -477,7 +477,7 @@ class FloorPlanStore:
             if row is None:
                 raise StoreError(f"no closure {closure_id}")
             if row.reopened_at is None:
-                row.reopened_at = _db(utcnow())
+                row.reopened_at = to_db(utcnow())
                 row.reopened_by = actor
                 self._audit(
                     s, actor, "reopen", f"{row.feature_type} {row.feature_id}", None, {"closure": closure_id}
@@ -497,7 +497,7 @@ class FloorPlanStore:
     ) -> None:
         s.add(
             AuditRow(
-                at=_db(utcnow()),
+                at=to_db(utcnow()),
                 actor=actor,
                 action=action,
                 target=target,
@@ -511,7 +511,7 @@ class FloorPlanStore:
             rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
             return [
                 {
-                    "at": _aware(r.at).isoformat(),
+                    "at": from_db(r.at).isoformat(),
                     "actor": r.actor,  # type: ignore[union-attr]
                     "action": r.action,
                     "target": r.target,

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely import STRtree
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -392,5 +391,3 @@ def _receivers(venue: Venue, report: Report) -> None:
 
 
 __all__ = ["load_and_validate", "validate_venue", "where"]
-
-_ = STRtree

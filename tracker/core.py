@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shapely.geometry import Point
-
 from beacons.estimator import Estimator, PathLoss, Receiver
 from beacons.payloads import PayloadError, parse_message
 from floorplans import Venue
@@ -388,6 +386,3 @@ class Tracker:
 
     def snapshot(self) -> dict[str, Any]:
         return {"wristbands": len(self.tags), "counters": dict(self.counters)}
-
-
-_ = Point  # geometry helpers used by callers building venues

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from floorplans.store import make_engine
+from floorplans.store import from_db, from_db_or_none, make_engine, to_db
 
 
 class TrackerBase(DeclarativeBase):
@@ -95,18 +95,6 @@ class TrackerEvent:
     details: dict[str, Any]
 
 
-def _naive(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC)
-
-
-def _aware_or_none(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.replace(tzinfo=UTC)
-
-
 def _link(row: LinkRow) -> Link:
     return Link(
         row.id,
@@ -114,10 +102,10 @@ def _link(row: LinkRow) -> Link:
         row.patient_ref,
         row.pathway_id,
         row.companion_lang,
-        _aware(row.created_at),
-        _aware_or_none(row.discharged_at),
+        from_db(row.created_at),
+        from_db_or_none(row.discharged_at),
         row.stage_id,
-        _aware_or_none(row.stage_since),
+        from_db_or_none(row.stage_since),
         row.last_seen,
         row.battery_mv,
     )
@@ -166,7 +154,7 @@ class TrackerStore:
                 pathway_id=pathway_id,
                 companion_lang=companion_lang,
                 token_sha256=token_hash(token),
-                created_at=_naive(now),
+                created_at=to_db(now),
                 created_by=actor,
             )
             s.add(row)
@@ -176,7 +164,7 @@ class TrackerStore:
                     link_id=row.id,
                     tag=tag,
                     kind="linked",
-                    at=_naive(now),
+                    at=to_db(now),
                     details=json.dumps({"by": actor, "pathway": pathway_id}),
                 )
             )
@@ -189,13 +177,13 @@ class TrackerStore:
             if row is None:
                 raise LinkError(f"no wristband link {link_id}")
             if row.discharged_at is None:
-                row.discharged_at = _naive(now)
+                row.discharged_at = to_db(now)
                 s.add(
                     EventRow(
                         link_id=row.id,
                         tag=row.tag,
                         kind="discharged",
-                        at=_naive(now),
+                        at=to_db(now),
                         details=json.dumps({"by": actor}),
                     )
                 )
@@ -235,7 +223,7 @@ class TrackerStore:
                             "link_id": e.link_id,
                             "tag": e.tag,
                             "kind": e.kind,
-                            "at": _naive(e.at),
+                            "at": to_db(e.at),
                             "details": json.dumps(e.details, ensure_ascii=False),
                         }
                         for e in events
@@ -244,7 +232,7 @@ class TrackerStore:
             # Group by the set of columns changed: one executemany per shape.
             shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for link_id, values in states.items():
-                row = {k: _naive(v) if isinstance(v, datetime) else v for k, v in values.items()}
+                row = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
                 shapes.setdefault(tuple(sorted(row)), []).append({"id": link_id, **row})
             for rows in shapes.values():
                 s.execute(update(LinkRow), rows)
@@ -261,7 +249,7 @@ class TrackerStore:
                     r.link_id,
                     r.tag,
                     r.kind,
-                    _aware(r.at),  # type: ignore[arg-type]
+                    from_db(r.at),  # type: ignore[arg-type]
                     json.loads(r.details),
                 )
                 for r in s.scalars(q)
@@ -271,7 +259,7 @@ class TrackerStore:
         """Delete the events of patients discharged more than *retention* ago; the link
         keeps no patient reference after that. Returns how many events went."""
         now = now or datetime.now(UTC)
-        limit = _naive(now - retention)
+        limit = to_db(now - retention)
         with self._session.begin() as s:
             old = s.scalars(
                 select(LinkRow).where(LinkRow.discharged_at.is_not(None), LinkRow.discharged_at < limit)
