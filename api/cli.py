@@ -298,10 +298,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
         model = PathLoss.load(args.model) if args.model else None
     except (ReplayError, ValueError, KeyError) as exc:
         raise CommandError(str(exc)) from None
-    venue = None
-    if args.venue:
-        result = read_imdf(args.venue)
-        venue = result.venue
+    venue = _venue(args) if args.venue else None
     stats = ReplayStats()
     try:
         n = write_estimates(

@@ -145,7 +145,7 @@ def test_zip_with_everything_in_a_subfolder_is_read(demo_venue: Venue, tmp_path:
     seed=st.integers(0, 10_000),
 )
 def test_generated_hospitals_round_trip_and_validate(
-    tmp_path_factory: object, buildings: int, levels: int, rooms: int, seed: int
+    buildings: int, levels: int, rooms: int, seed: int
 ) -> None:
     import tempfile
 
