@@ -11,14 +11,18 @@ Customizable Route Planning (Delling et al., 2011), on one level.
 A query runs a Dijkstra inside the origin's cell, one (reversed) inside the
 destination's cell, then one on the overlay with the two attached: a few
 thousand nodes instead of the whole venue. Paths are exact: the same cost as a
-plain Dijkstra on the whole graph (tested). A closure changes edge weights in
-place and re-customises only the cells it touches; no graph is rebuilt.
+plain Dijkstra on the whole graph (tested). A closure set
+gets its own metric, derived from the open one by re-customising only the
+cells it touches; no graph is rebuilt and nothing shared is modified, so that
+concurrent queries with different closures never disturb each other.
 Memory is linear in nodes times portals per cell, never all pairs.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +37,8 @@ from routing.profiles import DOOR_S, RAMP_FACTOR, STEPS_FACTOR, WALK_SPEED, Prof
 #: Weight standing for "no way": finite, so that matrices keep their shape.
 BIG = 1e12
 UNREACHABLE = BIG / 2
+#: Closure sets whose metrics are kept per overlay (per profile and pace).
+CLOSED_METRICS = 64
 
 
 def edge_seconds(
@@ -86,7 +92,13 @@ class Metric:
 
 
 class Overlay:
-    """Cells, portals and per-metric customisations of one walk graph."""
+    """Cells, portals and per-metric customisations of one walk graph.
+
+    Safe to share between threads: the structure never changes after
+    construction, a :class:`Metric` never changes once built (a closure set
+    gets metrics of its own, derived from the open one), and a query writes
+    only to buffers of its own.
+    """
 
     def __init__(self, g: WalkGraph) -> None:
         self.g = g
@@ -122,25 +134,41 @@ class Overlay:
         self.overlay_id = np.full(n, -1, dtype=np.int64)
         self.overlay_id[self.portals] = np.arange(len(self.portals))
         self.cell_portals = [nodes[portal_mask[nodes]] for nodes in self.cell_nodes]
+        #: Metrics without closures, per (profile, speed).
         self.metrics: dict[tuple[str, float], Metric] = {}
-        #: Weights without closures, per metric: a closure only copies the edges it touches.
-        self._base: dict[tuple[str, float], NDArray[np.float64]] = {}
-        self.closed: dict[str, list[int]] = {}
+        #: Metrics of closure sets, per (profile, speed, closed edges); least recently used first.
+        self._closed_metrics: OrderedDict[tuple[str, float, frozenset[int]], Metric] = OrderedDict()
+        self._lock = threading.Lock()
 
     # -- customisation -----------------------------------------------------------------------
 
-    def metric(self, profile: Profile, speed: float) -> Metric:
-        from routing.engine import edge_seconds as seconds
+    def metric(self, profile: Profile, speed: float, closed: frozenset[int] = frozenset()) -> Metric:
+        """The customisation of a profile and pace with the edges in *closed* unusable.
 
+        Built once and kept (closure sets: the last :data:`CLOSED_METRICS` used);
+        never modified afterwards, so that any number of threads may query it.
+        """
         key = (profile.name, speed)
-        if key not in self.metrics:
-            base = seconds(self.g, self.arrays, profile, speed)
-            self._base[key] = base
-            w = base.copy()
-            for edges in self.closed.values():
-                w[edges] = BIG
-            self.metrics[key] = self._customise(w)
-        return self.metrics[key]
+        base = self.metrics.get(key)
+        if base is None:
+            with self._lock:
+                base = self.metrics.get(key)
+                if base is None:
+                    base = self._customise(edge_seconds(self.g, self.arrays, profile, speed))
+                    self.metrics[key] = base
+        if not closed:
+            return base
+        ckey = (profile.name, speed, closed)
+        with self._lock:
+            hit = self._closed_metrics.get(ckey)
+            if hit is not None:
+                self._closed_metrics.move_to_end(ckey)
+                return hit
+            made = self._with_closed(base, closed)
+            self._closed_metrics[ckey] = made
+            while len(self._closed_metrics) > CLOSED_METRICS:
+                self._closed_metrics.popitem(last=False)
+            return made
 
     def _cell(self, c: int, w: NDArray[np.float64]) -> Cell:
         nodes, edges = self.cell_nodes[c], self.cell_edges[c]
@@ -206,48 +234,52 @@ class Overlay:
         metric.target_pos = pos[t == -2]
         return metric
 
-    def _recustomise_cells(self, metric: Metric, cells: set[int]) -> None:
-        w = metric.weights
-        for c in cells:
-            cell = metric.cells[c]
+    def _with_closed(self, base: Metric, closed: frozenset[int]) -> Metric:
+        """A new metric: *base* with the edges in *closed* unusable; *base* is left as it was.
+
+        Only the cells the closed edges touch are customised again; the others are shared.
+        """
+        idx = np.fromiter(closed, dtype=np.int64)
+        w = base.weights.copy()
+        w[idx] = BIG
+        cells = list(base.cells)
+        data = base.overlay.data.copy()
+        for c in {int(c) for c in self.cell_of[self.arrays["src"][idx]]}:
+            old = cells[c]
+            cell = Cell(
+                old.nodes,
+                old.edges,
+                old.portals,
+                old.csr.copy(),
+                old.csr_t.copy(),
+                old.data_pos,
+                old.data_pos_t,
+            )
             cell.csr.data[cell.data_pos] = w[cell.edges]
             cell.csr_t.data[cell.data_pos_t] = w[cell.edges]
             self._customise_cell(cell)
+            cells[c] = cell
             k = len(cell.portals)
             if k < 2 or cell.dist is None:
                 continue
             a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
             off = a != b
             d = cell.dist[a[off], cell.portals[b[off]]]
-            metric.overlay.data[metric.clique_pos[c]] = np.where(np.isfinite(d), d, BIG)
-        metric.overlay.data[metric.cut_pos] = w[self.cut_edges]
-
-    # -- closures ----------------------------------------------------------------------------
-
-    def set_closed(self, closed: dict[str, list[int]]) -> None:
-        """Make exactly the edges in *closed* (closure key -> edge ids) unusable."""
-        before = {e for es in self.closed.values() for e in es}
-        after = {e for es in closed.values() for e in es}
-        changed = np.fromiter(before ^ after, dtype=np.int64)
-        self.closed = dict(closed)
-        if len(changed) == 0:
-            return
-        src = self.arrays["src"]
-        cells = {int(c) for c in self.cell_of[src[changed]]}
-        for key, metric in self.metrics.items():
-            metric.weights[changed] = self._base[key][changed]
-            if after:
-                idx = np.fromiter(after, dtype=np.int64)
-                metric.weights[idx] = BIG
-            self._recustomise_cells(metric, cells)
+            data[base.clique_pos[c]] = np.where(np.isfinite(d), d, BIG)
+        data[base.cut_pos] = w[self.cut_edges]
+        overlay = _csr_sharing_structure(base.overlay, data)
+        return Metric(w, cells, overlay, base.cut_pos, base.clique_pos, base.source_pos, base.target_pos)
 
     # -- queries -----------------------------------------------------------------------------
 
-    def shortest_path(self, s: int, t: int, profile: Profile, speed: float) -> tuple[float, list[int]]:
-        """(seconds, node path) from node *s* to node *t*; (inf, []) when there is none."""
+    def shortest_path(
+        self, s: int, t: int, profile: Profile, speed: float, closed: frozenset[int] = frozenset()
+    ) -> tuple[float, list[int]]:
+        """(seconds, node path) from node *s* to node *t*, avoiding the edges in *closed*;
+        (inf, []) when there is none."""
         if s == t:
             return 0.0, [s]
-        metric = self.metric(profile, speed)
+        metric = self.metric(profile, speed, closed)
         cs, ct = int(self.cell_of[s]), int(self.cell_of[t])
         cell_s, cell_t = metric.cells[cs], metric.cells[ct]
         ds, ps = dijkstra(cell_s.csr, directed=True, indices=int(self.local[s]), return_predecessors=True)
@@ -255,15 +287,18 @@ class Overlay:
         best = ds[self.local[t]] if cs == ct else np.inf
         p = len(self.portals)
         assert metric.source_pos is not None and metric.target_pos is not None
-        src_vals = np.full(p, BIG)
-        tgt_vals = np.full(p, BIG)
         sp, tp = self.cell_portals[cs], self.cell_portals[ct]
         if len(sp) and len(tp):
+            src_vals = np.full(p, BIG)
+            tgt_vals = np.full(p, BIG)
             src_vals[self.overlay_id[sp]] = np.where(np.isfinite(ds[self.local[sp]]), ds[self.local[sp]], BIG)
             tgt_vals[self.overlay_id[tp]] = np.where(np.isfinite(dt[self.local[tp]]), dt[self.local[tp]], BIG)
-            metric.overlay.data[metric.source_pos] = src_vals
-            metric.overlay.data[metric.target_pos] = tgt_vals
-            od, op = dijkstra(metric.overlay, directed=True, indices=p, return_predecessors=True)
+            # This query's own copy of the overlay weights: the metric is shared.
+            data = metric.overlay.data.copy()
+            data[metric.source_pos] = src_vals
+            data[metric.target_pos] = tgt_vals
+            graph = _csr_sharing_structure(metric.overlay, data)
+            od, op = dijkstra(graph, directed=True, indices=p, return_predecessors=True)
             via_overlay = od[p + 1]
         else:
             via_overlay = np.inf
@@ -300,6 +335,13 @@ class Overlay:
     @staticmethod
     def _unwind(cell: Cell, pred: NDArray[np.int32], target_local: int) -> list[int]:
         return [int(cell.nodes[i]) for i in _unwind_pred(pred, target_local)]
+
+
+def _csr_sharing_structure(mat: csr_matrix, data: NDArray[np.float64]) -> csr_matrix:
+    """A CSR matrix with *mat*'s rows and columns and other values (no copy of the structure)."""
+    out = csr_matrix((data, mat.indices, mat.indptr), shape=mat.shape, copy=False)
+    out.has_canonical_format = False
+    return out
 
 
 def _unwind_pred(pred: NDArray[np.int32], target: int) -> list[int]:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
@@ -134,18 +135,25 @@ class Route:
 
 
 class Router:
-    """Routes on one venue. Build once per floor plan version; closures apply live."""
+    """Routes on one venue. Build once per floor plan version; closures apply live.
+
+    Safe to share between threads: a query never changes shared state (the
+    engine keeps one immutable metric per closure set), and
+    :meth:`set_closures` swaps the closure list in one assignment. For an
+    object per closure set, :meth:`with_closures` gives a sibling that shares
+    the graph, search index and metrics.
+    """
 
     def __init__(self, venue: Venue, *, closures: Iterable[ClosureLike] = ()) -> None:
         self.venue = venue
         self.walk: WalkGraph = build_walk_graph(venue)
         self.overlay = Overlay(self.walk)
         self.places = PlaceIndex(venue, self.walk)
-        self._pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
+        pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
         for e, (a, b) in enumerate(zip(self.walk.src, self.walk.dst, strict=True)):
-            self._pairs[(a, b)].append(e)
-        self._closures: list[ClosureLike] = list(closures)
-        self._applied: frozenset[int] = frozenset()
+            pairs[(a, b)].append(e)
+        self._pairs: dict[tuple[int, int], list[int]] = dict(pairs)
+        self._closures: tuple[ClosureLike, ...] = tuple(closures)
         self._graph: nx.DiGraph | None = None
         self._doors = self._door_index()
 
@@ -165,8 +173,9 @@ class Router:
         self, profile: str = "default", *, slow: bool = False, at: datetime | None = None
     ) -> nx.DiGraph:
         """The graph one profile may use, closures in force at *at* removed."""
-        self._sync_closures(at)
-        metric = self.overlay.metric(get_profile(profile), SLOW_SPEED if slow else WALK_SPEED)
+        metric = self.overlay.metric(
+            get_profile(profile), SLOW_SPEED if slow else WALK_SPEED, self._closed_edges(self._active(at))
+        )
         w = metric.weights
         return self._nx(w, keep=w < 1e11)
 
@@ -191,22 +200,27 @@ class Router:
 
     # -- closures --------------------------------------------------------------------------------
 
+    @property
+    def closures(self) -> tuple[ClosureLike, ...]:
+        """The closures known to the router (in force or not)."""
+        return self._closures
+
     def set_closures(self, closures: Iterable[ClosureLike]) -> None:
         """Replace the closures known to the router (e.g. from the floor plan store)."""
-        self._closures = list(closures)
-        self._sync_closures(None)
+        self._closures = tuple(closures)
+
+    def with_closures(self, closures: Iterable[ClosureLike]) -> Router:
+        """A router for the same venue and other closures, sharing everything else."""
+        twin = copy.copy(self)
+        twin._closures = tuple(closures)
+        return twin
 
     def _active(self, at: datetime | None) -> list[ClosureLike]:
         now = at or datetime.now(UTC)
         return [c for c in self._closures if c.reopened_at is None and c.starts_at <= now < c.ends_at]
 
-    def _sync_closures(self, at: datetime | None) -> None:
-        active = self._active(at)
-        closed = {c.feature_id: self.walk.by_feature.get(c.feature_id, []) for c in active}
-        key = frozenset(e for es in closed.values() for e in es)
-        if key != self._applied:
-            self.overlay.set_closed(closed)
-            self._applied = key
+    def _closed_edges(self, closures: Iterable[ClosureLike]) -> frozenset[int]:
+        return frozenset(e for c in closures for e in self.walk.by_feature.get(c.feature_id, []))
 
     # -- routing ----------------------------------------------------------------------------------
 
@@ -227,26 +241,35 @@ class Router:
         speed = SLOW_SPEED if slow else WALK_SPEED
         src = origin if isinstance(origin, Place) else self.resolve(origin)
         dst = destination if isinstance(destination, Place) else self.resolve(destination)
-        self._sync_closures(at)
+        active = self._active(at)
+        closed = self._closed_edges(active)
         best: tuple[float, list[int], Place, Place] | None = None
         for s in src.alternatives or [src]:
             for t in dst.alternatives or [dst]:
-                cost, path = self.overlay.shortest_path(s.node, t.node, prof, speed)
+                cost, path = self.overlay.shortest_path(s.node, t.node, prof, speed, closed)
                 if path and (best is None or cost < best[0]):
                     best = (cost, path, s, t)
         if best is None:
-            raise self._why_not(src, dst, prof, speed, lang, at)
+            raise self._why_not(src, dst, prof, speed, lang, active)
         cost, path, s, t = best
-        return self._make_route(s, t, prof, slow, speed, cost, path)
+        return self._make_route(s, t, prof, slow, speed, cost, path, closed)
 
     def _edge_between(self, a: int, b: int, weights: np.ndarray) -> int:
-        candidates = self._pairs[(a, b)]
+        candidates = self._pairs.get((a, b), [])
         return min(candidates, key=lambda e: weights[e])
 
     def _make_route(
-        self, src: Place, dst: Place, prof: Profile, slow: bool, speed: float, cost: float, path: list[int]
+        self,
+        src: Place,
+        dst: Place,
+        prof: Profile,
+        slow: bool,
+        speed: float,
+        cost: float,
+        path: list[int],
+        closed: frozenset[int],
     ) -> Route:
-        metric = self.overlay.metric(prof, speed)
+        metric = self.overlay.metric(prof, speed, closed)
         edges = [self._edge_between(a, b, metric.weights) for a, b in itertools.pairwise(path)]
         venue, g = self.venue, self.walk
         legs: list[Leg] = []
@@ -315,7 +338,7 @@ class Router:
     # -- explaining a missing route -------------------------------------------------------------
 
     def _why_not(
-        self, src: Place, dst: Place, prof: Profile, speed: float, lang: str, at: datetime | None
+        self, src: Place, dst: Place, prof: Profile, speed: float, lang: str, active: list[ClosureLike]
     ) -> NoRoute:
         cat = catalogue(lang)
         nr = cat.section("no_route")
@@ -327,23 +350,16 @@ class Router:
                 return NoRoute(
                     cat.fill(nr["staff_only"], squeeze=True, name=place.label(lang)), reason="staff-only"
                 )
-        active = self._active(at)
         if active:
             # Would it work without the closures? Then they are the reason.
-            self.overlay.set_closed({})
-            self._applied = frozenset()
-            try:
-                _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
-            finally:
-                self._sync_closures(at)
+            _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
             if path:
-                edges = {e for a, b in itertools.pairwise(path) for e in self._pairs[(a, b)]}
+                edges = {e for a, b in itertools.pairwise(path) for e in self._pairs.get((a, b), [])}
                 on_path = [c for c in active if set(self.walk.by_feature.get(c.feature_id, [])) & edges]
                 # The closures whose end alone would open a way (the ramp, or the lift
                 # behind the footbridge), else those on the way it would take.
                 blocking = [c for c in active if self._routable_without(c, active, src, dst, prof, speed)]
                 blocking = blocking or on_path or active
-                self._sync_closures(at)
                 text = "; ".join(
                     cat.fill(
                         nr["closure"],
@@ -364,7 +380,7 @@ class Router:
             if path:
                 steps = []
                 for a, b in itertools.pairwise(path):
-                    for e in self._pairs[(a, b)]:
+                    for e in self._pairs.get((a, b), []):
                         if self.walk.steps[e] or self.walk.kind[e] in ("stairs", "escalator"):
                             via = self.walk.via[e] or ""
                             feat = self.venue.relationships.get(via) or self.venue.units.get(via)
@@ -394,12 +410,8 @@ class Router:
         prof: Profile,
         speed: float,
     ) -> bool:
-        others = {
-            c.feature_id: self.walk.by_feature.get(c.feature_id, []) for c in active if c is not closure
-        }
-        self.overlay.set_closed(others)
-        self._applied = frozenset(e for es in others.values() for e in es)
-        _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed)
+        others = self._closed_edges(c for c in active if c is not closure)
+        _cost, path = self.overlay.shortest_path(src.node, dst.node, prof, speed, others)
         return bool(path)
 
     def _feature_label(self, closure: ClosureLike, lang: str) -> str:

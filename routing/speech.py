@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 import wave
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,10 +70,21 @@ def synthesize_many(
     base = lang.split("-", maxsplit=1)[0].lower()
     folder = cache_dir()
     paths = [folder / f"{_key(t, base, rate)}.wav" for t in texts]
-    todo = [(t, str(p)) for t, p in zip(texts, paths, strict=True) if not _valid_wav(p)]
+    todo = [(t, p) for t, p in zip(texts, paths, strict=True) if not _valid_wav(p)]
     if todo:
-        _run_child(todo, base, rate, timeout)
-        missing = [p for _, p in todo if not _valid_wav(Path(p))]
+        # The child writes beside the cache under names of its own, renamed once
+        # complete: another thread or process never reads a half-written file.
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        partial = [(t, p.with_name(f"{p.stem}.{tag}.part.wav")) for t, p in todo]
+        try:
+            _run_child([(t, str(q)) for t, q in partial], base, rate, timeout)
+            for (_, q), (_, p) in zip(partial, todo, strict=True):
+                if _valid_wav(q):
+                    os.replace(q, p)
+        finally:
+            for _, q in partial:
+                q.unlink(missing_ok=True)
+        missing = [p for _, p in todo if not _valid_wav(p)]
         if missing:
             raise SpeechUnavailable(
                 f"the speech engine wrote no audio for {len(missing)} "
@@ -122,13 +134,26 @@ def wav_seconds(path: Path) -> float:
 
 
 def concatenate(parts: Sequence[Path], out: Path, *, pause_s: float = PAUSE_S) -> Path:
-    """Join WAV files (same format) with a short silence between them."""
+    """Join WAV files (same format) with a short silence between them.
+
+    Written under a name of its own, then renamed: a reader of *out* sees the
+    previous file or the whole new one."""
     if not parts:
         raise ValueError("nothing to join")
     with wave.open(str(parts[0]), "rb") as first:
         params = first.getparams()
     silence = b"\x00" * int(params.framerate * pause_s) * params.sampwidth * params.nchannels
     out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part.wav")
+    try:
+        _join(parts, params, silence, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _join(parts: Sequence[Path], params: wave._wave_params, silence: bytes, out: Path) -> None:
     with wave.open(str(out), "wb") as dst:
         dst.setparams(params)
         for i, part in enumerate(parts):
@@ -142,7 +167,6 @@ def concatenate(parts: Sequence[Path], out: Path, *, pause_s: float = PAUSE_S) -
                 dst.writeframes(src.readframes(src.getnframes()))
             if i < len(parts) - 1:
                 dst.writeframes(silence)
-    return out
 
 
 def speak_route(speech_texts: Sequence[str], lang: str, out: Path) -> tuple[Path, list[Path]]:
