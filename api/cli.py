@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from api.settings import get_settings
 from floorplans import (
@@ -28,6 +31,8 @@ from floorplans.model import Venue
 from floorplans.store import parse_until
 
 if TYPE_CHECKING:
+    from api.service import WayfindingService
+    from routing import Route
     from tracker.store import TrackerStore
 
 Handler = Callable[[argparse.Namespace], int]
@@ -238,18 +243,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from routing import NoRoute, PlaceNotFound, Router
+    from api.service import ServiceError, UnknownLanguage, WayfindingService
+    from routing import NoRoute, PlaceNotFound
     from routing.speech import SpeechUnavailable, speak_route
 
-    result = read_imdf(_venue_path(args.venue))
-    if result.venue is None:
-        raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
-    router = Router(result.venue)
-    if args.db or args.with_closures:
-        store = _store(args)
-        router.set_closures(store.closures(venue_id=result.venue.id))
     try:
-        route = router.route(
+        service = WayfindingService(
+            database_url=args.db or get_settings().database_url,
+            venue_path=_venue_path(args.venue),
+            prefer_file=args.venue is not None,
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        route = service.route(
             args.origin, args.destination, profile=args.profile, slow=args.slow, lang=args.lang
         )
     except PlaceNotFound as exc:
@@ -257,7 +264,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     except NoRoute as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except ValueError as exc:
+    except (UnknownLanguage, ValueError) as exc:
         raise CommandError(str(exc)) from None
     steps = route.steps(args.lang)
     if args.json:
@@ -276,6 +283,45 @@ def cmd_route(args: argparse.Namespace) -> int:
             print(f"no audio: {exc} (the written directions above still hold)", file=sys.stderr)
             return 1
         print(f"audio: {out} ({len(parts)} steps)", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------------------ serve
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.service import ServiceError, WayfindingService
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    overrides: dict[str, object] = {}
+    if args.db:
+        overrides["database_url"] = args.db
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    if args.venue:
+        overrides["venue"] = Path(args.venue)
+    settings = get_settings().model_copy(update=overrides)
+    try:
+        service = WayfindingService(
+            database_url=settings.database_url, venue_path=settings.venue, prefer_file=bool(args.venue)
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    snap = service.snapshot
+    print(
+        f"serving {snap.source} ({len(snap.closures)} closure(s) in force) on "
+        f"http://{settings.host}:{settings.port}/ (phones reach {settings.base_url()}/)",
+        flush=True,
+    )
+    app = create_app(settings, service)
+    uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=2, log_level="info")
     return 0
 
 
@@ -325,10 +371,20 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 
 def _venue(args: argparse.Namespace) -> Venue:
-    result = read_imdf(_venue_path(getattr(args, "venue", None)))
-    if result.venue is None:
-        raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
-    return result.venue
+    """The venue to work on: ``--venue PATH`` if given, else the store's published version,
+    else the configured file (the demo hospital)."""
+    from api.service import ServiceError, venue_in_service
+
+    path = getattr(args, "venue", None)
+    try:
+        venue, _source = venue_in_service(
+            database_url=args.db or get_settings().database_url,
+            venue_path=_venue_path(path),
+            prefer_file=path is not None,
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    return venue
 
 
 def _tracker_store(args: argparse.Namespace) -> TrackerStore:
@@ -472,19 +528,68 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(f"floor plans drawn in {out}/level_*.svg; store: {args.db or settings.database_url}")
 
-    from routing import Router
+    from api.service import WayfindingService
 
-    router = Router(venue, closures=store.closures(venue_id=venue.id))
-    route = router.route("Borne du hall d'accueil", "Cardiologie", profile="step_free", lang=args.lang)
+    service = WayfindingService(database_url=args.db or settings.database_url, venue_path=settings.venue)
+    route = service.route("Borne du hall d'accueil", "Bloc opératoire", profile="step_free", lang=args.lang)
     print(
         f"\nstep-free directions, main hall kiosk -> {route.destination.label(args.lang)} "
         f"({route.summary(args.lang)}):"
     )
     for i, step in enumerate(route.steps(args.lang), 1):
         print(f"{i:3}. {step.screen}")
-    if args.no_tracking:
-        return 0
-    return _demo_tracking(args, venue)
+    web = None if args.no_serve else _demo_web(args, service, route)
+    try:
+        status = 0 if args.no_tracking else _demo_tracking(args, venue)
+        if web is not None:
+            print(f"\nthe web service keeps running at {web}/ ; Ctrl-C to stop", flush=True)
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        status = 0
+    return status
+
+
+def _demo_web(args: argparse.Namespace, service: WayfindingService, route: Route) -> str | None:
+    """Start the web service in a thread; print the pages to open. None if the port is taken."""
+    import socket
+    import time
+    from urllib.parse import urlencode
+
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings().model_copy(update={"port": args.port} if args.port else {})
+    with socket.socket() as probe:
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError:
+            print(
+                f"\nport {settings.port} is taken: no web service in this demo "
+                "(give --port, or stop what uses it)"
+            )
+            return None
+    app = create_app(settings, service)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=2
+        )
+    )
+    threading.Thread(target=server.run, name="wayfinding-web", daemon=True).start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    base = settings.base_url()
+    q = {"from": route.origin.id, "to": route.destination.id, "profile": "step_free"}
+    poster = service.place("Cafétéria").place
+    print(f"\nweb service at {base}/ (API documented at {base}/api/docs). Open on a phone, or at 360 px:")
+    print(
+        f"  step-free route from the main hall kiosk, French: {base}/route?{urlencode({**q, 'lang': 'fr'})}"
+    )
+    print(f"  the same in English:                            {base}/route?{urlencode({**q, 'lang': 'en'})}")
+    print(f"  a wall poster at the cafeteria ('you are here'): {base}/?{urlencode({'from': poster.id})}")
+    return base
 
 
 def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
@@ -597,10 +702,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--patients", type=int, default=3)
     demo.add_argument("--dwell", type=float, default=20.0, help="seconds at each stage (20)")
     demo.add_argument("--broker", help="an MQTT broker to use instead of starting Mosquitto")
+    demo.add_argument("--no-serve", action="store_true", help="do not start the web service")
+    demo.add_argument("--port", type=int, help="web service port (default: $WAYFINDING_PORT or 8000)")
     demo.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("route", help="directions from one place to another")
-    p.add_argument("--venue", help="IMDF folder or .zip (default: the demo hospital)")
+    p.add_argument(
+        "--venue", help="IMDF folder or .zip (default: the store's published version, else the demo)"
+    )
     p.add_argument(
         "--from",
         dest="origin",
@@ -616,9 +725,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--with-closures",
         action="store_true",
-        help="apply the closures in force from the store (implied by --db)",
+        help="kept for scripts: the store's closures in force always apply",
     )
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("serve", help="the web service: API under /api/v1/ and the phone pages")
+    p.add_argument("--host", help="address to listen on (default: $WAYFINDING_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: $WAYFINDING_PORT or 8000)")
+    p.add_argument("--venue", help="serve this IMDF folder or .zip instead of the store's published version")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("locate", help="replay a recorded BLE log through the live estimator")
     p.add_argument("--receivers", required=True, help="CSV id,level,x,y[,z]")
@@ -768,6 +883,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except ValidationError as exc:  # a WAYFINDING_* variable that cannot be read
+        where = "; ".join(
+            f"WAYFINDING_{'_'.join(str(x) for x in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        print(f"error: configuration: {where}", file=sys.stderr)
         return 1
 
 

@@ -8,6 +8,8 @@ their display points, kiosks drawn with an arrow for the way the screen faces.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from xml.etree import ElementTree as ET
 
@@ -54,6 +56,33 @@ LEGEND = [
 ]
 
 
+#: Colours of what is drawn over a plan (a route): dark enough for WCAG contrast on the fills.
+ROUTE_COLOUR = "#0b57d0"
+MARK_COLOURS = {"start": "#137333", "end": "#b3261e", "change": "#5b2c97", "here": "#137333"}
+
+
+@dataclass(slots=True)
+class Mark:
+    """A labelled point drawn over a plan, in metres: ``start``, ``end``, ``change`` (of floor)."""
+
+    kind: str
+    x: float
+    y: float
+    label: str = ""
+    #: Bearing the person faces (degrees clockwise from north), drawn as an arrow.
+    facing: float | None = None
+
+
+@dataclass(slots=True)
+class Marks:
+    """What to draw over a floor (a route's part on it), in metres."""
+
+    lines: list[list[tuple[float, float]]] = field(default_factory=list)
+    points: list[Mark] = field(default_factory=list)
+    #: Frame the drawing around the marks (with this margin, metres) instead of the whole floor.
+    crop_margin_m: float | None = None
+
+
 def resolve_floor(venue: Venue, level: str) -> int:
     """The floor ordinal meant by *level*: an ordinal, a level id or a short name."""
     try:
@@ -72,8 +101,15 @@ def resolve_floor(venue: Venue, level: str) -> int:
 
 
 def render_floor_svg(
-    venue: Venue, level: str | int, *, lang: str = "fr", scale: float = 8.0, receivers: bool = False
+    venue: Venue,
+    level: str | int,
+    *,
+    lang: str = "fr",
+    scale: float = 8.0,
+    receivers: bool = False,
+    marks: Marks | None = None,
 ) -> str:
+    """One floor as SVG; *marks* (a route) drawn on top, framed around them when asked."""
     ordinal = level if isinstance(level, int) else resolve_floor(venue, level)
     level_ids = {lv.id for lv in venue.levels.values() if lv.ordinal == ordinal}
     units = [u for u in venue.units.values() if u.level_id in level_ids]
@@ -190,6 +226,24 @@ def render_floor_svg(
                     f'cy="{xy(rx.geometry.x, rx.geometry.y).split(",")[1]}" r="2.5" '
                     'fill="#6aa84f"/>'
                 )
+    if marks is not None:
+        out.extend(_marks(marks, xy))
+        if marks.crop_margin_m is not None and (marks.lines or marks.points):
+            xs = [x for line in marks.lines for x, _ in line] + [m.x for m in marks.points]
+            ys = [y for line in marks.lines for _, y in line] + [m.y for m in marks.points]
+            pad = marks.crop_margin_m
+            x0, x1 = max(min(xs) - pad, minx), min(max(xs) + pad, maxx)
+            y0_, y1 = max(min(ys) - pad, miny), min(max(ys) + pad, maxy)
+            vx, vy = (x0 - minx) * scale, (maxy - y1) * scale
+            vw, vh = (x1 - x0) * scale, (y1 - y0_) * scale
+            out[0] = (
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{vw:.0f}" height="{vh:.0f}" '
+                f'viewBox="{vx:.0f} {vy:.0f} {vw:.0f} {vh:.0f}" font-family="DejaVu Sans, sans-serif">'
+            )
+            out.append("</svg>")
+            svg = "\n".join(out)
+            ET.fromstring(svg)
+            return svg
     # Legend and title.
     y0 = height - legend_h + 8
     out.append(
@@ -228,6 +282,44 @@ def render_floor_svg(
     svg = "\n".join(out)
     ET.fromstring(svg)  # fail here, not in a browser, if the markup is broken
     return svg
+
+
+def _marks(marks: Marks, xy: Callable[[float, float], str]) -> list[str]:
+    out = []
+    for line in marks.lines:
+        if len(line) < 2:
+            continue
+        pts = " ".join(xy(x, y) for x, y in line)
+        # A white casing under the line keeps it visible over any fill.
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="#ffffff" stroke-width="9" '
+            'stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="{ROUTE_COLOUR}" stroke-width="5" '
+            'stroke-linecap="round" stroke-linejoin="round" data-route="1"/>'
+        )
+    for m in marks.points:
+        colour = MARK_COLOURS.get(m.kind, ROUTE_COLOUR)
+        cx, cy = (float(v) for v in xy(m.x, m.y).split(","))
+        if m.facing is not None:
+            rad = math.radians(m.facing)
+            tx, ty = (float(v) for v in xy(m.x + 4 * math.sin(rad), m.y + 4 * math.cos(rad)).split(","))
+            out.append(
+                f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{tx:.1f}" y2="{ty:.1f}" stroke="{colour}" '
+                'stroke-width="4" stroke-linecap="round"/>'
+            )
+        out.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="9" fill="{colour}" stroke="#ffffff" '
+            f'stroke-width="3" data-mark="{escape(m.kind)}"/>'
+        )
+        if m.label:
+            out.append(
+                f'<text x="{cx:.1f}" y="{cy - 15:.1f}" text-anchor="middle" font-size="15" '
+                f'font-weight="bold" fill="{colour}" stroke="#ffffff" stroke-width="4" '
+                f'paint-order="stroke">{escape(m.label)}</text>'
+            )
+    return out
 
 
 def _fit(text: str, geom: BaseGeometry, scale: float) -> float:

@@ -111,7 +111,13 @@ def test_render_and_generate(tmp_path: Path) -> None:
 
 def test_demo_command(tmp_path: Path) -> None:
     proc = run(
-        "--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--no-tracking", "--out", str(tmp_path / "out")
+        "--db",
+        f"sqlite:///{tmp_path / 'd.db'}",
+        "demo",
+        "--no-tracking",
+        "--no-serve",
+        "--out",
+        str(tmp_path / "out"),
     )
     assert proc.returncode == 0, proc.stderr
     assert "CHU Sainte-Lumière: version 1 in service" in proc.stdout

@@ -1,0 +1,250 @@
+"""The phone pages: ``/`` (where are you, where are you going) and ``/route`` (the way, step by step).
+
+Server-rendered: everything a visitor needs shows without JavaScript (the
+step list, the map of the current step, links to the audio); a little
+script adds suggestions as one types, next/previous without reloading and
+in-page audio.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import ServiceDep, SettingsDep, SnapshotDep
+from api.i18n import choose_language, page_languages, ui
+from api.routes.public import route_json, route_query
+from api.schemas import PublicProfile
+from api.service import Snapshot
+from floorplans.model import label_text
+from routing import NoRoute, PlaceNotFound, Route
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+OptionalText = Annotated[str | None, Query(max_length=200)]
+
+
+def _context(request: Request, snap: Snapshot, offered: list[str], lang: str, **more: Any) -> dict[str, Any]:
+    def switch(to_lang: str) -> str:
+        params = dict(request.query_params)
+        params["lang"] = to_lang
+        return f"{request.url.path}?{urlencode(params)}"
+
+    return {
+        "request": request,
+        "lang": lang,
+        "t": ui(lang),
+        "venue_name": label_text(snap.venue.name, lang),
+        "languages": [{"code": x, "name": ui(x)["language_name"], "href": switch(x)} for x in offered],
+        **more,
+    }
+
+
+def _offered(settings_langs: list[str]) -> list[str]:
+    return page_languages(settings_langs) or ["fr"]
+
+
+def _services(snap: Snapshot, lang: str) -> list[dict[str, str]]:
+    venue = snap.venue
+    out = []
+    for oc in venue.occupants.values():
+        unit = venue.occupant_unit(oc)
+        if unit is None or not unit.public:
+            continue
+        level = venue.levels[unit.level_id]
+        out.append(
+            {
+                "id": oc.id,
+                "name": label_text(oc.name, lang, fallback=oc.id),
+                "level": label_text(level.name, lang, fallback=str(level.ordinal)),
+            }
+        )
+    return sorted(out, key=lambda s: s["name"].casefold())
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    service: ServiceDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    lang: OptionalText = None,
+    origin: Annotated[str | None, Query(alias="from", max_length=200)] = None,
+    to: OptionalText = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    offered = _offered(settings.language_list)
+    lang = choose_language(lang, accept_language, offered)
+    return _home(request, service, snap, offered, lang, origin=origin, to=to)
+
+
+def _home(
+    request: Request,
+    service: Any,
+    snap: Snapshot,
+    offered: list[str],
+    lang: str,
+    *,
+    origin: str | None,
+    to: str | None,
+    error: str | None = None,
+    suggestions: list[dict[str, str]] | None = None,
+    status: int = 200,
+    profile: str = "default",
+    slow: bool = False,
+) -> HTMLResponse:
+    start = None
+    if origin:
+        try:  # a wall poster or a kiosk: "you are at ..."
+            hit = service.place(origin, snap=snap)
+            start = {"id": hit.place.id, "name": hit.place.label(lang)}
+        except LookupError:
+            start = None
+    chosen = None
+    if to:
+        try:
+            hit = service.place(to, snap=snap)
+            chosen = {"id": hit.place.id, "name": hit.place.label(lang)}
+        except LookupError:
+            chosen = None
+    ctx = _context(
+        request,
+        snap,
+        offered,
+        lang,
+        start=start,
+        origin_text=origin if start is None else "",
+        chosen=chosen,
+        to_text=to if chosen is None else "",
+        services=_services(snap, lang),
+        error=error,
+        suggestions=suggestions or [],
+        profile=profile,
+        slow=slow,
+    )
+    return templates.TemplateResponse(request, "index.html", ctx, status_code=status)
+
+
+@router.get("/route", response_class=HTMLResponse)
+def route_page(
+    request: Request,
+    service: ServiceDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    origin: Annotated[str | None, Query(alias="from", max_length=200)] = None,
+    to: OptionalText = None,
+    from_id: OptionalText = None,
+    to_id: OptionalText = None,
+    profile: PublicProfile = "default",
+    slow: bool = False,
+    step: Annotated[int, Query(ge=1, le=1000)] = 1,
+    lang: OptionalText = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    offered = _offered(settings.language_list)
+    lang = choose_language(lang, accept_language, offered)
+    words = ui(lang)
+    src = (from_id or origin or "").strip()
+    dst = (to_id or to or "").strip()
+    if not src or not dst:
+        return _home(
+            request,
+            service,
+            snap,
+            offered,
+            lang,
+            origin=src or None,
+            to=dst or None,
+            error=words["missing_from"] if not src else words["missing_to"],
+            status=422,
+            profile=profile,
+            slow=slow,
+        )
+    try:
+        route = service.route(src, dst, profile=profile, slow=slow, lang=lang, snap=snap)
+    except PlaceNotFound as exc:
+        bad_is_from = exc.ref == src
+
+        def retry(name: str) -> str:
+            q = {"from": name if bad_is_from else src, "to": dst if bad_is_from else name, "lang": lang}
+            return "/route?" + urlencode({**q, "profile": profile, **({"slow": "true"} if slow else {})})
+
+        return _home(
+            request,
+            service,
+            snap,
+            offered,
+            lang,
+            origin=None if bad_is_from else src,
+            to=dst if bad_is_from else None,
+            error=words["not_found"].format(ref=exc.ref),
+            suggestions=[{"text": s, "href": retry(s)} for s in exc.suggestions],
+            status=404,
+            profile=profile,
+            slow=slow,
+        )
+    except NoRoute as exc:
+        ctx = _context(
+            request,
+            snap,
+            offered,
+            lang,
+            no_route=str(exc),
+            back=f"/?{urlencode({'from': src, 'to': dst, 'lang': lang})}",
+            other_profile=None
+            if profile == "default"
+            else "/route?" + urlencode({"from": src, "to": dst, "lang": lang, "profile": "default"}),
+        )
+        return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
+    return templates.TemplateResponse(
+        request, "route.html", _route_context(request, snap, offered, lang, route, step)
+    )
+
+
+def _route_context(
+    request: Request, snap: Snapshot, offered: list[str], lang: str, route: Route, step: int
+) -> dict[str, Any]:
+    words = ui(lang)
+    data = route_json(route, lang)
+    steps = data["steps"]
+    current = min(step, len(steps))
+    levels = {str(leg["ordinal"]): leg["level"] for leg in data["legs"]}
+    q = route_query(route, lang)
+    page_data = {
+        "steps": [
+            {"n": s["n"], "screen": s["screen"], "ordinal": s["ordinal"], "audio": s["audio"]} for s in steps
+        ],
+        "maps": data["links"]["maps"],
+        "levels": levels,
+        "current": current,
+        "words": {
+            k: words[k] for k in ("current_step", "map_alt", "arrived", "stop", "play_step", "play_all")
+        },
+        "audio_unavailable": words["audio_unavailable"],
+    }
+    cur = steps[current - 1]
+    return _context(
+        request,
+        snap,
+        offered,
+        lang,
+        route=data,
+        steps=steps,
+        current=current,
+        cur=cur,
+        map_url=data["links"]["maps"][str(cur["ordinal"])],
+        map_alt=words["map_alt"].format(level=levels[str(cur["ordinal"])]),
+        step_href=lambda n: f"/route?{q}&step={n}",
+        profile=route.profile,
+        slow=route.slow,
+        minutes=max(1, round(route.duration_s / 60)),
+        page_data=json.dumps(page_data, ensure_ascii=False).replace("<", "\\u003c"),
+        qr=data["links"]["qr"],
+    )

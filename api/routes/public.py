@@ -1,0 +1,344 @@
+"""Public API (no login): the venue, place search, routes, spoken steps, floor maps, QR codes."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import segno
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from api.deps import ServiceDep, SettingsDep, SnapshotDep
+from api.errors import ApiError
+from api.i18n import ui
+from api.schemas import ERRORS, LANG_PATTERN, PlaceOut, PublicProfile, RouteOut, VenueOut
+from api.service import Snapshot, UnknownLanguage, WayfindingService, check_lang, route_levels
+from floorplans import FloorPlanError
+from floorplans.model import label_text
+from routing import NoRoute, PlaceNotFound, Route
+from routing.speech import SpeechUnavailable
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+From = Annotated[
+    str,
+    Query(
+        alias="from",
+        min_length=1,
+        max_length=200,
+        description="Where the route starts: a place id (kiosk, service, amenity, room), "
+        "FLOOR:X,Y in metres, or what a visitor would type",
+    ),
+]
+To = Annotated[str, Query(min_length=1, max_length=200, description="Where the route ends; same forms")]
+Profile = Annotated[
+    PublicProfile, Query(description="default; step_free: no stairs, escalators or steps; avoid_stairs")
+]
+Lang = Annotated[
+    str, Query(pattern=LANG_PATTERN, max_length=20, description="Language of the words (fr, en, ...)")
+]
+Slow = Annotated[bool, Query(description="A slower walking pace for the times")]
+
+
+def lang_or_error(lang: str) -> str:
+    try:
+        return check_lang(lang)
+    except UnknownLanguage as exc:
+        raise ApiError(422, str(exc)) from None
+
+
+def find_route(
+    service: WayfindingService,
+    snap: Snapshot,
+    origin: str,
+    destination: str,
+    *,
+    profile: str,
+    slow: bool,
+    lang: str,
+) -> Route:
+    """The route, or an :class:`ApiError` that says what to change."""
+    try:
+        return service.route(origin, destination, profile=profile, slow=slow, lang=lang, snap=snap)
+    except PlaceNotFound as exc:
+        raise ApiError(404, str(exc), suggestions=exc.suggestions) from None
+    except NoRoute as exc:
+        raise ApiError(422, str(exc), reason=exc.reason) from None
+    except UnknownLanguage as exc:
+        raise ApiError(422, str(exc)) from None
+
+
+def route_query(route: Route, lang: str, **more: str) -> str:
+    """The query string that names this route (resolved ids, so that it is stable)."""
+    q = {"from": route.origin.id, "to": route.destination.id, "profile": route.profile, "lang": lang}
+    if route.slow:
+        q["slow"] = "true"
+    q.update(more)
+    return urlencode(q)
+
+
+def map_labels(lang: str) -> Any:
+    words = ui(lang)
+
+    def label(kind: str, values: dict[str, str]) -> str:
+        key = {"start": "map_here", "end": "map_end", "change": "map_change"}[kind]
+        return words[key].format(**values)
+
+    return label
+
+
+def route_json(route: Route, lang: str) -> dict[str, Any]:
+    data = route.to_dict(lang)
+    q = route_query(route, lang)
+    for n, step in enumerate(data["steps"], 1):
+        step["n"] = n
+        step["audio"] = f"/api/v1/route/steps/{n}/audio.wav?{q}"
+    levels = route_levels(route)
+    data["levels"] = levels
+    data["links"] = {
+        "page": f"/route?{q}",
+        "audio": f"/api/v1/route/audio.wav?{q}",
+        "qr": f"/api/v1/route/qr.svg?{q}",
+        "maps": {str(o): f"/api/v1/levels/{o}/map.svg?{q}&crop=true" for o in levels},
+    }
+    return data
+
+
+@router.get("/venue", response_model=VenueOut, summary="The venue in service: buildings, floors, kiosks")
+def get_venue(snap: SnapshotDep) -> dict[str, Any]:
+    v = snap.venue
+    return {
+        "id": v.id,
+        "name": dict(v.name or {}),
+        "languages": v.languages,
+        "buildings": [{"id": b.id, "name": dict(b.name or {})} for b in v.buildings.values()],
+        "levels": [
+            {
+                "id": lv.id,
+                "ordinal": lv.ordinal,
+                "name": dict(lv.name or {}),
+                "short_name": dict(lv.short_name or {}),
+                "building_ids": list(lv.building_ids),
+            }
+            for lv in sorted(v.levels.values(), key=lambda lv: (lv.ordinal, lv.id))
+        ],
+        "kiosks": [
+            {
+                "id": k.id,
+                "name": dict(k.name or {}),
+                "ordinal": v.levels[k.level_id].ordinal,
+                "facing": k.facing,
+            }
+            for k in v.kiosks.values()
+        ],
+        "version": snap.version_id,
+    }
+
+
+@router.get(
+    "/places",
+    response_model=list[PlaceOut],
+    responses=ERRORS,
+    summary="Search places as a visitor types (accents, case, typos, synonyms, every language)",
+)
+def search_places(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="What the visitor typed")],
+    lang: Lang = "fr",
+    limit: Annotated[int, Query(ge=1, le=50)] = 8,
+) -> list[dict[str, Any]]:
+    lang = lang_or_error(lang)
+    out = []
+    for hit in service.search(q, limit=limit, snap=snap):
+        level = label_text(hit.level, lang, fallback=str(hit.ordinal))
+        out.append(
+            {
+                "id": hit.place.id,
+                "kind": hit.place.kind,
+                "name": hit.place.label(lang),
+                "ordinal": hit.ordinal,
+                "level": level,
+                "building": label_text(hit.building, lang) or None,
+                "score": round(hit.score, 1),
+            }
+        )
+    return out
+
+
+@router.get(
+    "/route",
+    response_model=RouteOut,
+    responses=ERRORS,
+    summary="A route with its steps (screen and speech text), legs per floor and links",
+)
+def get_route(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> JSONResponse:
+    lang = lang_or_error(lang)
+    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    return JSONResponse(route_json(route, lang))
+
+
+AUDIO = {
+    200: {"content": {"audio/wav": {}}, "description": "WAV, 16-bit mono"},
+    503: {"model": ERRORS[404]["model"], "description": "No speech engine answered"},
+    **ERRORS,
+}
+
+
+def _wav(service: WayfindingService, route: Route, lang: str, step: int | None) -> FileResponse:
+    try:
+        path = service.speech(route, lang, step=step)
+    except IndexError as exc:
+        raise ApiError(404, str(exc)) from None
+    except SpeechUnavailable as exc:
+        raise ApiError(503, f"{exc}; the written steps are still right") from None
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(
+    "/route/audio.wav",
+    response_class=FileResponse,
+    responses=AUDIO,
+    summary="The whole route spoken, in the asked language",
+)
+def route_audio(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> FileResponse:
+    lang = lang_or_error(lang)
+    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    return _wav(service, route, lang, None)
+
+
+@router.get(
+    "/route/steps/{n}/audio.wav",
+    response_class=FileResponse,
+    responses=AUDIO,
+    summary="One step of the route spoken (1-based)",
+)
+def step_audio(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    n: Annotated[int, Path(ge=1, le=1000)],
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> FileResponse:
+    lang = lang_or_error(lang)
+    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    return _wav(service, route, lang, n)
+
+
+def _qr(settings_url: str, route: Route, lang: str) -> segno.QRCode:
+    return segno.make(f"{settings_url}/route?{route_query(route, lang)}", error="m")
+
+
+QR_SVG = {200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **ERRORS}
+QR_PNG = {200: {"content": {"image/png": {}}, "description": "QR code"}, **ERRORS}
+
+
+@router.get(
+    "/route/qr.svg",
+    response_class=Response,
+    responses=QR_SVG,
+    summary="A QR code that opens this route on the phone page",
+)
+def route_qr_svg(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> Response:
+    lang = lang_or_error(lang)
+    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    buf = io.BytesIO()
+    _qr(settings.base_url(), route, lang).save(
+        buf, kind="svg", scale=6, border=4, title=ui(lang)["qr_alt"], xmldecl=False
+    )
+    return Response(buf.getvalue(), media_type="image/svg+xml")
+
+
+@router.get(
+    "/route/qr.png",
+    response_class=Response,
+    responses=QR_PNG,
+    summary="The same QR code as PNG (for printing)",
+)
+def route_qr_png(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> Response:
+    lang = lang_or_error(lang)
+    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    buf = io.BytesIO()
+    _qr(settings.base_url(), route, lang).save(buf, kind="png", scale=8, border=4)
+    return Response(buf.getvalue(), media_type="image/png")
+
+
+MAP = {200: {"content": {"image/svg+xml": {}}, "description": "The floor as SVG"}, **ERRORS}
+
+
+@router.get(
+    "/levels/{ordinal}/map.svg",
+    response_class=Response,
+    responses=MAP,
+    summary="A floor drawn, with the route's part on it when from and to are given",
+)
+def level_map(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    ordinal: Annotated[int, Path(ge=-100, le=200, description="Floor ordinal (0 = ground floor)")],
+    lang: Lang = "fr",
+    origin: Annotated[
+        str | None, Query(alias="from", min_length=1, max_length=200, description="Route start")
+    ] = None,
+    to: Annotated[str | None, Query(min_length=1, max_length=200, description="Route end")] = None,
+    profile: Profile = "default",
+    slow: Slow = False,
+    crop: Annotated[bool, Query(description="Frame the drawing around the route")] = False,
+) -> Response:
+    lang = lang_or_error(lang)
+    if (origin is None) != (to is None):
+        raise ApiError(422, "give both 'from' and 'to' to draw a route, or neither for the plain floor")
+    route = None
+    if origin is not None and to is not None:
+        route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    try:
+        svg = service.level_svg(
+            ordinal,
+            lang=lang,
+            route=route,
+            crop=crop and route is not None,
+            labels=map_labels(lang),
+            snap=snap,
+        )
+    except FloorPlanError as exc:
+        raise ApiError(404, str(exc)) from None
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=60"})

@@ -1,0 +1,426 @@
+"""The service layer every front end shares: CLI, web service and kiosk.
+
+It owns what they all need and nothing of how they show it (no web
+framework here):
+
+- the venue in service: the store's published version (or an IMDF file when
+  asked, or when nothing is published yet), with its :class:`Router`;
+- closures from the store, applied without rebuilding anything;
+- search, routes, spoken directions (WAV), floor maps with a route drawn on.
+
+What is in service is a :class:`Snapshot`: the venue, its router and the
+closures of one moment. A snapshot never changes; :meth:`WayfindingService.refresh`
+builds the next one when the store says a new version was published or a
+closure started or ended, and swaps it in one assignment. A request takes the
+snapshot once and finishes on it, so requests in flight are never disturbed
+by a publish. :meth:`WayfindingService.watch` refreshes in a background thread
+(every few seconds), so that a publish or a closure made from another process
+reaches a running server without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from floorplans import FloorPlanError, FloorPlanStore, Venue, read_imdf
+from floorplans.model import label_text
+from floorplans.render import Mark, Marks, render_floor_svg
+from floorplans.store import Closure
+from routing import NoRoute, Place, PlaceNotFound, Route, Router, available_languages, get_profile
+from routing.speech import concatenate, synthesize_many
+
+log = logging.getLogger(__name__)
+
+#: Routes kept per service (a phone asks the same route for its steps, maps, audio and QR code).
+ROUTE_CACHE = 512
+#: Speech engines running at once (each is a process: this machine has 2 cores).
+SPEECH_SLOTS = 2
+
+
+class ServiceError(Exception):
+    """The service cannot serve (no venue could be read); the message says why."""
+
+
+class UnknownLanguage(ValueError):  # noqa: N818 - reads as what happened
+    """A language with no catalogue."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The venue in service at one moment, its router and the closures it applies."""
+
+    generation: int
+    venue: Venue
+    router: Router
+    #: Published version id in the store, or None when serving a file.
+    version_id: int | None
+    source: str
+    closures: tuple[Closure, ...] = ()
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHit:
+    place: Place
+    score: float
+    ordinal: int
+    level: dict[str, str]
+    building: dict[str, str]
+
+
+def check_lang(lang: str) -> str:
+    """The catalogue language for *lang* (``fr-CA`` -> ``fr``), or :class:`UnknownLanguage`."""
+    base = lang.split("-", maxsplit=1)[0].lower()
+    langs = available_languages()
+    if base not in langs:
+        raise UnknownLanguage(f"no directions in language {lang!r}; available: {', '.join(langs)}")
+    return base
+
+
+def _sqlite_file_missing(url: str) -> bool:
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(str(parsed.database)).exists()
+    )
+
+
+def venue_in_service(
+    *, database_url: str | None, venue_path: Path | None, prefer_file: bool = False
+) -> tuple[Venue, str]:
+    """The venue a command works on, and where it came from: the store's published
+    version, unless *prefer_file* or nothing is published (then *venue_path*)."""
+    if database_url is not None and not prefer_file and not _sqlite_file_missing(database_url):
+        store = FloorPlanStore(database_url)
+        published = store.published()
+        if published is not None:
+            return store.venue(published.id), f"store version {published.id}"
+    if venue_path is None:
+        raise ServiceError("nothing is published in the store and no venue file was given")
+    result = read_imdf(venue_path)
+    if result.venue is None:
+        raise ServiceError(f"cannot read {venue_path}:\n{result.report.to_text(limit=20)}")
+    return result.venue, str(venue_path)
+
+
+class WayfindingService:
+    """The venue in service, kept current, and what front ends ask of it.
+
+    Parameters
+    ----------
+    database_url
+        SQLAlchemy URL of the floor plan store, or None for a file only. A
+        SQLite file that does not exist is not created: the file venue is served.
+    venue_path
+        IMDF folder or ``.zip``: served when *prefer_file* is true, or while
+        the store has no published version.
+    prefer_file
+        Serve *venue_path* even when the store has a published version (the
+        store's closures for that venue still apply).
+    speech_dir
+        Where whole-route WAV files are kept (step WAVs live in the speech cache).
+    """
+
+    def __init__(
+        self,
+        *,
+        database_url: str | None,
+        venue_path: Path | None = None,
+        prefer_file: bool = False,
+        speech_dir: Path | None = None,
+    ) -> None:
+        if database_url is None and venue_path is None:
+            raise ServiceError("give a database URL or a venue file")
+        self.database_url = database_url
+        self.venue_path = venue_path
+        self.prefer_file = prefer_file
+        self._store: FloorPlanStore | None = None
+        self._lock = threading.Lock()  # one refresh at a time
+        self._snap: Snapshot | None = None
+        self._file_venue: Venue | None = None
+        self._routes: OrderedDict[tuple[Any, ...], Route] = OrderedDict()
+        self._routes_lock = threading.Lock()
+        self._speech = threading.BoundedSemaphore(SPEECH_SLOTS)
+        self._speech_dir = speech_dir
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.last_error: str | None = None
+        self.refresh()
+
+    # -- what is in service ---------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        snap = self._snap
+        assert snap is not None  # set by __init__
+        return snap
+
+    @property
+    def store(self) -> FloorPlanStore | None:
+        if self._store is None and self.database_url is not None:
+            if _sqlite_file_missing(self.database_url):
+                return None
+            self._store = FloorPlanStore(self.database_url)
+        return self._store
+
+    def refresh(self) -> bool:
+        """Look at the store; swap in a new snapshot if the version or the closures changed.
+
+        Returns whether the snapshot changed. When the store cannot be read, the
+        snapshot in service stays and :attr:`last_error` says why.
+        """
+        with self._lock:
+            current = self._snap
+            try:
+                store = self.store
+                published = None if store is None or self.prefer_file else store.published()
+                if published is not None:
+                    version_id: int | None = published.id
+                    source = f"store version {published.id}"
+                    venue = (
+                        current.venue
+                        if current is not None and current.version_id == published.id
+                        else store.venue(published.id)  # type: ignore[union-attr]
+                    )
+                else:
+                    version_id, source, venue = None, str(self.venue_path), self._read_file()
+                closures = tuple(store.closures(venue_id=venue.id)) if store is not None else ()
+            except Exception as exc:  # the store is another process's: never take the service down
+                if current is None:
+                    raise ServiceError(f"cannot load a venue: {exc}") from exc
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("store not readable, keeping %s: %s", current.source, self.last_error)
+                return False
+            self.last_error = None
+            if current is not None and current.venue is venue and current.closures == closures:
+                return False
+            router = (
+                current.router.with_closures(closures)
+                if current is not None and current.venue is venue
+                else Router(venue, closures=closures)
+            )
+            generation = 1 if current is None else current.generation + 1
+            self._snap = Snapshot(generation, venue, router, version_id, source, closures)
+            if current is not None:
+                log.info(
+                    "now serving %s with %d closure(s) (was %s with %d)",
+                    source,
+                    len(closures),
+                    current.source,
+                    len(current.closures),
+                )
+            return True
+
+    def _read_file(self) -> Venue:
+        if self._file_venue is None:
+            self._file_venue, _ = venue_in_service(
+                database_url=None, venue_path=self.venue_path, prefer_file=True
+            )
+        return self._file_venue
+
+    def watch(self, every_s: float = 2.0) -> None:
+        """Refresh every *every_s* seconds in a background thread until :meth:`close`."""
+        if self._watcher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(every_s):
+                try:
+                    self.refresh()
+                except Exception:  # keep watching whatever happens
+                    log.exception("refresh failed")
+
+        self._watcher = threading.Thread(target=loop, name="wayfinding-refresh", daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
+    # -- search and routes ----------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int = 10, snap: Snapshot | None = None) -> list[PlaceHit]:
+        """Places matching what a visitor typed (accents, case, typos, synonyms, all languages)."""
+        snap = snap or self.snapshot
+        venue = snap.venue
+        hits = []
+        seen: set[str] = set()
+        for place, score in snap.router.places.search(text, limit=limit * 3):
+            if place.kind == "opening" or place.id in seen:
+                continue
+            unit = venue.units.get(place.unit_id or "")
+            if unit is not None and not unit.public:
+                continue  # a staff-only room is no destination for a visitor
+            seen.add(place.id)
+            hits.append(self._hit(venue, place, score))
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def place(self, ref: str, *, snap: Snapshot | None = None) -> PlaceHit:
+        snap = snap or self.snapshot
+        return self._hit(snap.venue, snap.router.resolve(ref), 100.0)
+
+    @staticmethod
+    def _hit(venue: Venue, place: Place, score: float) -> PlaceHit:
+        level = venue.levels[place.level_id]
+        building = venue.buildings.get(level.building_ids[0]) if level.building_ids else None
+        return PlaceHit(
+            place,
+            score,
+            level.ordinal,
+            dict(level.name or {}),
+            dict(building.name or {}) if building else {},
+        )
+
+    def route(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        profile: str = "default",
+        slow: bool = False,
+        lang: str = "fr",
+        snap: Snapshot | None = None,
+    ) -> Route:
+        """A route (cached per snapshot and closures in force); :class:`NoRoute` says why not,
+        :class:`PlaceNotFound` suggests names, ``ValueError`` names a bad profile."""
+        snap = snap or self.snapshot
+        get_profile(profile)  # a bad profile is a ValueError before anything else
+        lang = check_lang(lang)
+        now = datetime.now(UTC)
+        in_force = tuple(c.id for c in snap.closures if c.active(now))
+        key = (snap.generation, origin.strip(), destination.strip(), profile, slow, in_force)
+        with self._routes_lock:
+            hit = self._routes.get(key)
+            if hit is not None:
+                self._routes.move_to_end(key)
+                return hit
+        route = snap.router.route(origin, destination, profile=profile, slow=slow, lang=lang, at=now)
+        with self._routes_lock:
+            self._routes[key] = route
+            while len(self._routes) > ROUTE_CACHE:
+                self._routes.popitem(last=False)
+        return route
+
+    # -- speech ---------------------------------------------------------------------------
+
+    def speech(self, route: Route, lang: str, *, step: int | None = None) -> Path:
+        """A WAV of the whole route, or of step *step* (1-based); cached.
+
+        Raises ``IndexError`` for a step the route does not have and
+        :class:`routing.speech.SpeechUnavailable` when no speech engine answers.
+        """
+        lang = check_lang(lang)
+        texts = [s.speech for s in route.steps(lang)]
+        if step is not None:
+            if not 1 <= step <= len(texts):
+                raise IndexError(f"the route has {len(texts)} steps; there is no step {step}")
+            texts = [texts[step - 1]]
+        with self._speech:
+            parts = synthesize_many(texts, lang)
+        if len(parts) == 1:
+            return parts[0]
+        digest = hashlib.sha256("\x00".join([lang, *texts]).encode()).hexdigest()[:32]
+        out = (self._speech_dir or parts[0].parent) / f"route-{digest}.wav"
+        if not out.exists():
+            concatenate(parts, out)
+        return out
+
+    # -- maps -----------------------------------------------------------------------------
+
+    def level_svg(
+        self,
+        ordinal: int,
+        *,
+        lang: str,
+        route: Route | None = None,
+        crop: bool = False,
+        labels: Callable[[str, dict[str, str]], str] | None = None,
+        snap: Snapshot | None = None,
+    ) -> str:
+        """The floor *ordinal* as SVG, with the route's part on it when given.
+
+        *labels* words the marks: ``labels("start" | "end" | "change", {"name": ...,
+        "level": ...})``; by default the place and level names alone.
+        """
+        snap = snap or self.snapshot
+        venue = snap.venue
+        if ordinal not in {lv.ordinal for lv in venue.levels.values()}:
+            floors = ", ".join(str(o) for o in sorted({lv.ordinal for lv in venue.levels.values()}))
+            raise FloorPlanError(f"no floor {ordinal}; the floors are {floors}")
+        marks = None
+        if route is not None:
+            marks = route_marks(route, ordinal, lang, labels=labels, crop=crop)
+        return render_floor_svg(venue, ordinal, lang=lang, marks=marks)
+
+
+def route_marks(
+    route: Route,
+    ordinal: int,
+    lang: str,
+    *,
+    labels: Callable[[str, dict[str, str]], str] | None = None,
+    crop: bool = False,
+) -> Marks:
+    """What of *route* is drawn on floor *ordinal*: its lines, start, end and floor changes."""
+
+    def word(kind: str, **values: str) -> str:
+        return labels(kind, values) if labels else values.get("name", values.get("level", ""))
+
+    legs = route.legs
+    marks = Marks(crop_margin_m=12.0 if crop else None)
+    for i, leg in enumerate(legs):
+        if leg.ordinal != ordinal:
+            continue
+        marks.lines.append(list(leg.points))
+        if i + 1 < len(legs) and legs[i + 1].ordinal != ordinal:
+            x, y = leg.points[-1]
+            nxt = label_text(legs[i + 1].level_name, lang, fallback=str(legs[i + 1].ordinal))
+            marks.points.append(Mark("change", x, y, word("change", level=nxt)))
+    if legs and legs[0].ordinal == ordinal:
+        x, y = legs[0].points[0]
+        marks.points.append(
+            Mark("start", x, y, word("start", name=route.origin.label(lang)), facing=route.origin.facing)
+        )
+    if legs and legs[-1].ordinal == ordinal:
+        x, y = legs[-1].points[-1]
+        marks.points.append(Mark("end", x, y, word("end", name=route.destination.label(lang))))
+    return marks
+
+
+def route_levels(route: Route) -> list[int]:
+    """The floors a route crosses, in the order it reaches them."""
+    out: list[int] = []
+    for leg in route.legs:
+        if not out or out[-1] != leg.ordinal:
+            out.append(leg.ordinal)
+    return out
+
+
+__all__ = [
+    "NoRoute",
+    "PlaceHit",
+    "PlaceNotFound",
+    "ServiceError",
+    "Snapshot",
+    "UnknownLanguage",
+    "WayfindingService",
+    "check_lang",
+    "route_levels",
+    "route_marks",
+    "venue_in_service",
+]
