@@ -37,6 +37,7 @@ from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
 from floorplans.store import Closure
 from routing import NoRoute, Place, PlaceNotFound, Route, Router, available_languages, get_profile
+from routing.places import normalize
 from routing.speech import concatenate, synthesize_many
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,12 @@ class WayfindingService:
                 log.warning("store not readable, keeping %s: %s", current.source, self.last_error)
                 return False
             self.last_error = None
-            if current is not None and current.venue is venue and current.closures == closures:
+            if (
+                current is not None
+                and current.venue is venue
+                and current.version_id == version_id
+                and current.closures == closures
+            ):
                 return False
             router = (
                 current.router.with_closures(closures)
@@ -257,14 +263,16 @@ class WayfindingService:
         snap = snap or self.snapshot
         venue = snap.venue
         hits = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str | None]] = set()
         for place, score in snap.router.places.search(text, limit=limit * 3):
-            if place.kind == "opening" or place.id in seen:
+            # A service and the room it occupies share a name: one line, the service.
+            key = (normalize(label_text(place.name, venue.language, fallback=place.id)), place.unit_id)
+            if place.kind == "opening" or key in seen:
                 continue
             unit = venue.units.get(place.unit_id or "")
             if unit is not None and not unit.public:
                 continue  # a staff-only room is no destination for a visitor
-            seen.add(place.id)
+            seen.add(key)
             hits.append(self._hit(venue, place, score))
             if len(hits) >= limit:
                 break
@@ -348,11 +356,14 @@ class WayfindingService:
         *,
         lang: str,
         route: Route | None = None,
+        place: Place | None = None,
+        place_kind: str = "start",
         crop: bool = False,
         labels: Callable[[str, dict[str, str]], str] | None = None,
         snap: Snapshot | None = None,
     ) -> str:
-        """The floor *ordinal* as SVG, with the route's part on it when given.
+        """The floor *ordinal* as SVG, with the route's part on it, or one *place* marked
+        (as ``start``: "you are here", or ``end``), when given.
 
         *labels* words the marks: ``labels("start" | "end" | "change", {"name": ...,
         "level": ...})``; by default the place and level names alone.
@@ -365,6 +376,13 @@ class WayfindingService:
         marks = None
         if route is not None:
             marks = route_marks(route, ordinal, lang, labels=labels, crop=crop)
+        elif place is not None:
+            marks = Marks(crop_margin_m=12.0 if crop else None)
+            if venue.levels[place.level_id].ordinal == ordinal:
+                node = snap.router.walk.nodes[place.node]
+                text = place.label(lang)
+                word = labels(place_kind, {"name": text}) if labels else text
+                marks.points.append(Mark(place_kind, node.x, node.y, word, facing=place.facing))
         return render_floor_svg(venue, ordinal, lang=lang, marks=marks)
 
 

@@ -17,7 +17,7 @@ from api.schemas import ERRORS, LANG_PATTERN, PlaceOut, PublicProfile, RouteOut,
 from api.service import Snapshot, UnknownLanguage, WayfindingService, check_lang, route_levels
 from floorplans import FloorPlanError
 from floorplans.model import label_text
-from routing import NoRoute, PlaceNotFound, Route
+from routing import NoRoute, PlaceNotFound, Route, available_languages
 from routing.speech import SpeechUnavailable
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -30,14 +30,26 @@ From = Annotated[
         max_length=200,
         description="Where the route starts: a place id (kiosk, service, amenity, room), "
         "FLOOR:X,Y in metres, or what a visitor would type",
+        examples=["Borne du hall d'accueil"],
     ),
 ]
-To = Annotated[str, Query(min_length=1, max_length=200, description="Where the route ends; same forms")]
+To = Annotated[
+    str,
+    Query(
+        min_length=1, max_length=200, description="Where the route ends; same forms", examples=["radiologie"]
+    ),
+]
 Profile = Annotated[
     PublicProfile, Query(description="default; step_free: no stairs, escalators or steps; avoid_stairs")
 ]
 Lang = Annotated[
-    str, Query(pattern=LANG_PATTERN, max_length=20, description="Language of the words (fr, en, ...)")
+    str,
+    Query(
+        pattern=LANG_PATTERN,
+        max_length=20,
+        description="Language of the words; a regional tag (fr-CA) is taken as its language",
+        json_schema_extra={"enum": available_languages()},
+    ),
 ]
 Slow = Annotated[bool, Query(description="A slower walking pace for the times")]
 
@@ -309,7 +321,7 @@ MAP = {200: {"content": {"image/svg+xml": {}}, "description": "The floor as SVG"
     "/levels/{ordinal}/map.svg",
     response_class=Response,
     responses=MAP,
-    summary="A floor drawn, with the route's part on it when from and to are given",
+    summary="A floor drawn; with from and to, the route's part on it; with one of them, that place",
 )
 def level_map(
     service: ServiceDep,
@@ -325,17 +337,23 @@ def level_map(
     crop: Annotated[bool, Query(description="Frame the drawing around the route")] = False,
 ) -> Response:
     lang = lang_or_error(lang)
-    if (origin is None) != (to is None):
-        raise ApiError(422, "give both 'from' and 'to' to draw a route, or neither for the plain floor")
     route = None
     if origin is not None and to is not None:
         route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+    here = None
+    if (origin is None) != (to is None):  # one place alone: marked on its floor ("you are here")
+        try:
+            here = service.place(str(origin or to), snap=snap).place
+        except PlaceNotFound as exc:
+            raise ApiError(404, str(exc), suggestions=exc.suggestions) from None
     try:
         svg = service.level_svg(
             ordinal,
             lang=lang,
             route=route,
-            crop=crop and route is not None,
+            place=here,
+            place_kind="start" if origin is not None else "end",
+            crop=crop and (route is not None or here is not None),
             labels=map_labels(lang),
             snap=snap,
         )

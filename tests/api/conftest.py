@@ -1,0 +1,103 @@
+"""Fixtures for the web service: a store with the demo hospital published, the app, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.service import WayfindingService
+from api.settings import Settings
+from floorplans import DEMO_PATH, FloorPlanStore
+
+
+def published_demo(db: Path) -> str:
+    url = f"sqlite:///{db}"
+    store = FloorPlanStore(url)
+    info = store.import_archive(DEMO_PATH, actor="test", note="demo")
+    store.publish(info.id, actor="test")
+    store.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return published_demo(tmp_path_factory.mktemp("store") / "w.db")
+
+
+@pytest.fixture(scope="module")
+def service(store_url: str) -> Iterator[WayfindingService]:
+    svc = WayfindingService(database_url=store_url, venue_path=DEMO_PATH)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="module")
+def settings(store_url: str) -> Settings:
+    return Settings(database_url=store_url, public_url="https://wayfinding.example.org")
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, service: WayfindingService) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, service, watch=False)) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """``wayfinding serve`` in a child process, as IT runs it."""
+
+    def __init__(self, db: Path, *, refresh_s: float = 0.5) -> None:
+        self.db_url = published_demo(db) if not db.exists() else f"sqlite:///{db}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "WAYFINDING_DATABASE_URL": self.db_url,
+            "WAYFINDING_REFRESH_S": str(refresh_s),
+            "WAYFINDING_PORT": str(self.port),
+        }
+        self.log = db.with_suffix(".log").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/venue", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"wayfinding serve did not start: {db.with_suffix('.log').read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("live") / "w.db")
+    yield server
+    server.stop()
