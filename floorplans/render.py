@@ -227,15 +227,15 @@ def render_floor_svg(
                     'fill="#6aa84f"/>'
                 )
     if marks is not None:
-        out.extend(_marks(marks, xy))
-        if marks.crop_margin_m is not None and (marks.lines or marks.points):
-            xs = [x for line in marks.lines for x, _ in line] + [m.x for m in marks.points]
-            ys = [y for line in marks.lines for _, y in line] + [m.y for m in marks.points]
-            pad = marks.crop_margin_m
-            x0, x1 = max(min(xs) - pad, minx), min(max(xs) + pad, maxx)
-            y0_, y1 = max(min(ys) - pad, miny), min(max(ys) + pad, maxy)
+        box = _crop_box(marks, (minx, miny, maxx, maxy)) if marks.crop_margin_m is not None else None
+        if box is None:
+            out.extend(_marks(marks, xy, 1.0))
+        else:
+            x0, y0_, x1, y1 = box
             vx, vy = (x0 - minx) * scale, (maxy - y1) * scale
             vw, vh = (x1 - x0) * scale, (y1 - y0_) * scale
+            # Marks keep their size on a phone screen whatever the framing (about 400 px wide).
+            out.extend(_marks(marks, xy, max(1.0, vw / PHONE_PX)))
             out[0] = (
                 f'<svg xmlns="http://www.w3.org/2000/svg" width="{vw:.0f}" height="{vh:.0f}" '
                 f'viewBox="{vx:.0f} {vy:.0f} {vw:.0f} {vh:.0f}" font-family="DejaVu Sans, sans-serif">'
@@ -284,7 +284,47 @@ def render_floor_svg(
     return svg
 
 
-def _marks(marks: Marks, xy: Callable[[float, float], str]) -> list[str]:
+#: Width a framed (cropped) drawing is made for, in pixels: a phone held upright.
+PHONE_PX = 400.0
+#: A framed drawing is at least this tall for its width, so that a long corridor stays readable.
+MIN_ASPECT = 0.7
+
+
+def _crop_box(
+    marks: Marks, bounds: tuple[float, float, float, float]
+) -> tuple[float, float, float, float] | None:
+    """The part of the floor to show around the marks (metres), never thinner than MIN_ASPECT."""
+    xs = [x for line in marks.lines for x, _ in line] + [m.x for m in marks.points]
+    ys = [y for line in marks.lines for _, y in line] + [m.y for m in marks.points]
+    if not xs:
+        return None
+    pad = marks.crop_margin_m or 0.0
+    minx, miny, maxx, maxy = bounds
+    x0, x1 = min(xs) - pad, max(xs) + pad
+    y0, y1 = min(ys) - pad, max(ys) + pad
+    w, h = x1 - x0, y1 - y0
+    if h < w * MIN_ASPECT:
+        grow = (w * MIN_ASPECT - h) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    elif w < h * MIN_ASPECT:
+        grow = (h * MIN_ASPECT - w) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    x0, x1 = _slide(x0, x1, minx, maxx)
+    y0, y1 = _slide(y0, y1, miny, maxy)
+    return x0, y0, x1, y1
+
+
+def _slide(v0: float, v1: float, lo: float, hi: float) -> tuple[float, float]:
+    """The interval moved back inside [lo, hi], then clipped to it."""
+    if v0 < lo:
+        v0, v1 = lo, v1 + (lo - v0)
+    if v1 > hi:
+        v0, v1 = v0 - (v1 - hi), hi
+    return max(v0, lo), v1
+
+
+def _marks(marks: Marks, xy: Callable[[float, float], str], k: float) -> list[str]:
+    """The marks drawn; *k* scales their strokes, dots and words."""
     out = []
     for line in marks.lines:
         if len(line) < 2:
@@ -292,11 +332,11 @@ def _marks(marks: Marks, xy: Callable[[float, float], str]) -> list[str]:
         pts = " ".join(xy(x, y) for x, y in line)
         # A white casing under the line keeps it visible over any fill.
         out.append(
-            f'<polyline points="{pts}" fill="none" stroke="#ffffff" stroke-width="9" '
+            f'<polyline points="{pts}" fill="none" stroke="#ffffff" stroke-width="{9 * k:.1f}" '
             'stroke-linecap="round" stroke-linejoin="round"/>'
         )
         out.append(
-            f'<polyline points="{pts}" fill="none" stroke="{ROUTE_COLOUR}" stroke-width="5" '
+            f'<polyline points="{pts}" fill="none" stroke="{ROUTE_COLOUR}" stroke-width="{5 * k:.1f}" '
             'stroke-linecap="round" stroke-linejoin="round" data-route="1"/>'
         )
     for m in marks.points:
@@ -304,19 +344,22 @@ def _marks(marks: Marks, xy: Callable[[float, float], str]) -> list[str]:
         cx, cy = (float(v) for v in xy(m.x, m.y).split(","))
         if m.facing is not None:
             rad = math.radians(m.facing)
-            tx, ty = (float(v) for v in xy(m.x + 4 * math.sin(rad), m.y + 4 * math.cos(rad)).split(","))
+            reach = 4 * k
+            tx, ty = (
+                float(v) for v in xy(m.x + reach * math.sin(rad), m.y + reach * math.cos(rad)).split(",")
+            )
             out.append(
                 f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{tx:.1f}" y2="{ty:.1f}" stroke="{colour}" '
-                'stroke-width="4" stroke-linecap="round"/>'
+                f'stroke-width="{4 * k:.1f}" stroke-linecap="round"/>'
             )
         out.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="9" fill="{colour}" stroke="#ffffff" '
-            f'stroke-width="3" data-mark="{escape(m.kind)}"/>'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{9 * k:.1f}" fill="{colour}" stroke="#ffffff" '
+            f'stroke-width="{3 * k:.1f}" data-mark="{escape(m.kind)}"/>'
         )
         if m.label:
             out.append(
-                f'<text x="{cx:.1f}" y="{cy - 15:.1f}" text-anchor="middle" font-size="15" '
-                f'font-weight="bold" fill="{colour}" stroke="#ffffff" stroke-width="4" '
+                f'<text x="{cx:.1f}" y="{cy - 15 * k:.1f}" text-anchor="middle" font-size="{15 * k:.1f}" '
+                f'font-weight="bold" fill="{colour}" stroke="#ffffff" stroke-width="{4 * k:.1f}" '
                 f'paint-order="stroke">{escape(m.label)}</text>'
             )
     return out

@@ -113,6 +113,12 @@
       if (on) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
     history.replaceState(null, "", hrefFor(current));
+    // The language links keep the step the visitor is at.
+    Array.prototype.forEach.call(document.querySelectorAll("a.lang"), function (a) {
+      var url = new URL(a.href);
+      url.searchParams.set("step", String(current));
+      a.href = url.pathname + url.search;
+    });
     if (focus) heading.focus();
   }
   heading.setAttribute("tabindex", "-1");
