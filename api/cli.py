@@ -310,7 +310,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings().model_copy(update=overrides)
     try:
         service = WayfindingService(
-            database_url=settings.database_url, venue_path=settings.venue, prefer_file=bool(args.venue)
+            database_url=settings.database_url,
+            venue_path=settings.venue,
+            prefer_file=bool(args.venue),
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None

@@ -1,4 +1,8 @@
-"""Dependencies of the web routes, as typed aliases."""
+"""Dependencies of the web routes, as typed aliases.
+
+They are ``async`` because they only read the app's state: FastAPI runs a
+plain ``def`` dependency in its threadpool, a hop that costs more than the work.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,18 @@ from api.service import Snapshot, WayfindingService
 from api.settings import Settings
 
 
-def current_service(request: Request) -> WayfindingService:
+async def current_service(request: Request) -> WayfindingService:
     service: WayfindingService = request.app.state.service
     return service
 
 
-def current_snapshot(request: Request) -> Snapshot:
+async def current_snapshot(request: Request) -> Snapshot:
     """The venue in service when the request arrived: the request finishes on it."""
-    return current_service(request).snapshot
+    service: WayfindingService = request.app.state.service
+    return service.snapshot
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -307,11 +307,7 @@ class WayfindingService:
         """A route (cached per snapshot and closures in force); :class:`NoRoute` says why not,
         :class:`PlaceNotFound` suggests names, ``ValueError`` names a bad profile."""
         snap = snap or self.snapshot
-        get_profile(profile)  # a bad profile is a ValueError before anything else
-        lang = check_lang(lang)
-        now = datetime.now(UTC)
-        in_force = tuple(c.id for c in snap.closures if c.active(now))
-        key = (snap.generation, origin.strip(), destination.strip(), profile, slow, in_force)
+        key, now = self._route_key(snap, origin, destination, profile, slow, lang)
         with self._routes_lock:
             hit = self._routes.get(key)
             if hit is not None:
@@ -323,6 +319,33 @@ class WayfindingService:
             while len(self._routes) > ROUTE_CACHE:
                 self._routes.popitem(last=False)
         return route
+
+    def cached_route(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        profile: str = "default",
+        slow: bool = False,
+        lang: str = "fr",
+        snap: Snapshot | None = None,
+    ) -> Route | None:
+        """The route if it was computed already (no work at all otherwise), else None."""
+        snap = snap or self.snapshot
+        key, _now = self._route_key(snap, origin, destination, profile, slow, lang)
+        with self._routes_lock:
+            return self._routes.get(key)
+
+    @staticmethod
+    def _route_key(
+        snap: Snapshot, origin: str, destination: str, profile: str, slow: bool, lang: str
+    ) -> tuple[tuple[Any, ...], datetime]:
+        """The cache key of a route (closures in force now included), and now."""
+        get_profile(profile)  # a bad profile is a ValueError before anything else
+        check_lang(lang)
+        now = datetime.now(UTC)
+        in_force = tuple(c.id for c in snap.closures if c.active(now))
+        return (snap.generation, origin.strip(), destination.strip(), profile, slow, in_force), now
 
     # -- speech ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -93,25 +94,30 @@ def main() -> int:
             render_step(m, "fr", speech=True)
         instr.append(time.perf_counter() - t)
 
-    # Closures: close a corridor, then lift it.
-    corridor = next(u for u in venue.units.values() if u.category == "walkway")
+    # Closures: a new closure set costs its first query the customisation of the cells it
+    # touches (the router itself is immutable); lifting it goes back to the open metric.
+    walkways = [u for u in venue.units.values() if u.category == "walkway"]
     now = datetime.now(UTC)
 
+    @dataclass
     class C:
-        feature_id = corridor.id
-        feature_name = "corridor"
-        reason = "bench"
-        starts_at = now - timedelta(hours=1)
-        ends_at = now + timedelta(hours=1)
-        reopened_at = None
+        feature_id: str
+        feature_name: str = "corridor"
+        reason: str = "bench"
+        starts_at: datetime = now - timedelta(hours=1)
+        ends_at: datetime = now + timedelta(hours=1)
+        reopened_at: datetime | None = None
 
+    a, b = pairs[0]
+    router.route(a, b)
     apply_s, lift_s = [], []
-    for _ in range(20):
+    for corridor in walkways[:20]:
+        closed = router.with_closures([C(corridor.id)])
         t = time.perf_counter()
-        router.set_closures([C()])
+        closed.route(a, b)
         apply_s.append(time.perf_counter() - t)
         t = time.perf_counter()
-        router.set_closures([])
+        router.route(a, b)
         lift_s.append(time.perf_counter() - t)
 
     # Speech: a 10-step route, cold then cached.
@@ -146,8 +152,8 @@ def main() -> int:
             f"{nx50:.1f} ms  (ratio {nx50 / p50:.0f} x)",
             nx50 / p50 >= 10,
         ),
-        ("apply a closure (max of 20)", f"{max(apply_s) * ms:.2f} ms", max(apply_s) <= 0.010),
-        ("lift a closure (max of 20)", f"{max(lift_s) * ms:.2f} ms", max(lift_s) <= 0.010),
+        ("route with a new closure (max of 20)", f"{max(apply_s) * ms:.2f} ms", max(apply_s) <= 0.010),
+        ("route after it is lifted (max of 20)", f"{max(lift_s) * ms:.2f} ms", max(lift_s) <= 0.010),
         (
             "instructions per route p50 / p99 (200)",
             f"{pct(instr, 0.5) * ms:.2f} / {pct(instr, 0.99) * ms:.2f} ms",

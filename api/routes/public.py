@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import io
+import json
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.errors import ApiError
 from api.i18n import ui
 from api.schemas import ERRORS, LANG_PATTERN, PlaceOut, PublicProfile, RouteOut, VenueOut
-from api.service import Snapshot, UnknownLanguage, WayfindingService, check_lang, route_levels
+from api.service import ROUTE_CACHE, Snapshot, UnknownLanguage, WayfindingService, check_lang, route_levels
 from floorplans import FloorPlanError
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route, available_languages
@@ -118,6 +122,26 @@ def route_json(route: Route, lang: str) -> dict[str, Any]:
     return data
 
 
+_BODIES: OrderedDict[tuple[int, str], tuple[Route, bytes]] = OrderedDict()
+_BODIES_LOCK = threading.Lock()
+
+
+def route_body(route: Route, lang: str) -> bytes:
+    """The route's JSON, kept for the routes the service keeps (same object, same words)."""
+    key = (id(route), lang)
+    with _BODIES_LOCK:
+        hit = _BODIES.get(key)
+        if hit is not None and hit[0] is route:
+            _BODIES.move_to_end(key)
+            return hit[1]
+    body = json.dumps(route_json(route, lang), ensure_ascii=False, separators=(",", ":")).encode()
+    with _BODIES_LOCK:
+        _BODIES[key] = (route, body)
+        while len(_BODIES) > 2 * ROUTE_CACHE:
+            _BODIES.popitem(last=False)
+    return body
+
+
 @router.get("/venue", response_model=VenueOut, summary="The venue in service: buildings, floors, kiosks")
 def get_venue(snap: SnapshotDep) -> dict[str, Any]:
     v = snap.venue
@@ -186,7 +210,7 @@ def search_places(
     responses=ERRORS,
     summary="A route with its steps (screen and speech text), legs per floor and links",
 )
-def get_route(
+async def get_route(
     service: ServiceDep,
     snap: SnapshotDep,
     origin: From,
@@ -194,10 +218,15 @@ def get_route(
     profile: Profile = "default",
     lang: Lang = "fr",
     slow: Slow = False,
-) -> JSONResponse:
+) -> Response:
     lang = lang_or_error(lang)
-    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
-    return JSONResponse(route_json(route, lang))
+    # A route asked before is answered on the event loop; a new one is computed in the threadpool.
+    route = service.cached_route(origin, to, profile=profile, slow=slow, lang=lang, snap=snap)
+    if route is None:
+        route = await run_in_threadpool(
+            find_route, service, snap, origin, to, profile=profile, slow=slow, lang=lang
+        )
+    return Response(route_body(route, lang), media_type="application/json")
 
 
 AUDIO = {
