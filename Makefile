@@ -30,6 +30,7 @@ bench: install-test
 	$(BIN)/python bench/bench_routing.py
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_tracker.py
+	$(BIN)/python bench/bench_web.py
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
