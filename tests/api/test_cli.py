@@ -154,3 +154,42 @@ def test_route_command_errors_are_one_clear_line() -> None:
     proc = run("route", "--from", "Borne du hall d'accueil", "--to", "Salle de réveil")
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("Salle de réveil est réservé au personnel : pas d'itinéraire public.")
+
+
+def test_demo_prints_phone_urls_that_answer(tmp_path: Path) -> None:
+    """The README's demo command: the web service starts and the printed pages open."""
+    import re
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = ["demo", "--no-tracking", "--port", str(port), "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", *demo],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 90
+        assert proc.stdout is not None
+        while time.monotonic() < deadline and not any("keeps running" in line for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        urls = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", "".join(lines))
+        route_urls = [u for u in urls if "/route?" in u]
+        assert len(route_urls) == 2 and any("from=" in u and "/?" in u for u in urls), "".join(lines)
+        fr, en = (httpx.get(u, timeout=30) for u in route_urls)
+        assert fr.status_code == 200 and "Vers Bloc opératoire" in fr.text and "step_free" in route_urls[0]
+        assert en.status_code == 200 and "To Operating theatres" in en.text
+        assert "audio.wav" in fr.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

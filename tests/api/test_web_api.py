@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import segno
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KIOSK = "Borne du hall d'accueil"
 
@@ -163,3 +165,32 @@ def test_pages_answer_in_the_browser_language_and_work_without_script(client: Te
     assert "/api/v1/levels/2/map.svg" in page.text  # step 4 takes the lift: its map
     wrong = client.get("/route", params={"from": KIOSK, "to": "boulangerie"})
     assert wrong.status_code == 404 and "boulangerie" in wrong.text and "Vous êtes ici" in wrong.text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    origin=st.one_of(st.none(), st.text(max_size=40), st.sampled_from([KIOSK, "radio", "0:1,1", "9:0,0"])),
+    to=st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["Cafétéria", "Salle de réveil", ""])),
+    lang=st.one_of(st.none(), st.sampled_from(["fr", "en", "de", "en-GB", "", "x" * 300])),
+    step=st.one_of(st.none(), st.integers(-5, 5000).map(str), st.text(max_size=5)),
+    profile=st.one_of(st.none(), st.sampled_from(["default", "step_free", "staff", "nope"])),
+)
+def test_no_page_request_ends_in_a_server_error(
+    client: TestClient,
+    origin: str | None,
+    to: str | None,
+    lang: str | None,
+    step: str | None,
+    profile: str | None,
+) -> None:
+    """The pages are not in the OpenAPI schema (schemathesis does not see them): fuzz them here."""
+    params = {
+        k: v
+        for k, v in {"from": origin, "to": to, "lang": lang, "step": step, "profile": profile}.items()
+        if v is not None
+    }
+    for path in ("/", "/route"):
+        r = client.get(path, params=params)
+        assert r.status_code < 500, (path, params, r.text[:300])
+        if r.status_code < 300:
+            assert r.headers["content-type"].startswith("text/html")
