@@ -6,11 +6,11 @@ import io
 import json
 import threading
 from collections import OrderedDict
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
 import segno
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -142,6 +142,36 @@ def route_body(route: Route, lang: str) -> bytes:
     return body
 
 
+class Asked(NamedTuple):
+    """The route a request names, and the language to word it in."""
+
+    route: Route
+    lang: str
+
+
+async def asked_route(
+    service: ServiceDep,
+    snap: SnapshotDep,
+    origin: From,
+    to: To,
+    profile: Profile = "default",
+    lang: Lang = "fr",
+    slow: Slow = False,
+) -> Asked:
+    """The route of the request: a route asked before is taken on the event loop, a new one
+    is computed in the threadpool (it may take milliseconds on a large venue)."""
+    lang = lang_or_error(lang)
+    route = service.cached_route(origin, to, profile=profile, slow=slow, lang=lang, snap=snap)
+    if route is None:
+        route = await run_in_threadpool(
+            find_route, service, snap, origin, to, profile=profile, slow=slow, lang=lang
+        )
+    return Asked(route, lang)
+
+
+AskedDep = Annotated[Asked, Depends(asked_route)]
+
+
 @router.get("/venue", response_model=VenueOut, summary="The venue in service: buildings, floors, kiosks")
 def get_venue(snap: SnapshotDep) -> dict[str, Any]:
     v = snap.venue
@@ -210,23 +240,8 @@ def search_places(
     responses=ERRORS,
     summary="A route with its steps (screen and speech text), legs per floor and links",
 )
-async def get_route(
-    service: ServiceDep,
-    snap: SnapshotDep,
-    origin: From,
-    to: To,
-    profile: Profile = "default",
-    lang: Lang = "fr",
-    slow: Slow = False,
-) -> Response:
-    lang = lang_or_error(lang)
-    # A route asked before is answered on the event loop; a new one is computed in the threadpool.
-    route = service.cached_route(origin, to, profile=profile, slow=slow, lang=lang, snap=snap)
-    if route is None:
-        route = await run_in_threadpool(
-            find_route, service, snap, origin, to, profile=profile, slow=slow, lang=lang
-        )
-    return Response(route_body(route, lang), media_type="application/json")
+async def get_route(asked: AskedDep) -> Response:
+    return Response(route_body(asked.route, asked.lang), media_type="application/json")
 
 
 AUDIO = {
@@ -252,18 +267,8 @@ def _wav(service: WayfindingService, route: Route, lang: str, step: int | None) 
     responses=AUDIO,
     summary="The whole route spoken, in the asked language",
 )
-def route_audio(
-    service: ServiceDep,
-    snap: SnapshotDep,
-    origin: From,
-    to: To,
-    profile: Profile = "default",
-    lang: Lang = "fr",
-    slow: Slow = False,
-) -> FileResponse:
-    lang = lang_or_error(lang)
-    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
-    return _wav(service, route, lang, None)
+def route_audio(service: ServiceDep, asked: AskedDep) -> FileResponse:
+    return _wav(service, asked.route, asked.lang, None)
 
 
 @router.get(
@@ -272,19 +277,8 @@ def route_audio(
     responses=AUDIO,
     summary="One step of the route spoken (1-based)",
 )
-def step_audio(
-    service: ServiceDep,
-    snap: SnapshotDep,
-    n: Annotated[int, Path(ge=1, le=1000)],
-    origin: From,
-    to: To,
-    profile: Profile = "default",
-    lang: Lang = "fr",
-    slow: Slow = False,
-) -> FileResponse:
-    lang = lang_or_error(lang)
-    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
-    return _wav(service, route, lang, n)
+def step_audio(service: ServiceDep, asked: AskedDep, n: Annotated[int, Path(ge=1, le=1000)]) -> FileResponse:
+    return _wav(service, asked.route, asked.lang, n)
 
 
 def _qr(settings_url: str, route: Route, lang: str) -> segno.QRCode:
@@ -301,21 +295,10 @@ QR_PNG = {200: {"content": {"image/png": {}}, "description": "QR code"}, **ERROR
     responses=QR_SVG,
     summary="A QR code that opens this route on the phone page",
 )
-def route_qr_svg(
-    service: ServiceDep,
-    snap: SnapshotDep,
-    settings: SettingsDep,
-    origin: From,
-    to: To,
-    profile: Profile = "default",
-    lang: Lang = "fr",
-    slow: Slow = False,
-) -> Response:
-    lang = lang_or_error(lang)
-    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+def route_qr_svg(settings: SettingsDep, asked: AskedDep) -> Response:
     buf = io.BytesIO()
-    _qr(settings.base_url(), route, lang).save(
-        buf, kind="svg", scale=6, border=4, title=ui(lang)["qr_alt"], xmldecl=False
+    _qr(settings.base_url(), asked.route, asked.lang).save(
+        buf, kind="svg", scale=6, border=4, title=ui(asked.lang)["qr_alt"], xmldecl=False
     )
     return Response(buf.getvalue(), media_type="image/svg+xml")
 
@@ -326,20 +309,9 @@ def route_qr_svg(
     responses=QR_PNG,
     summary="The same QR code as PNG (for printing)",
 )
-def route_qr_png(
-    service: ServiceDep,
-    snap: SnapshotDep,
-    settings: SettingsDep,
-    origin: From,
-    to: To,
-    profile: Profile = "default",
-    lang: Lang = "fr",
-    slow: Slow = False,
-) -> Response:
-    lang = lang_or_error(lang)
-    route = find_route(service, snap, origin, to, profile=profile, slow=slow, lang=lang)
+def route_qr_png(settings: SettingsDep, asked: AskedDep) -> Response:
     buf = io.BytesIO()
-    _qr(settings.base_url(), route, lang).save(buf, kind="png", scale=8, border=4)
+    _qr(settings.base_url(), asked.route, asked.lang).save(buf, kind="png", scale=8, border=4)
     return Response(buf.getvalue(), media_type="image/png")
 
 

@@ -37,7 +37,13 @@ CASES: Counter[str] = Counter()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_fails_or_breaks_its_schema(case: schemathesis.Case) -> None:
     CASES[f"{case.method.upper()} {case.path}"] += 1
-    case.call_and_validate()
+    response = case.call()
+    excluded = []
+    if response.status_code == 422 and "reason" in (response.json() or {}):
+        # A well-formed request between two places with no way for the profile: 422 with the
+        # reason is the documented answer, not a valid request refused.
+        excluded.append(schemathesis.checks.positive_data_acceptance)
+    case.validate_response(response, excluded_checks=excluded)
 
 
 def test_every_operation_was_tried() -> None:
