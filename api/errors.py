@@ -7,10 +7,31 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.i18n import choose_language, page_languages, ui
+from floorplans.model import label_text
+
 log = logging.getLogger(__name__)
+
+
+def _page(request: Request, status: int) -> Response:
+    """A page a person reads (a broken or hand-edited link), in their language, not JSON."""
+    from api.routes.pages import templates  # here: the pages' module imports this one
+
+    settings = request.app.state.settings
+    offered = page_languages(settings.language_list) or ["fr"]
+    lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language"), offered)
+    venue = request.app.state.service.snapshot.venue
+    ctx = {
+        "request": request,
+        "lang": lang,
+        "t": ui(lang),
+        "venue_name": label_text(venue.name, lang),
+        "languages": [],
+    }
+    return templates.TemplateResponse(request, "error.html", ctx, status_code=status)
 
 
 class ApiError(Exception):
@@ -35,7 +56,9 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return _page(request, 422)
         errors = [dict(e) for e in exc.errors()]
         text = "; ".join(f"{_where(e)}: {e.get('msg', 'invalid')}" for e in errors)
         # Keep only what JSON can carry (pydantic may put exceptions in "ctx").
@@ -43,7 +66,9 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": text or "invalid request", "errors": clean}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and not request.url.path.startswith(("/api/", "/static/")):
+            return _page(request, exc.status_code)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

@@ -194,3 +194,15 @@ def test_no_page_request_ends_in_a_server_error(
         assert r.status_code < 500, (path, params, r.text[:300])
         if r.status_code < 300:
             assert r.headers["content-type"].startswith("text/html")
+
+
+def test_a_broken_page_link_gets_a_page_in_the_visitors_language(client: TestClient) -> None:
+    r = client.get(
+        "/route", params={"from": KIOSK, "to": "radio", "step": "x"}, headers={"Accept-Language": "en"}
+    )
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "This link leads nowhere" in r.text and 'href="/?lang=en"' in r.text
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "Ce lien ne mène nulle part" in r.text
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
