@@ -206,3 +206,10 @@ def test_a_broken_page_link_gets_a_page_in_the_visitors_language(client: TestCli
     assert r.status_code == 404 and "Ce lien ne mène nulle part" in r.text
     r = client.get("/api/v1/no-such-thing")
     assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "cdn" not in page.text.lower() and "http" not in page.text.replace("http-equiv", "").lower()
+    assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
