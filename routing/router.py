@@ -200,11 +200,6 @@ class Router:
 
     # -- closures --------------------------------------------------------------------------------
 
-    @property
-    def closures(self) -> tuple[ClosureLike, ...]:
-        """The closures known to the router (in force or not)."""
-        return self._closures
-
     def set_closures(self, closures: Iterable[ClosureLike]) -> None:
         """Replace the closures known to the router (e.g. from the floor plan store)."""
         self._closures = tuple(closures)

@@ -21,7 +21,7 @@ from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.i18n import choose_language, page_languages, ui
 from api.routes.public import route_json, route_query
 from api.schemas import PublicProfile
-from api.service import Snapshot
+from api.service import Snapshot, WayfindingService
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route
 
@@ -87,7 +87,7 @@ def home(
 
 def _home(
     request: Request,
-    service: Any,
+    service: WayfindingService,
     snap: Snapshot,
     offered: list[str],
     lang: str,
