@@ -36,7 +36,8 @@ from floorplans import FloorPlanError, FloorPlanStore, Venue, read_imdf
 from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
 from floorplans.store import Closure
-from routing import NoRoute, Place, PlaceNotFound, Route, Router, available_languages, get_profile
+from routing import NoRoute, Place, PlaceNotFound, Route, Router, get_profile
+from routing.language import catalogue
 from routing.places import normalize
 from routing.speech import concatenate, synthesize_many
 
@@ -80,11 +81,10 @@ class PlaceHit:
 
 def check_lang(lang: str) -> str:
     """The catalogue language for *lang* (``fr-CA`` -> ``fr``), or :class:`UnknownLanguage`."""
-    base = lang.split("-", maxsplit=1)[0].lower()
-    langs = available_languages()
-    if base not in langs:
-        raise UnknownLanguage(f"no directions in language {lang!r}; available: {', '.join(langs)}")
-    return base
+    try:
+        return catalogue(lang).lang
+    except ValueError as exc:  # the catalogue's own message names the languages there are
+        raise UnknownLanguage(str(exc)) from None
 
 
 def _sqlite_file_missing(url: str) -> bool:
@@ -307,11 +307,9 @@ class WayfindingService:
         :class:`PlaceNotFound` suggests names, ``ValueError`` names a bad profile."""
         snap = snap or self.snapshot
         key, now = self._route_key(snap, origin, destination, profile, slow, lang)
-        with self._routes_lock:
-            hit = self._routes.get(key)
-            if hit is not None:
-                self._routes.move_to_end(key)
-                return hit
+        hit = self._lookup(key)
+        if hit is not None:
+            return hit
         route = snap.router.route(origin, destination, profile=profile, slow=slow, lang=lang, at=now)
         with self._routes_lock:
             self._routes[key] = route
@@ -332,8 +330,14 @@ class WayfindingService:
         """The route if it was computed already (no work at all otherwise), else None."""
         snap = snap or self.snapshot
         key, _now = self._route_key(snap, origin, destination, profile, slow, lang)
+        return self._lookup(key)
+
+    def _lookup(self, key: tuple[Any, ...]) -> Route | None:
         with self._routes_lock:
-            return self._routes.get(key)
+            hit = self._routes.get(key)
+            if hit is not None:
+                self._routes.move_to_end(key)  # kept longest: the routes asked most
+            return hit
 
     @staticmethod
     def _route_key(
