@@ -145,13 +145,23 @@ def test_without_javascript_the_steps_and_the_map_still_show(browser: Browser, l
     page.context.close()
 
 
-def test_larger_text_grows_the_page_and_is_remembered(browser: Browser, live: LiveServer) -> None:
+WIDEST = "() => document.documentElement.scrollWidth"
+
+
+def test_larger_text_grows_the_page_and_is_remembered(
+    browser: Browser, live: LiveServer, shots: Path
+) -> None:
     page = phone(browser)
-    page.goto(f"{live.url}/")
+    page.goto(f"{live.url}/route?from=Borne+du+parking&to=Cardiologie&profile=step_free&step=3")
+    assert page.evaluate(WIDEST) <= 360, "the page scrolls sideways at 360 px"
     size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     page.get_by_role("button", name="Texte plus grand").click()
     bigger = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     assert bigger >= size * 1.2
+    assert page.evaluate(WIDEST) <= 360, "with larger text the page scrolls sideways at 360 px"
     page.reload()
     assert page.get_by_role("button", name="Texte plus grand").get_attribute("aria-pressed") == "true"
+    page.screenshot(path=str(shots / "phone-route-larger-text.png"))
+    page.goto(f"{live.url}/?lang=en")
+    assert page.evaluate(WIDEST) <= 360, "the search page scrolls sideways with larger text"
     page.context.close()
