@@ -375,17 +375,14 @@ def cmd_locate(args: argparse.Namespace) -> int:
 def _venue(args: argparse.Namespace) -> Venue:
     """The venue to work on: ``--venue PATH`` if given, else the store's published version,
     else the configured file (the demo hospital)."""
-    from api.service import ServiceError, venue_in_service
+    from floorplans.store import venue_in_service  # no router: the tracker starts fast
 
     path = getattr(args, "venue", None)
-    try:
-        venue, _source = venue_in_service(
-            database_url=args.db or get_settings().database_url,
-            venue_path=_venue_path(path),
-            prefer_file=path is not None,
-        )
-    except ServiceError as exc:
-        raise CommandError(str(exc)) from None
+    venue, _source = venue_in_service(
+        database_url=args.db or get_settings().database_url,
+        venue_path=_venue_path(path),
+        prefer_file=path is not None,
+    )
     return venue
 
 

@@ -30,12 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
-from floorplans import FloorPlanError, FloorPlanStore, Venue, read_imdf
+from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
-from floorplans.store import Closure
+from floorplans.store import Closure, sqlite_file_missing, venue_in_service
 from routing import NoRoute, Place, PlaceNotFound, Route, Router, get_profile
 from routing.language import catalogue
 from routing.places import normalize
@@ -85,33 +83,6 @@ def check_lang(lang: str) -> str:
         return catalogue(lang).lang
     except ValueError as exc:  # the catalogue's own message names the languages there are
         raise UnknownLanguage(str(exc)) from None
-
-
-def _sqlite_file_missing(url: str) -> bool:
-    parsed = make_url(url)
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(str(parsed.database)).exists()
-    )
-
-
-def venue_in_service(
-    *, database_url: str | None, venue_path: Path | None, prefer_file: bool = False
-) -> tuple[Venue, str]:
-    """The venue a command works on, and where it came from: the store's published
-    version, unless *prefer_file* or nothing is published (then *venue_path*)."""
-    if database_url is not None and not prefer_file and not _sqlite_file_missing(database_url):
-        store = FloorPlanStore(database_url)
-        published = store.published()
-        if published is not None:
-            return store.venue(published.id), f"store version {published.id}"
-    if venue_path is None:
-        raise ServiceError("nothing is published in the store and no venue file was given")
-    result = read_imdf(venue_path)
-    if result.venue is None:
-        raise ServiceError(f"cannot read {venue_path}:\n{result.report.to_text(limit=20)}")
-    return result.venue, str(venue_path)
 
 
 class WayfindingService:
@@ -169,7 +140,7 @@ class WayfindingService:
     @property
     def store(self) -> FloorPlanStore | None:
         if self._store is None and self.database_url is not None:
-            if _sqlite_file_missing(self.database_url):
+            if sqlite_file_missing(self.database_url):
                 return None
             self._store = FloorPlanStore(self.database_url)
         return self._store
@@ -229,9 +200,12 @@ class WayfindingService:
 
     def _read_file(self) -> Venue:
         if self._file_venue is None:
-            self._file_venue, _ = venue_in_service(
-                database_url=None, venue_path=self.venue_path, prefer_file=True
-            )
+            try:
+                self._file_venue, _ = venue_in_service(
+                    database_url=None, venue_path=self.venue_path, prefer_file=True
+                )
+            except FloorPlanError as exc:
+                raise ServiceError(str(exc)) from None
         return self._file_venue
 
     def watch(self, every_s: float = 2.0) -> None:
@@ -466,5 +440,4 @@ __all__ = [
     "check_lang",
     "route_levels",
     "route_marks",
-    "venue_in_service",
 ]

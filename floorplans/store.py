@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from floorplans._errors import FloorPlanError, StoreError
@@ -534,6 +534,37 @@ def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
         return "relationship", label_text(r.name, lang) or f"{r.category} {feature_id}"
     msg = f"no unit, opening or relationship {feature_id!r} in the published venue; close one of those by id"
     raise StoreError(msg)
+
+
+def sqlite_file_missing(url: str) -> bool:
+    """Whether *url* names a SQLite file that does not exist (opening it would create it)."""
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(str(parsed.database)).exists()
+    )
+
+
+def venue_in_service(
+    *, database_url: str | None, venue_path: Path | None, prefer_file: bool = False
+) -> tuple[Venue, str]:
+    """The venue a command works on, and where it came from: the store's published
+    version, unless *prefer_file* or nothing is published (then the file *venue_path*).
+
+    Creates no SQLite file; raises :class:`FloorPlanError` when no venue can be read.
+    """
+    if database_url is not None and not prefer_file and not sqlite_file_missing(database_url):
+        store = FloorPlanStore(database_url)
+        published = store.published()
+        if published is not None:
+            return store.venue(published.id), f"store version {published.id}"
+    if venue_path is None:
+        raise StoreError("nothing is published in the store and no venue file was given")
+    result = read_imdf(venue_path)
+    if result.venue is None:
+        raise FloorPlanError(f"cannot read {venue_path}:\n{result.report.to_text(limit=20)}")
+    return result.venue, str(venue_path)
 
 
 def parse_until(text: str, *, now: datetime | None = None) -> datetime:
