@@ -95,8 +95,8 @@ def test_patients_followed_through_kills_and_restarts(
 ) -> None:
     # The simulator stands in for receivers (devices of their own) and publishes in real time:
     # collector pauses over what earlier tests left in this process (150 ms after the routing
-    # tests) must not shape its readings. Measured: after tests/routing this test failed 4 runs
-    # in 6 (a patient jumping from admission to recovery, issue 13); with the freeze, none in 4.
+    # tests) must not shape its readings. Measured: run after other tests it failed in 4 runs of
+    # 7 (a patient jumping from admission to recovery: issue 13); with the freeze, in none of 4.
     gc.collect()
     gc.freeze()
     try:
