@@ -48,12 +48,12 @@ $(BIN)/python:
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[broker]"
 	touch $@
 
 install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[tts]" --group test
+	$(BIN)/pip install -q -e ".[tts,broker]" --group test
 	touch $@
 
 clean:

@@ -10,17 +10,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
-from api.routes import pages, public
+from api.accounts import AccountStore
+from api.live import StatusHub
+from api.routes import companion, pages, public, staff
+from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits
 from api.service import WayfindingService
 from api.settings import Settings, get_settings
+from floorplans.store import FloorPlanStore
+from tracker.store import TrackerStore
 
 STATIC = Path(__file__).parent / "static"
 
@@ -30,6 +37,11 @@ and spoken steps (French, English), floor maps and QR codes. No login for these 
 Places are given by id (from `GET /places`) or by what a visitor would type. Errors are JSON
 `{"detail": "..."}` saying what to change: 404 for an unknown place (with `suggestions`),
 422 for a bad parameter or when no route exists for the profile (`reason` and the why in words).
+
+**Companion** (`/api/v1/companion/{token}`): the patient's stage for a companion's link (no login;
+the token is the key). **Staff** (`/api/v1/staff/...`): an API key (`Authorization: Bearer wf_...`,
+made with `wayfinding user key NAME`) or a staff session with its CSRF token in `X-CSRF-Token`;
+401 without either, 403 without the role.
 """
 
 
@@ -39,12 +51,17 @@ def create_app(
     settings = settings or get_settings()
     if service is None:
         service = WayfindingService(database_url=settings.database_url, venue_path=settings.venue)
+    tracker_store = TrackerStore(settings.database_url)
+    accounts = AccountStore(tracker_store.engine)
+    hub = StatusHub(tracker_store, site=settings.site, broker=settings.mqtt_url, refresh_s=settings.refresh_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if watch:
             service.watch(settings.refresh_s)
+        await hub.start()
         yield
+        await hub.stop()
         service.close()
 
     app = FastAPI(
@@ -57,18 +74,55 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.tracker_store = tracker_store
+    app.state.accounts = accounts
+    app.state.audit = FloorPlanStore(tracker_store.engine)
+    app.state.hub = hub
+    app.state.limits = RateLimits(
+        {
+            "companion": settings.companion_rate,
+            "address": settings.address_rate,
+            "login": settings.login_rate,
+            "login-address": settings.login_address_rate,
+        }
+    )
     errors.install(app)
+    _staff_auth(app)
     # WAV and PNG gain nothing from gzip, and audio must keep its range requests.
     app.add_middleware(
         GZipMiddleware,
         minimum_size=800,
         exclude_content_types=("text/event-stream", "audio/wav", "image/png", "application/zip"),
     )
+    # Staff sessions: a signed cookie, HttpOnly, SameSite=Lax, Secure behind https.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key or accounts.secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_IDLE_S,
+        same_site="lax",
+        https_only=settings.base_url().startswith("https://"),
+    )
     app.include_router(public.router)
     app.include_router(pages.router)
+    app.include_router(companion.router)
+    app.include_router(staff.pages)
+    app.include_router(staff.api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _api_docs(app)
     return app
+
+
+def _staff_auth(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path.endswith("/events"):
+            return JSONResponse(
+                {"detail": "Sign in first (staff session), or send an API key.", "reason": "login"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse(f"/staff/login?{urlencode({'next': request.url.path})}", status_code=303)
 
 
 def _api_docs(app: FastAPI) -> None:

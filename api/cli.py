@@ -31,8 +31,10 @@ from floorplans.model import Venue
 from floorplans.store import parse_until
 
 if TYPE_CHECKING:
+    from api.accounts import AccountStore
     from api.service import WayfindingService
     from routing import Route
+    from tracker.broker import EmbeddedBroker, LocalBroker
     from tracker.store import TrackerStore
 
 Handler = Callable[[argparse.Namespace], int]
@@ -307,7 +309,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.venue:
         overrides["venue"] = Path(args.venue)
+    if args.broker:
+        overrides["mqtt_url"] = args.broker
     settings = get_settings().model_copy(update=overrides)
+    if settings.mqtt_url:
+        from tracker.mqtt import BrokerAddress
+
+        try:
+            BrokerAddress.parse(settings.mqtt_url)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
     try:
         service = WayfindingService(
             database_url=settings.database_url,
@@ -319,7 +330,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     snap = service.snapshot
     print(
         f"serving {snap.source} ({len(snap.closures)} closure(s) in force) on "
-        f"http://{settings.host}:{settings.port}/ (phones reach {settings.base_url()}/)",
+        f"http://{settings.host}:{settings.port}/ (phones reach {settings.base_url()}/); "
+        + (
+            f"patient statuses from {settings.mqtt_url}"
+            if settings.mqtt_url
+            else "no broker: companion pages refresh from the database"
+        ),
         flush=True,
     )
     app = create_app(settings, service)
@@ -445,14 +461,17 @@ def cmd_link(args: argparse.Namespace) -> int:
             pathway_id=args.pathway,
             companion_lang=args.lang,
             actor=_actor(args),
+            companion_hours=get_settings().companion_hours,
+            registered_only=True,
         )
     except LinkError as exc:
-        raise CommandError(str(exc)) from None
+        hint = " (register it: wayfinding wristband add TAG)" if exc.code == "unknown-wristband" else ""
+        raise CommandError(f"{exc}{hint}") from None
     print(
         f"link {link.id}: wristband {link.tag} -> patient {link.patient_ref} "
-        f"({link.pathway_id}, companion in {link.companion_lang})"
+        f"({link.pathway_id}, companion in {link.companion_lang}), card code {link.short_code}"
     )
-    print(f"companion token (give it once, it is not stored): {token}")
+    print(f"companion link (give it once, it is not stored): {get_settings().base_url()}/c/{token}")
     return 0
 
 
@@ -471,12 +490,74 @@ def cmd_discharge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts(args: argparse.Namespace) -> AccountStore:
+    from api.accounts import AccountStore
+
+    return AccountStore(args.db or get_settings().database_url)
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Staff accounts: add, list, key, password, disable, enable."""
+    from api.accounts import AccountError, new_password
+
+    accounts = _accounts(args)
+    try:
+        if args.action == "add":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else new_password()
+            user = accounts.add(args.name, args.role, password, actor=_actor(args))
+            print(f"account {user.name} ({', '.join(sorted(user.roles))}) added")
+            if not args.password_stdin:
+                print(f"password (shown once, give it to {user.name} in person): {password}")
+        elif args.action == "list":
+            for u in accounts.users():
+                state = "active" if u.active else "disabled"
+                print(f"{u.name:24} {','.join(sorted(u.roles)):28} {state}")
+        elif args.action == "key":
+            key = accounts.new_api_key(args.name, actor=_actor(args))
+            print(f"API key for {args.name} (shown once; send it as 'Authorization: Bearer KEY'): {key}")
+        elif args.action == "password":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else new_password()
+            accounts.set_password(args.name, password, actor=_actor(args))
+            print(f"password of {args.name} changed" + ("" if args.password_stdin else f": {password}"))
+        elif args.action in ("disable", "enable"):
+            accounts.set_active(args.name, args.action == "enable", actor=_actor(args))
+            print(
+                f"account {args.name} {args.action}d"
+                + (" (its API keys revoked)" if args.action == "disable" else "")
+            )
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def cmd_wristband(args: argparse.Namespace) -> int:
+    """The hospital's list of wristbands: the care desk refuses a number not on it."""
+    store = _tracker_store(args)
+    if args.action == "add":
+        tags = [t.strip() for t in args.tags if t.strip()]
+        if args.file:
+            text = Path(args.file).read_text(encoding="utf-8")
+            tags += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        bad = [t for t in tags if len(t) > 64]
+        if bad:
+            raise CommandError(f"wristband number too long (64 characters at most): {bad[0]!r}")
+        if not tags:
+            raise CommandError("no wristband given: write the numbers, or --file FILE (one per line)")
+        new = store.register(tags, actor=_actor(args))
+        print(f"{new} wristband(s) added, {len(tags) - new} already registered")
+    else:
+        for tag in store.wristbands():
+            print(tag)
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from tracker.simulator import run_simulation, tag_of
 
     venue = _venue(args)
     if args.link:
         store = _tracker_store(args)
+        store.register([tag_of(i) for i in range(1, args.patients + 1)], actor="simulator")
         active = {lk.tag for lk in store.active_links()}
         for i in range(1, args.patients + 1):
             if tag_of(i) not in active:
@@ -537,18 +618,91 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     for i, step in enumerate(route.steps(args.lang), 1):
         print(f"{i:3}. {step.screen}")
-    web = None if args.no_serve else _demo_web(args, service, route)
+    broker = None
+    broker_url = args.broker
+    if broker_url is None and not args.no_tracking:
+        broker = _demo_broker()
+        broker_url = broker.url if broker is not None else None
+    tokens = _demo_patients(args) if broker_url else {}
+    web = None if args.no_serve else _demo_web(args, service, route, broker_url, tokens)
     try:
-        status = 0 if args.no_tracking else _demo_tracking(args, venue)
+        status = 0
+        if broker_url is not None:
+            status = _demo_tracking(args, venue, broker_url)
         if web is not None:
             print(f"\nthe web service keeps running at {web}/ ; Ctrl-C to stop", flush=True)
             threading.Event().wait()
     except KeyboardInterrupt:
         status = 0
+    finally:
+        if broker is not None:
+            broker.stop()
     return status
 
 
-def _demo_web(args: argparse.Namespace, service: WayfindingService, route: Route) -> str | None:
+#: The demo's staff accounts: (name, roles, password). Demo only: change them in service.
+DEMO_ACCOUNTS = (
+    ("demo-care", ["care"], "demo-care-password"),
+    ("demo-facilities", ["facilities"], "demo-facilities-password"),
+    ("demo-admin", ["admin"], "demo-admin-password"),
+)
+DEMO_WRISTBANDS = 20
+
+
+def _demo_broker() -> LocalBroker | EmbeddedBroker | None:
+    import tempfile
+
+    from tracker.broker import BrokerUnavailable, start_broker
+
+    try:
+        broker = start_broker(Path(tempfile.mkdtemp(prefix="wayfinding-broker-")))
+    except BrokerUnavailable as exc:
+        print(f"\n{exc}: no live tracking in this demo; or give --broker mqtt://HOST:PORT")
+        return None
+    print(f"\nMQTT broker: {broker.name} on {broker.url}")
+    return broker
+
+
+def _demo_patients(args: argparse.Namespace) -> dict[int, tuple[str, str, str]]:
+    """Staff accounts, the wristbands, and fresh links for the simulated patients (their
+    companion links are new on every run: only their hashes are kept). Returns
+    patient index -> (token, card code, companion language)."""
+    from api.accounts import AccountError
+    from tracker.simulator import tag_of
+
+    accounts = _accounts(args)
+    for name, roles, password in DEMO_ACCOUNTS:
+        try:
+            accounts.add(name, roles, password, actor="demo")
+        except AccountError:
+            accounts.set_password(name, password, actor="demo")
+            accounts.set_active(name, True, actor="demo")
+    tstore = _tracker_store(args)
+    tstore.register([tag_of(i) for i in range(1, DEMO_WRISTBANDS + 1)], actor="demo")
+    for link in tstore.active_links():
+        if link.patient_ref.startswith("DEMO-"):
+            tstore.discharge(link.id, actor="demo")
+    out = {}
+    for i in range(1, args.patients + 1):
+        lang = "en" if i == 2 else args.lang
+        link, token = tstore.link(
+            tag_of(i),
+            patient_ref=f"DEMO-{i:03d}",
+            pathway_id="ambulatory-surgery",
+            companion_lang=lang,
+            actor="demo",
+        )
+        out[i] = (token, link.short_code or str(link.id), lang)
+    return out
+
+
+def _demo_web(
+    args: argparse.Namespace,
+    service: WayfindingService,
+    route: Route,
+    broker_url: str | None,
+    tokens: dict[int, tuple[str, str, str]],
+) -> str | None:
     """Start the web service in a thread; print the pages to open. None if the port is taken."""
     import socket
     import time
@@ -557,8 +711,14 @@ def _demo_web(args: argparse.Namespace, service: WayfindingService, route: Route
     import uvicorn
 
     from api.app import create_app
+    from tracker.simulator import tag_of
 
-    settings = get_settings().model_copy(update={"port": args.port} if args.port else {})
+    updates: dict[str, object] = {"mqtt_url": broker_url}
+    if args.port:
+        updates["port"] = args.port
+    if args.db:
+        updates["database_url"] = args.db
+    settings = get_settings().model_copy(update=updates)
     with socket.socket() as probe:
         try:
             probe.bind((settings.host, settings.port))
@@ -588,52 +748,51 @@ def _demo_web(args: argparse.Namespace, service: WayfindingService, route: Route
     )
     print(f"  the same in English:                            {base}/route?{urlencode({**q, 'lang': 'en'})}")
     print(f"  a wall poster at the cafeteria ('you are here'): {base}/?{urlencode({'from': poster.id})}")
+    if tokens:
+        print("\ncompanions (each link advances by itself as the simulated patient walks the pathway):")
+        for i, (token, code, lang) in tokens.items():
+            print(f"  patient DEMO-{i:03d}, card {code}, companion in {lang}: {base}/c/{token}")
+        print(f"waiting-room board (card codes, no names):       {base}/board/ambulatory-surgery")
+        name, _roles, password = DEMO_ACCOUNTS[0]
+        print(
+            f"care desk: {base}/staff/care/ambulatory-surgery  (login {name} / {password}; "
+            f"free wristbands to link: {tag_of(args.patients + 1)} ... {tag_of(DEMO_WRISTBANDS)})"
+        )
+        print(
+            "other demo accounts: "
+            + ", ".join(f"{n} / {p} ({r[0]})" for n, r, p in DEMO_ACCOUNTS[1:])
+            + "  (demo passwords: change them before any real use)"
+        )
     return base
 
 
-def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
-    import tempfile
-    import threading
+def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> int:
     import time
 
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    from tracker.broker import BrokerUnavailable, LocalBroker
     from tracker.core import Tracker, TrackerConfig
-    from tracker.mqtt import MqttTracker
-    from tracker.simulator import run_simulation, tag_of
+    from tracker.mqtt import BrokerAddress, MqttTracker
+    from tracker.simulator import run_simulation
 
-    broker_url = args.broker
-    local = None
-    if broker_url is None:
-        try:
-            local = LocalBroker(Path(tempfile.mkdtemp(prefix="wayfinding-broker-"))).start()
-        except BrokerUnavailable as exc:
-            print(f"\n{exc}: no live tracking demo; or give --broker mqtt://HOST:PORT")
-            return 0
-        broker_url = local.url
     tstore = _tracker_store(args)
-    active = {lk.tag: lk for lk in tstore.active_links()}
-    for i in range(1, args.patients + 1):
-        if tag_of(i) not in active:
-            tstore.link(
-                tag_of(i),
-                patient_ref=f"DEMO-{i:03d}",
-                pathway_id="ambulatory-surgery",
-                companion_lang=args.lang,
-                actor=_actor(args),
-            )
     tracker = Tracker(venue, tstore, config=TrackerConfig(site="demo"))
     service = MqttTracker(tracker, broker_url, client_id="wayfinding-demo-tracker")
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
     worker.start()
-    names = {tag_of(i): f"DEMO-{i:03d}" for i in range(1, args.patients + 1)}
+
+    def reload_links() -> None:  # links made or ended at the care desk reach the tracker
+        while not stop.wait(5.0):
+            service.inbox.put(("$reload", b"", 0, 0))
+
+    threading.Thread(target=reload_links, daemon=True).start()
+    names = {lk.tag: lk.patient_ref for lk in tstore.active_links()}
 
     def show(_c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
         status = json.loads(msg.payload)
-        who = names.get(status.get("tag"), status.get("tag"))
+        who = names.get(status.get("tag"), "a patient linked at the care desk")
         if status.get("label"):
             print(
                 f"  {time.strftime('%H:%M:%S')}  {who}: {status['label']}"
@@ -643,9 +802,8 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
 
     watch = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="wayfinding-demo-companion")
     watch.on_message = show
-    address = broker_url.split("://")[-1]
-    host, _, port_text = address.partition(":")
-    watch.connect(host, int(port_text or 1883))
+    address = BrokerAddress.parse(broker_url)
+    watch.connect(address.host, address.port)
     watch.subscribe("wayfinding/demo/status/#", qos=1)
     watch.loop_start()
     print(
@@ -673,8 +831,6 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue) -> int:
         worker.join(timeout=10)
         watch.loop_stop()
         watch.disconnect()
-        if local is not None:
-            local.stop()
     counters = tracker.snapshot()["counters"]
     print(f"tracker: {counters.get('accepted', 0)} readings, {counters.get('event:stage', 0)} stage changes")
     return 0
@@ -732,6 +888,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: $WAYFINDING_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $WAYFINDING_PORT or 8000)")
     p.add_argument("--venue", help="serve this IMDF folder or .zip instead of the store's published version")
+    p.add_argument(
+        "--broker",
+        help="MQTT broker whose patient statuses the companion pages show live, mqtt://HOST:PORT "
+        "(default: $WAYFINDING_MQTT_URL; none: pages refresh from the database)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("locate", help="replay a recorded BLE log through the live estimator")
@@ -773,6 +934,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("discharge", help="end a wristband's link (and its companion link)")
     p.add_argument("tag")
     p.set_defaults(func=cmd_discharge)
+
+    p = sub.add_parser("user", help="staff accounts (roles care, facilities, admin)")
+    us = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = us.add_parser("add", help="add an account (a password is made and shown once)")
+    q.add_argument("name")
+    q.add_argument(
+        "--role", action="append", required=True, choices=["care", "facilities", "admin"], help="repeatable"
+    )
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    q = us.add_parser("list", help="list accounts")
+    q = us.add_parser("key", help="a new API key for scripts (shown once)")
+    q.add_argument("name")
+    q = us.add_parser("password", help="set a new password (made and shown, or from standard input)")
+    q.add_argument("name")
+    q.add_argument("--password-stdin", action="store_true")
+    for action in ("disable", "enable"):
+        q = us.add_parser(
+            action, help=f"{action} an account" + (" and revoke its keys" if action == "disable" else "")
+        )
+        q.add_argument("name")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("wristband", help="the hospital's list of wristbands")
+    ws = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = ws.add_parser("add", help="register wristbands (numbers, or --file with one per line)")
+    q.add_argument("tags", nargs="*")
+    q.add_argument("--file")
+    q = ws.add_parser("list", help="list registered wristbands")
+    p.set_defaults(func=cmd_wristband)
 
     p = sub.add_parser("simulate", help="simulated patients walking their pathway over MQTT")
     p.add_argument("--broker", default="mqtt://127.0.0.1:1883")

@@ -16,22 +16,54 @@ from floorplans.model import label_text
 log = logging.getLogger(__name__)
 
 
-def _page(request: Request, status: int) -> Response:
-    """A page a person reads (a broken or hand-edited link), in their language, not JSON."""
+#: Pages for the errors people meet, by reason: (title key, message key) in the page words.
+PAGE_REASONS = {
+    "unknown-link": ("c_unknown_title", "c_unknown"),
+    "ended": ("c_ended_title", "c_ended"),
+    "rate": ("slow_down_title", "slow_down"),
+}
+
+
+def _page(
+    request: Request,
+    status: int,
+    *,
+    reason: str | None = None,
+    detail: str | None = None,
+    lang: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A page a person reads (a broken or hand-edited link, an ended companion link...),
+    in their language, not JSON."""
     from api.routes.pages import templates  # here: the pages' module imports this one
 
     settings = request.app.state.settings
     offered = page_languages(settings.language_list) or ["fr"]
-    lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language"), offered)
+    lang = choose_language(
+        request.query_params.get("lang") or lang, request.headers.get("accept-language"), offered
+    )
+    words = ui(lang)
     venue = request.app.state.service.snapshot.venue
-    ctx = {
+    title_key, message_key = PAGE_REASONS.get(reason or "", ("broken_link_title", "broken_link"))
+    generic = reason not in PAGE_REASONS and detail is not None
+    ctx: dict[str, Any] = {
         "request": request,
         "lang": lang,
-        "t": ui(lang),
+        "t": words,
         "venue_name": label_text(venue.name, lang),
         "languages": [],
+        "title": words["error_title"] if generic else words[title_key],
+        "message": detail if generic else words[message_key],
+        "staff": request.url.path.startswith("/staff"),
     }
-    return templates.TemplateResponse(request, "error.html", ctx, status_code=status)
+    response = templates.TemplateResponse(request, "error.html", ctx, status_code=status, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/")) and not path.endswith("/events")
 
 
 class ApiError(Exception):
@@ -52,8 +84,18 @@ def _where(err: dict[str, Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        if _wants_page(request):
+            return _page(
+                request,
+                exc.status,
+                reason=exc.extra.get("reason"),
+                detail=exc.detail,
+                lang=exc.extra.get("lang"),
+                headers=headers,
+            )
+        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

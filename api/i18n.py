@@ -8,6 +8,7 @@ file here and one in ``routing/locales/``.
 from __future__ import annotations
 
 import json
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 
@@ -51,3 +52,27 @@ def choose_language(asked: str | None, accept_language: str | None, offered: lis
         if base in offered and q > 0:
             ranked.append((-q, i, base))
     return sorted(ranked)[0][2] if ranked else offered[0]
+
+
+def clock(when: datetime, lang: str, zone: tzinfo) -> str:
+    """A time of day as people of *lang* write it, on the hospital's clock ("10:42")."""
+    from babel.dates import format_time
+
+    return str(format_time(when, "short", locale=ui(lang)["babel_locale"], tzinfo=zone))
+
+
+def duration(seconds: float, lang: str) -> str:
+    """A waiting time, to the minute: "25 min", "1 h 05"."""
+    minutes = max(0, int(seconds // 60))
+    words = ui(lang)
+    if minutes < 60:
+        return words["minutes_short"].format(m=minutes)
+    return words["hours_short"].format(h=minutes // 60, m=f"{minutes % 60:02d}")
+
+
+def day_and_time(when: datetime, lang: str, zone: tzinfo) -> str:
+    """A day and a time ("2 déc. 10:42", "2 Dec 10:42"), on the hospital's clock."""
+    from babel.dates import format_skeleton
+
+    day = format_skeleton("MMMd", when, locale=ui(lang)["babel_locale"], tzinfo=zone)
+    return f"{day} {clock(when, lang, zone)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -19,8 +20,12 @@ class ErrorOut(BaseModel):
         default=None, description="For badly formed parameters: each one, where and why"
     )
     reason: str | None = Field(
-        default=None, description="For 422 no-route answers: closed, steps, staff-only, unreachable"
+        default=None,
+        description="Why, as a word a program can test: for 422 no-route answers closed, steps, "
+        "staff-only, unreachable; for staff and companion endpoints api-key, role, csrf, rate, "
+        "unknown-link, ended, unknown-wristband, already-linked, unknown-pathway",
     )
+    retry_after: int | None = Field(default=None, description="For 429: seconds to wait")
     suggestions: list[str] | None = Field(default=None, description="For 404: the closest place names")
 
 
@@ -113,7 +118,86 @@ class RouteOut(BaseModel):
     links: RouteLinks
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "Unknown place (with suggestions) or floor"},
+ALL_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body cannot be read (not JSON in UTF-8)"},
+    401: {"model": ErrorOut, "description": "No staff session and no valid API key"},
+    403: {"model": ErrorOut, "description": "The account lacks the role, or the CSRF token is missing"},
+    404: {"model": ErrorOut, "description": "Unknown place (with suggestions), floor, link or pathway"},
+    409: {"model": ErrorOut, "description": "The wristband is already linked to a patient"},
+    410: {"model": ErrorOut, "description": "The companion link has ended (discharge or expiry)"},
     422: {"model": ErrorOut, "description": "Bad parameter, or no route for this profile (reason in words)"},
+    429: {"model": ErrorOut, "description": "Too many requests: wait retry_after seconds"},
 }
+#: The errors of the public wayfinding endpoints.
+ERRORS: dict[int | str, dict[str, Any]] = {k: ALL_ERRORS[k] for k in (404, 422)}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {k: ALL_ERRORS[k] for k in codes}
+
+
+# -- companions and staff -------------------------------------------------------------------------------
+
+
+class CompanionStageOut(BaseModel):
+    id: str
+    label: str
+    state: Literal["done", "current", "todo"]
+
+
+class CompanionOut(BaseModel):
+    """What a companion may know: the stage, never the place."""
+
+    lang: str
+    pathway: str
+    pathway_name: str
+    stage: str | None = Field(description="Current stage id; null before the first news")
+    label: str | None = Field(description="The current stage in the companion's language")
+    since: datetime | None
+    signal: Literal["ok", "lost"]
+    updates: Literal["live", "paused", "ended"] = Field(
+        description="paused: the live feed is interrupted, the stage shown is the last known"
+    )
+    ready: bool = Field(description="The patient can be picked up")
+    pickup_place: str | None = Field(description="When ready: the place id to route to (GET /route)")
+    stages: list[CompanionStageOut]
+
+
+class StaffOut(BaseModel):
+    name: str
+    roles: list[str]
+
+
+class LinkIn(BaseModel):
+    """Link a wristband to a patient."""
+
+    tag: str = Field(min_length=1, max_length=64, description="The wristband's number (scanned or typed)")
+    patient_ref: str = Field(
+        min_length=1, max_length=64, description="The hospital's pseudonymous reference, never a name"
+    )
+    pathway: str = Field(min_length=1, max_length=64)
+    lang: str = Field(
+        default="fr", pattern=LANG_PATTERN, max_length=16, description="The companion's language"
+    )
+
+
+class LinkOut(BaseModel):
+    id: int
+    tag: str
+    patient_ref: str
+    pathway: str
+    card_code: str | None = Field(description="The short code on the companion's card and on the board")
+    companion_lang: str
+    created_at: datetime
+    expires_at: datetime | None
+    discharged_at: datetime | None
+    stage: str | None
+    stage_label: str | None
+    stage_since: datetime | None
+    signal: Literal["ok", "lost"]
+    alerts: list[str] = Field(description="signal-lost, battery-low, left-area")
+
+
+class NewLinkOut(LinkOut):
+    companion_url: str = Field(description="The companion's link: shown once, only its hash is kept")
+    token: str

@@ -16,13 +16,32 @@ All settings, in one place:
   the first is the default when the browser asks for none of them;
 - ``WAYFINDING_REFRESH_S`` (default ``2``): how often a running server looks
   for a newly published plan or a closure;
-- ``WAYFINDING_SPEECH_CACHE`` (default: a folder in the temp dir): WAV cache.
+- ``WAYFINDING_SPEECH_CACHE`` (default: a folder in the temp dir): WAV cache;
+- ``WAYFINDING_MQTT_URL`` (default: none): the broker whose patient statuses
+  the companion pages, the board and the care desk show live
+  (``mqtt://HOST:PORT``); without it they refresh from the database;
+- ``WAYFINDING_SITE`` (default ``demo``): the site name in the MQTT topics;
+- ``WAYFINDING_SECRET_KEY`` (default: made once and kept in the database, so
+  that replicas share it): signs the staff session cookies;
+- ``WAYFINDING_TIMEZONE`` (default ``Europe/Paris``): the hospital's clock, for
+  the times shown to companions and staff;
+- ``WAYFINDING_COMPANION_HOURS`` (default ``24``): how long a companion link works
+  (discharge ends it earlier);
+- ``WAYFINDING_COMPANION_RATE`` / ``WAYFINDING_ADDRESS_RATE`` (default
+  ``60/minute`` / ``1200/minute``): requests allowed per companion link and per
+  client address on the companion pages (a hospital's guest Wi-Fi puts many
+  companions behind one address);
+- ``WAYFINDING_LOGIN_RATE`` / ``WAYFINDING_LOGIN_ADDRESS_RATE`` (default
+  ``10/minute`` / ``100/minute``): wrong passwords allowed per account name and
+  per client address (a hospital's staff often share one) before logins from
+  there are refused for a while.
 """
 
 from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +67,48 @@ class Settings(BaseSettings):
     public_url: str | None = None
     languages: str = "fr,en"
     refresh_s: float = Field(default=2.0, gt=0)
+    mqtt_url: str | None = None
+    site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    secret_key: str | None = Field(default=None, min_length=32)
+    timezone: str = "Europe/Paris"
+    companion_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    companion_rate: str = "60/minute"
+    address_rate: str = "1200/minute"
+    login_rate: str = "10/minute"
+    login_address_rate: str = "100/minute"
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _broker(cls, v: str | None) -> str | None:
+        if v:
+            from tracker.mqtt import BrokerAddress
+
+            BrokerAddress.parse(v)  # ValueError says what to write
+        return v or None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}: write one like Europe/Paris") from None
+        return v
+
+    @field_validator("companion_rate", "address_rate", "login_rate", "login_address_rate")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse
+
+        try:
+            parse(v)
+        except ValueError:
+            raise ValueError(f"rate {v!r}: write it like 60/minute or 5/second") from None
+        return v
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("public_url")
     @classmethod

@@ -495,16 +495,13 @@ class FloorPlanStore:
         version_id: int | None,
         details: dict[str, Any],
     ) -> None:
-        s.add(
-            AuditRow(
-                at=to_db(utcnow()),
-                actor=actor,
-                action=action,
-                target=target,
-                version_id=version_id,
-                details=json.dumps(details, ensure_ascii=False),
-            )
-        )
+        add_audit(s, actor, action, target, details, version_id=version_id)
+
+    def audit(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
+        """Record an action that changed nothing in the plans (a staff login, a wristband
+        linked...): the audit log is the one place that says who did what, when."""
+        with self._session.begin() as s:
+            add_audit(s, actor, action, target, details or {})
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         with self._session() as s:
@@ -519,6 +516,28 @@ class FloorPlanStore:
                 }
                 for r in rows
             ]
+
+
+def add_audit(
+    s: Session,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+    *,
+    version_id: int | None = None,
+) -> None:
+    """Add an audit entry in the session's transaction: it is saved with the change or not at all."""
+    s.add(
+        AuditRow(
+            at=to_db(utcnow()),
+            actor=actor,
+            action=action,
+            target=target,
+            version_id=version_id,
+            details=json.dumps(details, ensure_ascii=False),
+        )
+    )
 
 
 def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:

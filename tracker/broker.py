@@ -1,4 +1,5 @@
-"""A local Mosquitto for the demo, the tests and the benchmarks.
+"""A local MQTT broker for the demo, the tests and the benchmarks: Mosquitto, or an
+embedded Python broker (amqtt) when Mosquitto is not installed.
 
 In service the hospital runs its own broker (Mosquitto on one box, a
 clustered EMQX or HiveMQ beyond); this starts one on a free loopback port,
@@ -8,12 +9,16 @@ broker restart.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 class BrokerUnavailable(RuntimeError):  # noqa: N818 - reads as what happened
@@ -27,6 +32,8 @@ def free_port() -> int:
 
 
 class LocalBroker:
+    name = "Mosquitto"
+
     def __init__(self, folder: Path, *, persistence: bool = False, port: int | None = None) -> None:
         if shutil.which("mosquitto") is None:
             raise BrokerUnavailable("mosquitto is not installed: apt-get install mosquitto")
@@ -76,3 +83,82 @@ class LocalBroker:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class EmbeddedBroker:
+    """An MQTT broker in this process (amqtt, MQTT 3.1.1 only), for a demo on a machine
+    without Mosquitto. Fine for a demo (a few thousand messages a second), not for a
+    hospital: it keeps nothing across restarts."""
+
+    name = "amqtt (embedded Python broker)"
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._broker: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> EmbeddedBroker:
+        try:
+            from amqtt.broker import Broker
+        except ImportError:
+            raise BrokerUnavailable(
+                "neither Mosquitto nor amqtt is installed: apt-get install mosquitto, "
+                'or pip install "hospital-wayfinding[broker]"'
+            ) from None
+        logging.getLogger("amqtt").setLevel(logging.ERROR)  # it warns about every default it uses
+        config = {
+            "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
+            # Plugins named: no $SYS statistics, no entry-point discovery.
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+        }
+        ready = threading.Event()
+        failed: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+
+            async def boot() -> None:
+                self._broker = Broker(config)  # inside the running loop, as amqtt needs
+                await self._broker.start()
+
+            try:
+                loop.run_until_complete(boot())
+            except BaseException as exc:  # reported to start()
+                failed.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="embedded-mqtt-broker", daemon=True)
+        self._thread.start()
+        ready.wait(timeout)
+        if failed or not ready.is_set():
+            raise BrokerUnavailable(
+                f"the embedded broker did not start: {failed[0] if failed else 'timeout'}"
+            )
+        return self
+
+    def stop(self) -> None:
+        loop, broker = self._loop, self._broker
+        if loop is None or broker is None or not loop.is_running():
+            return
+        asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def start_broker(folder: Path) -> LocalBroker | EmbeddedBroker:
+    """Mosquitto when it is installed, else the embedded broker: what the demo runs on."""
+    try:
+        return LocalBroker(folder).start()
+    except BrokerUnavailable:
+        return EmbeddedBroker().start()

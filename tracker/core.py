@@ -375,6 +375,7 @@ class Tracker:
         labels = stage.label if stage else {}
         payload = {
             "tag": link.tag,
+            "link": link.id,
             "pathway": link.pathway_id,
             "stage": link.stage_id,
             "label": label_text(labels, link.companion_lang) if labels else None,

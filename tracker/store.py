@@ -5,8 +5,15 @@ wristband carries no name: the link holds a pseudonymous patient reference
 (the hospital's own identifier stays in the hospital's systems), the
 pathway, the companion's language and the companion link token (only its
 SHA-256 is stored; the token itself is given once, at linking). Discharge
-ends the companion link; a discharged patient's events are purged after the
+ends the companion link; so does its expiry (``expires_at``, 24 h after linking by
+default). The companion's card also carries a short code (four letters and
+digits, unique among patients being followed) that the waiting-room board
+shows instead of any name. A discharged patient's events are purged after the
 retention delay.
+
+Wristbands are registered before use (``wristband`` table, ``wayfinding
+wristband add``): the care desk refuses a number that is not on the list, which
+catches typing errors before a companion is given a link that will never move.
 """
 
 from __future__ import annotations
@@ -26,13 +33,16 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from floorplans.store import from_db, from_db_or_none, make_engine, to_db
+from floorplans.store import Base as FloorPlanBase
+from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, to_db
 
 
 class TrackerBase(DeclarativeBase):
@@ -55,6 +65,18 @@ class LinkRow(TrackerBase):
     stage_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_seen: Mapped[float | None] = mapped_column(Float, nullable=True)
     battery_mv: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Added after the first release: see _add_missing_columns.
+    short_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class WristbandRow(TrackerBase):
+    """The wristbands the hospital owns (the numbers printed or encoded on them)."""
+
+    __tablename__ = "wristband"
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    added_by: Mapped[str] = mapped_column(String(100))
 
 
 class EventRow(TrackerBase):
@@ -80,10 +102,17 @@ class Link:
     stage_since: datetime | None
     last_seen: float | None
     battery_mv: int | None
+    short_code: str | None = None
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.discharged_at is None
+
+    def companion_open(self, now: datetime | None = None) -> bool:
+        """Whether the companion's link still shows the patient's stage."""
+        now = now or datetime.now(UTC)
+        return self.discharged_at is None and (self.expires_at is None or now < self.expires_at)
 
 
 @dataclass(slots=True, frozen=True)
@@ -108,22 +137,84 @@ def _link(row: LinkRow) -> Link:
         from_db_or_none(row.stage_since),
         row.last_seen,
         row.battery_mv,
+        row.short_code,
+        from_db_or_none(row.expires_at),
     )
+
+
+def _short_code(taken: set[str]) -> str:
+    for _ in range(1000):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        if code not in taken:
+            return code
+    raise LinkError("no free card code: too many patients followed at once", "codes-exhausted")
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: Letters and digits that cannot be mistaken for one another when read on a card or a screen.
+CODE_ALPHABET = "ACDEFHJKLMNPRTUVWXY3479"
+#: Random bytes of a companion token: 144 bits (24 URL-safe characters).
+TOKEN_BYTES = 18
+
+
 class LinkError(ValueError):
-    """A link operation that cannot be done (tag in use, unknown link...)."""
+    """A link operation that cannot be done. ``code`` names the case for translated
+    messages (``unknown-wristband``, ``already-linked``, ``unknown-pathway``,
+    ``unknown-link``); ``params`` fill them."""
+
+    def __init__(self, message: str, code: str = "link", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to existing tables since the first release (all nullable): a store
+    created by an older version gains them at start-up, keeping every row."""
+    tables = inspect(engine).get_table_names()
+    for table in TrackerBase.metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as conn:
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
 
 
 class TrackerStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        _add_missing_columns(self.engine)
+        FloorPlanBase.metadata.create_all(self.engine)  # the audit log lives there
         TrackerBase.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- wristbands ---------------------------------------------------------------------------
+
+    def register(self, tags: list[str], *, actor: str, now: datetime | None = None) -> int:
+        """Add wristbands to the hospital's list; returns how many were new."""
+        now = now or datetime.now(UTC)
+        with self._session.begin() as s:
+            known = set(s.scalars(select(WristbandRow.tag).where(WristbandRow.tag.in_(tags))))
+            new = [t for t in dict.fromkeys(tags) if t not in known]
+            for tag in new:
+                s.add(WristbandRow(tag=tag, added_at=to_db(now), added_by=actor))
+            if new:
+                add_audit(s, actor, "register-wristbands", f"{len(new)} wristband(s)", {"tags": new[:50]})
+            return len(new)
+
+    def registered(self, tag: str) -> bool:
+        with self._session() as s:
+            return s.get(WristbandRow, tag) is not None
+
+    def wristbands(self) -> list[str]:
+        with self._session() as s:
+            return list(s.scalars(select(WristbandRow.tag).order_by(WristbandRow.tag)))
 
     # -- links --------------------------------------------------------------------------------
 
@@ -136,18 +227,42 @@ class TrackerStore:
         companion_lang: str = "fr",
         actor: str,
         now: datetime | None = None,
+        companion_hours: float = 24.0,
+        registered_only: bool = False,
     ) -> tuple[Link, str]:
-        """Link a wristband to a patient; returns the link and the companion token (once)."""
+        """Link a wristband to a patient; returns the link and the companion token (once).
+
+        With *registered_only*, a wristband missing from the hospital's list is refused
+        (what the care desk does: it catches a mistyped number)."""
         now = now or datetime.now(UTC)
-        token = secrets.token_urlsafe(24)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._session.begin() as s:
+            if registered_only and s.get(WristbandRow, tag) is None:
+                raise LinkError(
+                    f"wristband {tag!r} is not on the hospital's list of wristbands: check the "
+                    "number on the band (or scan it again); a new band must be registered first",
+                    "unknown-wristband",
+                    tag=tag,
+                )
             busy = s.scalars(
                 select(LinkRow).where(LinkRow.tag == tag, LinkRow.discharged_at.is_(None))
             ).first()
             if busy is not None:
                 raise LinkError(
-                    f"wristband {tag!r} is already linked (link {busy.id}); discharge that patient first"
+                    f"wristband {tag!r} is already linked (link {busy.id}, card {busy.short_code}); "
+                    "discharge that patient first, or take another wristband",
+                    "already-linked",
+                    tag=tag,
+                    card=busy.short_code or str(busy.id),
                 )
+            taken: set[str] = set(
+                s.scalars(
+                    select(LinkRow.short_code).where(
+                        LinkRow.discharged_at.is_(None), LinkRow.short_code.is_not(None)
+                    )
+                )
+            )
+            code = _short_code({c for c in taken if c})
             row = LinkRow(
                 tag=tag,
                 patient_ref=patient_ref,
@@ -156,6 +271,8 @@ class TrackerStore:
                 token_sha256=token_hash(token),
                 created_at=to_db(now),
                 created_by=actor,
+                short_code=code,
+                expires_at=to_db(now + timedelta(hours=companion_hours)),
             )
             s.add(row)
             s.flush()
@@ -168,6 +285,13 @@ class TrackerStore:
                     details=json.dumps({"by": actor, "pathway": pathway_id}),
                 )
             )
+            add_audit(
+                s,
+                actor,
+                "link-wristband",
+                f"link {row.id}",
+                {"tag": tag, "patient_ref": patient_ref, "pathway": pathway_id, "card": code},
+            )
             return _link(row), token
 
     def discharge(self, link_id: int, *, actor: str, now: datetime | None = None) -> Link:
@@ -175,7 +299,7 @@ class TrackerStore:
         with self._session.begin() as s:
             row = s.get(LinkRow, link_id)
             if row is None:
-                raise LinkError(f"no wristband link {link_id}")
+                raise LinkError(f"no wristband link {link_id}", "unknown-link", link=link_id)
             if row.discharged_at is None:
                 row.discharged_at = to_db(now)
                 s.add(
@@ -187,6 +311,7 @@ class TrackerStore:
                         details=json.dumps({"by": actor}),
                     )
                 )
+                add_audit(s, actor, "discharge", f"link {row.id}", {"tag": row.tag})
             return _link(row)
 
     def active_links(self) -> list[Link]:
@@ -200,13 +325,41 @@ class TrackerStore:
 
     def by_token(self, token: str) -> Link | None:
         """The active link of a companion token (None once discharged)."""
+        link = self.token_link(token)
+        return link if link is not None and link.active else None
+
+    def token_link(self, token: str) -> Link | None:
+        """The link a companion token was given for, whatever its state (None if unknown).
+        Only the token's hash is looked up: the store never holds the token."""
         with self._session() as s:
-            row = s.scalars(
-                select(LinkRow).where(
-                    LinkRow.token_sha256 == token_hash(token), LinkRow.discharged_at.is_(None)
-                )
-            ).first()
+            row = s.scalars(select(LinkRow).where(LinkRow.token_sha256 == token_hash(token))).first()
             return _link(row) if row else None
+
+    def links(self, link_ids: list[int]) -> list[Link]:
+        with self._session() as s:
+            return [_link(r) for r in s.scalars(select(LinkRow).where(LinkRow.id.in_(link_ids)))]
+
+    def latest_alerts(self, link_ids: list[int]) -> dict[int, set[str]]:
+        """Alerts in force per link, from its events: ``signal-lost`` until ``back-in-range``,
+        ``left-area`` until ``back-in-area``. (A low battery is read from ``battery_mv``.)"""
+        pairs = {"signal-lost": "back-in-range", "left-area": "back-in-area"}
+        kinds = [*pairs, *pairs.values()]
+        out: dict[int, set[str]] = {i: set() for i in link_ids}
+        if not link_ids:
+            return out
+        with self._session() as s:
+            rows = s.execute(
+                select(EventRow.link_id, EventRow.kind)
+                .where(EventRow.link_id.in_(link_ids), EventRow.kind.in_(kinds))
+                .order_by(EventRow.id)
+            )
+            for link_id, kind in rows:
+                alerts = out[link_id]
+                if kind in pairs:
+                    alerts.add(kind)
+                else:
+                    alerts.discard(next(k for k, v in pairs.items() if v == kind))
+        return out
 
     # -- state and events -----------------------------------------------------------------------
 

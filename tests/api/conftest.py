@@ -61,7 +61,7 @@ def free_port() -> int:
 class LiveServer:
     """``wayfinding serve`` in a child process, as IT runs it."""
 
-    def __init__(self, db: Path, *, refresh_s: float = 0.5) -> None:
+    def __init__(self, db: Path, *, refresh_s: float = 0.5, env: dict[str, str] | None = None) -> None:
         self.db_url = published_demo(db) if not db.exists() else f"sqlite:///{db}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -70,6 +70,7 @@ class LiveServer:
             "WAYFINDING_DATABASE_URL": self.db_url,
             "WAYFINDING_REFRESH_S": str(refresh_s),
             "WAYFINDING_PORT": str(self.port),
+            **(env or {}),
         }
         self.log = db.with_suffix(".log").open("w")
         self.proc = subprocess.Popen(

@@ -1,0 +1,351 @@
+"""The companion page, the board and the care desk with every real part running.
+
+A real Mosquitto, the real tracker (``wayfinding tracker``), the simulator walking
+two patients, the real web service (``wayfinding serve --broker``), and a headless
+Chromium (Debian's) holding the pages open: the stages change on screen without a
+reload, one companion reads French and the other English, "Guide me there" leads to
+the pick-up place, discharge ends the page, the board lists both cards. Then the
+care desk as a nurse uses it, and the broker going away and coming back.
+
+Screenshots go to ``$WAYFINDING_SCREENSHOTS`` (``docs/screenshots``) or a temporary folder.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from api.accounts import AccountStore
+from api.app import create_app
+from api.settings import Settings
+from floorplans import Venue
+from tests.api.conftest import LiveServer, published_demo
+from tracker.broker import EmbeddedBroker, LocalBroker
+from tracker.core import Tracker, TrackerConfig
+from tracker.mqtt import MqttTracker
+from tracker.simulator import run_simulation, tag_of
+from tracker.store import TrackerStore
+
+CHROMIUM = "/usr/bin/chromium"
+PATHWAY = "ambulatory-surgery"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("WAYFINDING_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def phone(browser: Browser, locale: str) -> Page:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale=locale, device_scale_factor=1
+    )
+    return context.new_page()
+
+
+def start_tracker(db: str, broker: str, log: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "--db", db, "tracker", "--broker", broker, "--zone-dwell", "2",
+         "--signal-lost", "300", "--client-id", "tracker-companion-test"],
+        stdout=subprocess.PIPE,
+        stderr=log.open("a"),
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "tracker for site 'demo'" in line, line + log.read_text()
+    return proc
+
+
+WATCH_STAGE = """() => {
+  window.__kept = "same document";
+  window.__seen = [];
+  const note = () => {
+    const el = document.getElementById("stage-now");
+    const text = el ? el.textContent.trim() : null;
+    if (text && window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
+  };
+  note();
+  setInterval(note, 200);
+}"""
+
+
+def stage_labels(venue: Venue, lang: str) -> list[str]:
+    return [s.label[lang] for s in venue.pathways[PATHWAY].stages]
+
+
+def test_companions_follow_two_patients_live_in_their_languages(
+    browser: Browser, demo_venue: Venue, tmp_path: Path, shots: Path
+) -> None:
+    broker = LocalBroker(tmp_path).start()
+    db = published_demo(tmp_path / "w.db")
+    store = TrackerStore(db)
+    store.register([tag_of(1), tag_of(2)], actor="test")
+    links = {}
+    for i, lang in ((1, "fr"), (2, "en")):
+        links[lang] = store.link(
+            tag_of(i), patient_ref=f"E2E-{i}", pathway_id=PATHWAY, companion_lang=lang, actor="t"
+        )
+    AccountStore(db).add("desk", ["care"], "desk-password-1", actor="test")
+    key = AccountStore(db).new_api_key("desk", actor="test")
+    tracker = start_tracker(db, broker.url, tmp_path / "tracker.log")
+    server = LiveServer(tmp_path / "w.db", env={"WAYFINDING_MQTT_URL": broker.url})
+    pages: dict[str, Page] = {}
+    try:
+        for lang, locale in (("fr", "fr-FR"), ("en", "en-GB")):
+            page = phone(browser, locale)
+            page.goto(f"{server.url}/c/{links[lang][1]}")
+            page.evaluate(WATCH_STAGE)
+            pages[lang] = page
+        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        board.goto(f"{server.url}/board/{PATHWAY}?lang=fr")
+        pages["fr"].screenshot(path=str(shots / "companion-waiting-fr.png"))
+
+        gc.collect()
+        gc.freeze()  # the simulator publishes in real time: no collector pauses in its readings
+        try:
+            run_simulation(
+                broker.url, demo_venue, patients=2, fmt="mixed", speed=12.0, dwell_s=8.0, rate_hz=3.0,
+                stagger_s=3.0, ride_s=4.0, linger_s=3.0, seed=11,
+            )  # fmt: skip
+        finally:
+            gc.unfreeze()
+        for lang, page in pages.items():
+            ready = stage_labels(demo_venue, lang)[-1]
+            page.wait_for_function(
+                "t => document.getElementById('stage-now').textContent.trim() === t",
+                arg=ready,
+                timeout=30_000,
+            )
+        for lang, page in pages.items():
+            seen = page.evaluate("window.__seen")
+            labels = stage_labels(demo_venue, lang)
+            steps = [labels.index(s) for s in seen if s in labels]
+            # Seen live, in the pathway's order, in the companion's language, to the end.
+            assert len(steps) >= 3 and steps == sorted(steps) and steps[-1] == len(labels) - 1, seen
+            assert page.evaluate("window.__kept") == "same document", "the page was reloaded"
+            assert page.locator("[aria-current=step]").inner_text().endswith(labels[-1]) or labels[-1] in (
+                page.locator("[aria-current=step]").inner_text()
+            )
+            assert page.locator("#guide").is_visible()
+        pages["fr"].screenshot(path=str(shots / "companion-ready-fr.png"), full_page=True)
+        pages["en"].screenshot(path=str(shots / "companion-ready-en.png"), full_page=True)
+        board_text = board.locator("#live").inner_text()
+        assert links["fr"][0].short_code in board_text and links["en"][0].short_code in board_text
+        assert "E2E-1" not in board.content()
+        board.screenshot(path=str(shots / "board.png"))
+
+        # "Guide me there": from the waiting room to the pick-up place, on the phone page.
+        en = pages["en"]
+        en.get_by_role("button", name="Guide me there").click()
+        en.wait_for_selector("#current-text")
+        assert "Discharge lounge" in en.locator("h1").inner_text()
+
+        # Discharge at the desk (a script with an API key): the French page ends, no reload.
+        r = httpx.post(
+            f"{server.url}/api/v1/staff/links/{links['fr'][0].id}/discharge",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 200, r.text
+        fr = pages["fr"]
+        fr.wait_for_function(
+            "t => document.getElementById('live').textContent.includes(t)",
+            arg="Le suivi de votre proche est terminé",
+            timeout=10_000,
+        )
+        assert fr.evaluate("window.__kept") == "same document"
+        assert not fr.locator("#guide").is_visible()
+        fr.reload()
+        assert "Le suivi est terminé" in fr.locator("h1").inner_text()
+    finally:
+        for p in pages.values():
+            p.context.close()
+        server.stop()
+        tracker.terminate()
+        tracker.wait(timeout=20)
+        broker.stop()
+
+
+def test_care_desk_in_chromium_link_card_and_discharge(browser: Browser, tmp_path: Path, shots: Path) -> None:
+    db = published_demo(tmp_path / "w.db")
+    AccountStore(db).add("nurse.anne", ["care"], "anne-password-1", actor="test")
+    TrackerStore(db).register([tag_of(i) for i in range(1, 4)], actor="test")
+    server = LiveServer(tmp_path / "w.db")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/staff/care/{PATHWAY}")
+        assert "/staff/login" in page.url
+        page.get_by_label("Identifiant").fill("nurse.anne")
+        page.get_by_label("Mot de passe").fill("anne-password-1")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"**/staff/care/{PATHWAY}")
+        page.get_by_role("textbox", name="Bracelet").fill(tag_of(2))
+        page.get_by_label("Référence patient").fill("AMB-2026-0042")
+        page.get_by_label("Langue de l'accompagnant").select_option("en")
+        page.get_by_role("button", name="Associer et préparer la carte").click()
+        qr = page.locator(".card img")
+        qr.wait_for()
+        assert qr.evaluate("img => img.naturalWidth") > 100, "the QR code is drawn"
+        link = page.locator(".card .link").inner_text()
+        code = page.locator(".card .code-big").inner_text()
+        page.screenshot(path=str(shots / "care-desk-card.png"), full_page=True)
+        companion = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+        companion.goto(link.replace("http://127.0.0.1:8000", server.url))
+        assert companion.locator("html").get_attribute("lang") == "en"
+        page.get_by_role("link", name="Retour à l'accueil ambulatoire").click()
+        row = page.locator("tr", has_text=code)
+        assert "AMB-2026-0042" in row.inner_text()
+        page.screenshot(path=str(shots / "care-desk.png"), full_page=True)
+        row.get_by_role("link", name="Fin du suivi").click()
+        page.get_by_role("button", name="Terminer le suivi").click()
+        assert f"Suivi terminé pour la carte {code}" in page.locator(".ok").inner_text()
+        assert page.locator("tr", has_text=code).count() == 0
+        companion.reload()
+        assert "The follow-up has ended" in companion.locator("h1").inner_text()
+        companion.context.close()
+    finally:
+        context.close()
+        server.stop()
+
+
+def _sse_events(client: TestClient, url: str, out: list[dict[str, object]], stop: threading.Event) -> None:
+    with client.stream("GET", url) as r:
+        event = None
+        for line in r.iter_lines():
+            if stop.is_set():
+                return
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                out.append({"event": event, **json.loads(line[6:])})
+
+
+def wait_for(pred, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_broker_away_pages_say_paused_and_catch_up_by_themselves(tmp_path: Path) -> None:
+    broker = LocalBroker(tmp_path).start()
+    db = published_demo(tmp_path / "w.db")
+    store = TrackerStore(db)
+    store.register([tag_of(1)], actor="t")
+    link, token = store.link(tag_of(1), patient_ref="P-1", pathway_id=PATHWAY, companion_lang="en", actor="t")
+    settings = Settings(database_url=db, mqtt_url=broker.url, refresh_s=0.5)
+    events: list[dict[str, object]] = []
+    stop = threading.Event()
+    with TestClient(create_app(settings, watch=False)) as client:
+        hub = client.app.state.hub  # type: ignore[attr-defined]
+        assert wait_for(lambda: hub.connected)
+        reader = threading.Thread(
+            target=_sse_events, args=(client, f"/c/{token}/events", events, stop), daemon=True
+        )
+        reader.start()
+        assert wait_for(lambda: events and events[-1]["state"] == "live")
+        publisher = __import__("paho.mqtt.client", fromlist=["Client"])
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        def publish(stage: str) -> None:
+            c = publisher.Client(CallbackAPIVersion.VERSION2)
+            c.connect("127.0.0.1", broker.port)
+            c.loop_start()
+            payload = {
+                "tag": tag_of(1),
+                "link": link.id,
+                "stage": stage,
+                "since": "2026-12-01T09:00:00+00:00",
+                "signal": "ok",
+            }
+            c.publish(
+                f"wayfinding/demo/status/{tag_of(1)}", json.dumps(payload), qos=1, retain=True
+            ).wait_for_publish(5)
+            c.loop_stop()
+            c.disconnect()
+
+        t0 = time.monotonic()
+        publish("preop")
+        assert wait_for(lambda: events[-1].get("stage") == "preop"), events[-3:]
+        assert time.monotonic() - t0 < 2.0
+        assert "Being prepared for surgery" in str(events[-1]["html"])
+        broker.stop()
+        assert wait_for(lambda: events[-1]["state"] == "paused"), events[-2:]
+        assert "Updates are paused" in str(events[-1]["html"]) and "Being prepared" in str(events[-1]["html"])
+        # The page itself still answers, calmly.
+        page = client.get(f"/c/{token}")
+        assert page.status_code == 200 and "Updates are paused" in page.text
+        # Garbage on the status topic is counted, not fatal; the hub reconnects by itself.
+        broker = LocalBroker(tmp_path, port=broker.port).start()
+        assert wait_for(lambda: hub.connected, timeout=40), "no reconnection"
+        junk = __import__("paho.mqtt.client", fromlist=["Client"]).Client(CallbackAPIVersion.VERSION2)
+        junk.connect("127.0.0.1", broker.port)
+        junk.loop_start()
+        for bad in (b"{", b"[]", b'{"tag": 5, "link": "x", "since": "yesterday"}'):
+            junk.publish(f"wayfinding/demo/status/{tag_of(1)}", bad, qos=1).wait_for_publish(5)
+        junk.loop_stop()
+        junk.disconnect()
+        publish("theatre")
+        assert wait_for(lambda: events[-1].get("stage") == "theatre" and events[-1]["state"] == "live"), (
+            events[-2:]
+        )
+        assert hub.counters["bad_status"] >= 2
+        stop.set()
+    broker.stop()
+
+
+def test_tracker_and_simulator_work_on_the_embedded_broker(demo_venue: Venue, tmp_path: Path) -> None:
+    """Where Mosquitto is not installed the demo runs on amqtt (MQTT 3.1.1)."""
+    broker = EmbeddedBroker().start()
+    store = TrackerStore(f"sqlite:///{tmp_path / 'w.db'}")
+    store.register([tag_of(1)], actor="t")
+    link, _token = store.link(tag_of(1), patient_ref="P-1", pathway_id=PATHWAY, actor="t")
+    tracker = Tracker(demo_venue, store, config=TrackerConfig(site="demo", zone_dwell_s=2))
+    service = MqttTracker(tracker, broker.url, client_id="tracker-amqtt")
+    stop = threading.Event()
+    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
+    worker.start()
+    sim_stop = threading.Event()
+    try:
+        assert wait_for(service.subscribed.is_set)
+
+        def two_stages() -> None:
+            wait_for(lambda: len(store.events(link.id, kind="stage")) >= 2, timeout=120)
+            sim_stop.set()
+
+        threading.Thread(target=two_stages, daemon=True).start()
+        run_simulation(broker.url, demo_venue, patients=1, fmt="mixed", speed=12.0, dwell_s=10.0, rate_hz=3.0,
+                       ride_s=4.0, seed=3, stop=sim_stop)  # fmt: skip
+        stages = [e.details["stage"] for e in store.events(link.id, kind="stage")]
+        assert stages[:2] == ["admission", "preop"], stages
+        assert service.published >= 2
+    finally:
+        sim_stop.set()
+        stop.set()
+        worker.join(timeout=10)
+        broker.stop()

@@ -1,0 +1,415 @@
+"""Staff accounts, the care desk and the companion's link, through HTTP (no broker here).
+
+What a hospital relies on: no data without login, roles respected, forged forms
+refused, password guessing slowed down, every staff action in the audit log,
+typing errors at the desk caught with a message that says what to do, and a
+companion link that stops at once at discharge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.accounts import AccountStore
+from api.app import create_app
+from api.service import WayfindingService
+from api.settings import Settings
+from floorplans import DEMO_PATH, FloorPlanStore
+from tests.api.conftest import published_demo
+from tracker.simulator import tag_of
+from tracker.store import TrackerStore
+
+PATHWAY = "ambulatory-surgery"
+PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": "admin-password-1"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = published_demo(tmp_path_factory.mktemp("staff") / "w.db")
+    accounts = AccountStore(url)
+    accounts.add("claire", ["care"], PASSWORDS["claire"], actor="test")
+    accounts.add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
+    accounts.add("alice", ["admin"], PASSWORDS["alice"], actor="test")
+    TrackerStore(url).register([tag_of(i) for i in range(1, 31)], actor="test")
+    return url
+
+
+@pytest.fixture(scope="module")
+def app_settings(db: str) -> Settings:
+    return Settings(database_url=db, public_url="https://wayfinding.example.org", companion_rate="20/minute")
+
+
+@pytest.fixture(scope="module")
+def staff_app(db: str, app_settings: Settings) -> Iterator[TestClient]:
+    service = WayfindingService(database_url=db, venue_path=DEMO_PATH)
+    with TestClient(create_app(app_settings, service, watch=False), base_url="https://testserver") as c:
+        yield c
+    service.close()
+
+
+def fresh_client(client: TestClient) -> TestClient:
+    """Another browser on the same server: no cookies."""
+    return TestClient(client.app, base_url="https://testserver")
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def login(client: TestClient, name: str, password: str | None = None) -> TestClient:
+    token = csrf_of(client.get("/staff/login").text)
+    r = client.post(
+        "/staff/login",
+        data={"name": name, "password": password or PASSWORDS[name], "csrf": token, "next": "/staff/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+def alert_text(html: str) -> str:
+    found = re.search(r'role="alert"><p>(.*?)</p>', html, re.S)
+    assert found, "no error message on the page"
+    return found.group(1).replace("&#39;", "'").replace("&amp;", "&")
+
+
+def link_form(client: TestClient, tag: str, ref: str, lang: str = "fr") -> tuple[int, str]:
+    page = client.get(f"/staff/care/{PATHWAY}")
+    assert page.status_code == 200
+    r = client.post(
+        f"/staff/care/{PATHWAY}/link",
+        data={"tag": tag, "patient_ref": ref, "lang": lang, "csrf": csrf_of(page.text)},
+    )
+    return r.status_code, r.text
+
+
+# -- nothing without login --------------------------------------------------------------------------
+
+
+def _routes(routes: list[object]) -> list[object]:
+    """Every route, also those of included routers (FastAPI keeps them nested)."""
+    out: list[object] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out += _routes(inner.routes) if inner is not None else [route]
+    return out
+
+
+def _staff_paths(client: TestClient) -> list[tuple[str, str]]:
+    out = []
+    for route in _routes(client.app.routes):  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if not path.startswith(("/staff", "/api/v1/staff")) or path == "/staff/login":
+            continue
+        concrete = path.replace("{pathway_id}", PATHWAY).replace("{link_id}", "1")
+        for method in sorted(getattr(route, "methods", {"GET"}) - {"HEAD"}):
+            out.append((method, concrete))
+    return out
+
+
+def test_anonymous_requests_get_the_login_page_or_401_never_data(staff_app: TestClient) -> None:
+    c = fresh_client(staff_app)
+    paths = _staff_paths(c)
+    assert len(paths) >= 12, paths
+    for method, path in paths:
+        r = c.request(method, path, follow_redirects=False)
+        if path.startswith("/api/") or path.endswith("/events"):
+            assert r.status_code == 401, (method, path, r.status_code)
+            assert r.json()["reason"] == "login"
+        elif method == "GET":
+            assert r.status_code == 303 and r.headers["location"].startswith("/staff/login"), (method, path)
+        else:  # a form posted without a session: refused before anything else
+            assert r.status_code in (303, 403), (method, path, r.status_code)
+        assert "DEMO" not in r.text and "patient_ref" not in r.text
+
+
+def test_login_sets_a_protected_cookie_and_the_right_password_only(staff_app: TestClient) -> None:
+    c = fresh_client(staff_app)
+    token = csrf_of(c.get("/staff/login").text)
+    wrong = c.post("/staff/login", data={"name": "claire", "password": "nope-nope-nope", "csrf": token})
+    assert wrong.status_code == 401 and "incorrect" in alert_text(wrong.text)
+    r = c.post(
+        "/staff/login",
+        data={"name": "Claire ", "password": PASSWORDS["claire"], "csrf": token, "next": "/staff/care"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/staff/care"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+    assert c.get("/api/v1/staff/me").json() == {"name": "claire", "roles": ["care"]}
+    # An outside address as "next" is not followed (no open redirect).
+    token = csrf_of(c.get("/staff/login").text)
+    r = c.post(
+        "/staff/login",
+        data={"name": "claire", "password": PASSWORDS["claire"], "csrf": token, "next": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/staff/"
+    logout = c.post("/staff/logout", data={"csrf": csrf_of(c.get("/staff/").text)}, follow_redirects=False)
+    assert logout.status_code == 303
+    assert c.get("/api/v1/staff/me").status_code == 401
+
+
+def test_the_eleventh_wrong_password_in_a_minute_is_slowed_down(staff_app: TestClient) -> None:
+    c = fresh_client(staff_app)
+    accounts: AccountStore = staff_app.app.state.accounts  # type: ignore[attr-defined]
+    accounts.add("victim", ["care"], "victim-password-1", actor="test")
+    token = csrf_of(c.get("/staff/login").text)
+    codes = [
+        c.post("/staff/login", data={"name": "victim", "password": f"guess-{i}", "csrf": token}).status_code
+        for i in range(11)
+    ]
+    assert codes == [401] * 10 + [429]
+    # Even the right password waits now, and the page says how long.
+    r = c.post("/staff/login", data={"name": "victim", "password": "victim-password-1", "csrf": token})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "secondes" in alert_text(r.text) or "seconds" in alert_text(r.text)
+    # Another account is not locked by it.
+    login(fresh_client(staff_app), "alice")
+
+
+def test_roles_a_facilities_account_cannot_link_a_wristband(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "fabien")
+    assert c.get(f"/staff/care/{PATHWAY}").status_code == 403
+    home = c.get("/staff/")
+    r = c.post(
+        f"/staff/care/{PATHWAY}/link",
+        data={"tag": tag_of(20), "patient_ref": "X-1", "lang": "fr", "csrf": csrf_of(home.text)},
+    )
+    assert r.status_code == 403
+    api = c.post(
+        "/api/v1/staff/links",
+        json={"tag": tag_of(20), "patient_ref": "X-1", "pathway": PATHWAY},
+        headers={"X-CSRF-Token": csrf_of(home.text)},
+    )
+    assert api.status_code == 403 and api.json()["reason"] == "role"
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    assert all(lk.tag != tag_of(20) for lk in store.active_links())
+    # Only an administrator reads the audit log.
+    assert c.get("/api/v1/staff/audit").status_code == 403
+
+
+def test_a_forged_form_is_refused_and_changes_nothing(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    before = len(store.active_links())
+    for forged in ({}, {"csrf": "not-the-token"}):
+        r = c.post(f"/staff/care/{PATHWAY}/link", data={"tag": tag_of(21), "patient_ref": "F-1", **forged})
+        assert r.status_code == 403 and "reload the page" in r.text
+    # The staff API from a page needs the token in a header.
+    r = c.post("/api/v1/staff/links", json={"tag": tag_of(21), "patient_ref": "F-1", "pathway": PATHWAY})
+    assert r.status_code == 403 and r.json()["reason"] == "csrf"
+    assert len(store.active_links()) == before
+
+
+def test_care_desk_catches_typing_errors_with_what_to_do(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    status, html = link_form(c, "e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-999", "T-1")
+    assert (
+        status == 422
+        and "n'est pas dans la liste" in alert_text(html)
+        and "Vérifiez le numéro" in alert_text(html)
+    )
+    assert 'value="T-1"' in html, "what was typed stays in the form"
+    status, html = link_form(c, tag_of(5), "T-1")
+    assert status == 201
+    status, html = link_form(c, f"  {tag_of(5)}\n", "T-2")
+    assert status == 422 and "déjà associé" in alert_text(html) and "Terminez d'abord" in alert_text(html)
+    status, html = link_form(c, "", "T-3")
+    assert status == 422 and "Bracelet" in alert_text(html)
+    # A pathway that does not exist, through the API (the page only offers real ones).
+    key = staff_app.app.state.accounts.new_api_key("claire", actor="test")  # type: ignore[attr-defined]
+    r = c.post(
+        "/api/v1/staff/links",
+        json={"tag": tag_of(6), "patient_ref": "T-4", "pathway": "cardiology"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 422 and r.json()["reason"] == "unknown-pathway"
+    assert "ambulatory-surgery" in r.json()["detail"]
+    r = c.post(
+        "/api/v1/staff/links",
+        json={"tag": tag_of(5), "patient_ref": "T-4", "pathway": PATHWAY},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 409 and r.json()["reason"] == "already-linked"
+
+
+def test_link_card_shows_qr_and_link_once_and_only_a_hash_is_stored(staff_app: TestClient, db: str) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    status, html = link_form(c, tag_of(7), "CARD-7", lang="en")
+    assert status == 201
+    url = re.search(r'class="link">([^<]+)<', html).group(1)  # type: ignore[union-attr]
+    assert url.startswith("https://wayfinding.example.org/c/")
+    token = url.rsplit("/", 1)[1]
+    assert len(token) * 6 >= 128
+    assert 'src="data:image/svg+xml' in html and "Scan this code" in html  # the card in English
+    code = re.search(r'class="code-big">([A-Z0-9]{4})<', html).group(1)  # type: ignore[union-attr]
+    # The desk's list shows the card code, never the token.
+    desk = c.get(f"/staff/care/{PATHWAY}").text
+    assert code in desk and token not in desk
+    # The database holds the hash only.
+    raw = Path(db.removeprefix("sqlite:///")).read_bytes()
+    assert token.encode() not in raw
+    assert c.get(f"/c/{token}").status_code == 200
+
+
+def test_companion_page_shows_stages_only_and_ends_at_discharge(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link, token = store.link(
+        tag_of(8), patient_ref="SECRET-REF-8", pathway_id=PATHWAY, companion_lang="en", actor="t"
+    )
+    store.record(
+        [], {link.id: {"stage_id": "theatre", "stage_since": datetime.now(UTC) - timedelta(minutes=25)}}
+    )
+    companion = fresh_client(staff_app)
+    page = companion.get(f"/c/{token}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'lang="en"' in html and "In theatre" in html and "25 min" in html
+    current = re.findall(r'<li class="is-(\w+)"( aria-current="step")?>', html)
+    assert current == [
+        ("done", ""),
+        ("done", ""),
+        ("current", ' aria-current="step"'),
+        ("todo", ""),
+        ("todo", ""),
+    ]
+    assert "SECRET-REF-8" not in html and tag_of(8) not in html and "Salle d'opération" not in html
+    assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+    api = companion.get(f"/api/v1/companion/{token}").json()
+    assert api["stage"] == "theatre" and api["label"] == "In theatre" and not api["ready"]
+    assert set(api) == {
+        "lang", "pathway", "pathway_name", "stage", "label", "since", "signal", "updates", "ready",
+        "pickup_place", "stages",
+    }  # fmt: skip
+    # Discharge at the desk: the link stops at once, kindly, in the companion's language.
+    confirm = c.get(f"/staff/care/links/{link.id}/discharge")
+    assert "SECRET-REF-8" in confirm.text
+    r = c.post(f"/staff/care/links/{link.id}/discharge", data={"csrf": csrf_of(confirm.text)})
+    assert (r.status_code == 200 and "no longer works" in r.text) or "ne fonctionne plus" in r.text
+    ended = companion.get(f"/c/{token}")
+    assert ended.status_code == 410 and 'lang="en"' in ended.text and "has ended" in ended.text
+    assert companion.get(f"/api/v1/companion/{token}").status_code == 410
+
+
+def test_unknown_tokens_all_get_the_same_404(staff_app: TestClient) -> None:
+    c = fresh_client(staff_app)
+    a = c.get("/c/AAAAAAAAAAAAAAAAAAAAAAAA")
+    b = c.get("/c/x")
+    assert a.status_code == b.status_code == 404
+    assert a.text == b.text and "opens no follow-up" in c.get("/c/y", headers={"Accept-Language": "en"}).text
+
+
+def test_expired_link_answers_410(staff_app: TestClient) -> None:
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    _link, token = store.link(
+        tag_of(9),
+        patient_ref="EXP-9",
+        pathway_id=PATHWAY,
+        actor="t",
+        now=datetime.now(UTC) - timedelta(hours=25),
+    )
+    assert fresh_client(staff_app).get(f"/c/{token}").status_code == 410
+
+
+def test_requests_per_companion_link_are_limited(staff_app: TestClient) -> None:
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    _link, token = store.link(tag_of(10), patient_ref="R-10", pathway_id=PATHWAY, actor="t")
+    c = fresh_client(staff_app)
+    codes = [c.get(f"/api/v1/companion/{token}").status_code for _ in range(21)]
+    assert codes == [200] * 20 + [429]
+    page = c.get(f"/c/{token}")
+    assert page.status_code == 429 and int(page.headers["retry-after"]) > 0 and "<h1>" in page.text
+
+
+def test_board_lists_card_codes_never_names(staff_app: TestClient) -> None:
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link, _token = store.link(tag_of(11), patient_ref="BOARD-11", pathway_id=PATHWAY, actor="t")
+    c = fresh_client(staff_app)
+    staff_app.portal.call(staff_app.app.state.hub.refresh)  # type: ignore[attr-defined,union-attr]
+    html = c.get(f"/board/{PATHWAY}").text
+    assert link.short_code and link.short_code in html
+    assert "BOARD-11" not in html and tag_of(11) not in html
+    assert c.get("/board/nope").status_code == 404
+
+
+def test_api_key_for_scripts_and_disabled_accounts_lose_access(staff_app: TestClient) -> None:
+    accounts: AccountStore = staff_app.app.state.accounts  # type: ignore[attr-defined]
+    accounts.add("script", ["care"], "script-password-1", actor="alice")
+    key = accounts.new_api_key("script", actor="alice")
+    c = fresh_client(staff_app)
+    auth = {"Authorization": f"Bearer {key}"}
+    r = c.post(
+        "/api/v1/staff/links",
+        json={"tag": tag_of(12), "patient_ref": "K-12", "pathway": PATHWAY},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["card_code"] and body["companion_url"].endswith(body["token"])
+    patients = c.get(f"/api/v1/staff/pathways/{PATHWAY}/patients", headers={"X-API-Key": key}).json()
+    assert any(p["id"] == body["id"] for p in patients)
+    r = c.post(f"/api/v1/staff/links/{body['id']}/discharge", headers=auth)
+    assert r.status_code == 200 and r.json()["discharged_at"]
+    assert c.get(f"/c/{body['token']}").status_code == 410
+    accounts.set_active("script", False, actor="alice")
+    assert c.get("/api/v1/staff/me", headers=auth).status_code == 401
+    assert c.get("/api/v1/staff/me", headers={"Authorization": "Bearer wf_1_forged"}).status_code == 401
+
+
+def test_every_staff_action_is_in_the_audit_log(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    status, _html = link_form(c, tag_of(13), "AUDIT-13")
+    assert status == 201
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link = next(lk for lk in store.active_links() if lk.tag == tag_of(13))
+    confirm = c.get(f"/staff/care/links/{link.id}/discharge")
+    c.post(f"/staff/care/links/{link.id}/discharge", data={"csrf": csrf_of(confirm.text)})
+    admin = login(fresh_client(staff_app), "alice")
+    log = admin.get("/api/v1/staff/audit", params={"limit": 1000}).json()
+    mine = [(e["actor"], e["action"], e["target"]) for e in log]
+    assert ("claire", "link-wristband", f"link {link.id}") in mine
+    assert ("claire", "discharge", f"link {link.id}") in mine
+    assert ("claire", "login", "staff login") in mine
+    assert ("victim", "login-failed", "staff login") in mine or any(a == "login-failed" for _, a, _t in mine)
+    assert all(e["at"] for e in log)
+
+
+def test_an_older_store_gains_the_new_columns_and_keeps_its_links(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the table as the first release created it
+        conn.execute(
+            text(
+                "CREATE TABLE wristband_link (id INTEGER PRIMARY KEY, tag VARCHAR(64), "
+                "patient_ref VARCHAR(64), pathway_id VARCHAR(64), companion_lang VARCHAR(8), "
+                "token_sha256 VARCHAR(64), created_at DATETIME, created_by VARCHAR(100), "
+                "discharged_at DATETIME, stage_id VARCHAR(64), stage_since DATETIME, "
+                "last_seen FLOAT, battery_mv INTEGER)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO wristband_link (tag, patient_ref, pathway_id, companion_lang, "
+                "token_sha256, created_at, created_by) VALUES ('wb-1', 'OLD-1', "
+                "'ambulatory-surgery', 'fr', 'x', '2026-11-30 10:00:00', 'a')"
+            )
+        )
+    store = TrackerStore(url)
+    (old,) = store.active_links()
+    assert old.patient_ref == "OLD-1" and old.short_code is None and old.expires_at is None
+    assert old.companion_open()
+    store.register(["wb-2"], actor="t")
+    new, _token = store.link("wb-2", patient_ref="NEW-2", pathway_id="ambulatory-surgery", actor="t")
+    assert new.short_code and new.expires_at
+    FloorPlanStore(url).audit_log()  # the audit table exists too
