@@ -31,6 +31,7 @@ bench: install-test
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_tracker.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_companion.py
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
