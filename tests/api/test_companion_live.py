@@ -121,16 +121,30 @@ def test_companions_follow_two_patients_live_in_their_languages(
             pages[lang] = page
         board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
         board.goto(f"{server.url}/board/{PATHWAY}?lang=fr")
-        pages["fr"].screenshot(path=str(shots / "companion-waiting-fr.png"))
 
         gc.collect()
         gc.freeze()  # the simulator publishes in real time: no collector pauses in its readings
+        walk = threading.Thread(
+            target=run_simulation,
+            args=(broker.url, demo_venue),
+            kwargs={
+                "patients": 2, "fmt": "mixed", "speed": 12.0, "dwell_s": 8.0, "rate_hz": 3.0,
+                "stagger_s": 3.0, "ride_s": 4.0, "linger_s": 3.0, "seed": 11,
+            },
+        )  # fmt: skip
+        walk.start()
         try:
-            run_simulation(
-                broker.url, demo_venue, patients=2, fmt="mixed", speed=12.0, dwell_s=8.0, rate_hz=3.0,
-                stagger_s=3.0, ride_s=4.0, linger_s=3.0, seed=11,
-            )  # fmt: skip
+            # Mid-way, as a companion sees it: "In theatre", since when, what is done and to come.
+            theatre = stage_labels(demo_venue, "en")[2]
+            pages["en"].wait_for_function(
+                "t => document.getElementById('stage-now').textContent.trim() === t",
+                arg=theatre,
+                timeout=150_000,
+            )
+            pages["en"].screenshot(path=str(shots / "companion-theatre-en.png"), full_page=True)
+            pages["fr"].screenshot(path=str(shots / "companion-fr.png"), full_page=True)
         finally:
+            walk.join()
             gc.unfreeze()
         for lang, page in pages.items():
             ready = stage_labels(demo_venue, lang)[-1]
