@@ -618,6 +618,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     for i, step in enumerate(route.steps(args.lang), 1):
         print(f"{i:3}. {step.screen}")
+    import signal
+
+    def _stop(*_a: object) -> None:
+        raise KeyboardInterrupt  # a service manager's SIGTERM ends the demo like Ctrl-C
+
+    signal.signal(signal.SIGTERM, _stop)
     broker = None
     broker_url = args.broker
     if broker_url is None and not args.no_tracking:
@@ -824,9 +830,7 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> i
             seed=7,
         )
         time.sleep(8)
-    except KeyboardInterrupt:
-        pass
-    finally:
+    finally:  # Ctrl-C or SIGTERM: stop the tracker, then let the demo end
         stop.set()
         worker.join(timeout=10)
         watch.loop_stop()

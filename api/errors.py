@@ -21,6 +21,8 @@ PAGE_REASONS = {
     "unknown-link": ("c_unknown_title", "c_unknown"),
     "ended": ("c_ended_title", "c_ended"),
     "rate": ("slow_down_title", "slow_down"),
+    "csrf": ("s_csrf_title", "s_csrf"),
+    "role": ("s_role_title", "s_role"),
 }
 
 

@@ -23,7 +23,6 @@ import contextlib
 import json
 import logging
 import secrets
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -91,7 +90,7 @@ class StatusHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: mqtt.Client | None = None
         self._poller: asyncio.Task[None] | None = None
-        self._stop = threading.Event()
+        self._refreshing = asyncio.Lock()  # one read at a time: an older read never lands last
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -167,6 +166,10 @@ class StatusHub:
 
     async def refresh(self) -> None:
         """Read the active links; wake the pages whose patient changed."""
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         try:
             active = await asyncio.to_thread(self.store.active_links)
         except Exception as exc:  # the database is away: keep what we have

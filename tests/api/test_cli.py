@@ -156,8 +156,9 @@ def test_route_command_errors_are_one_clear_line() -> None:
     assert proc.stderr.strip() == ("Salle de réveil est réservé au personnel : pas d'itinéraire public.")
 
 
-def test_demo_prints_phone_urls_that_answer(tmp_path: Path) -> None:
-    """The README's demo command: the web service starts and the printed pages open."""
+def test_demo_prints_pages_that_answer_and_a_companion_link_that_advances(tmp_path: Path) -> None:
+    """The README's demo command: the web service starts, the printed pages open, the
+    companion links advance by themselves, the board lists the cards, the demo login works."""
     import re
     import socket
     import time
@@ -167,7 +168,7 @@ def test_demo_prints_phone_urls_that_answer(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo = ["demo", "--no-tracking", "--port", str(port), "--out", str(tmp_path / "out")]
+    demo = ["demo", "--patients", "2", "--dwell", "5", "--port", str(port), "--out", str(tmp_path / "out")]
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", *demo],
         stdout=subprocess.PIPE,
@@ -178,18 +179,85 @@ def test_demo_prints_phone_urls_that_answer(tmp_path: Path) -> None:
         lines: list[str] = []
         deadline = time.monotonic() + 90
         assert proc.stdout is not None
-        while time.monotonic() < deadline and not any("keeps running" in line for line in lines):
+        while time.monotonic() < deadline and not any("following 2 simulated patients" in ln for ln in lines):
             line = proc.stdout.readline()
             if not line:
                 break
             lines.append(line)
-        urls = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", "".join(lines))
+        text = "".join(lines)
+        assert "MQTT broker: Mosquitto" in text, text
+        urls = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", text)
         route_urls = [u for u in urls if "/route?" in u]
-        assert len(route_urls) == 2 and any("from=" in u and "/?" in u for u in urls), "".join(lines)
+        assert len(route_urls) == 2 and any("from=" in u and "/?" in u for u in urls), text
         fr, en = (httpx.get(u, timeout=30) for u in route_urls)
         assert fr.status_code == 200 and "Vers Bloc opératoire" in fr.text and "step_free" in route_urls[0]
         assert en.status_code == 200 and "To Operating theatres" in en.text
         assert "audio.wav" in fr.text
+        companions = [u for u in urls if "/c/" in u]
+        assert len(companions) == 2, text
+        pages = [httpx.get(u, timeout=30) for u in companions]
+        assert [p.status_code for p in pages] == [200, 200]
+        assert 'lang="fr"' in pages[0].text and 'lang="en"' in pages[1].text
+        api = companions[0].replace("/c/", "/api/v1/companion/")
+        stage = None
+        while time.monotonic() < deadline + 60 and stage is None:
+            stage = httpx.get(api, timeout=30).json()["stage"]
+            time.sleep(1)
+        assert stage == "admission", "the companion link does not advance by itself"
+        board = next(u for u in urls if "/board/" in u)
+        codes = re.findall(r"card ([A-Z0-9]{4})", text)
+        assert len(codes) == 2 and all(code in httpx.get(board, timeout=30).text for code in codes)
+        login = re.search(r"login (\S+) / (\S+);", text)
+        assert login, text
+        desk = next(u for u in urls if "/staff/care/" in u)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get("/staff/login").text).group(1)  # type: ignore[union-attr]
+            r = browser.post(
+                "/staff/login", data={"name": login.group(1), "password": login.group(2), "csrf": csrf}
+            )
+            assert r.status_code == 303
+            assert all(code in browser.get(desk).text for code in codes)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    # Stopped: the demo's broker went with it.
+    with socket.socket() as probe:
+        broker_port = int(re.search(r"Mosquitto on mqtt://127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
+        assert probe.connect_ex(("127.0.0.1", broker_port)) != 0, "the demo left its broker running"
+
+
+def test_staff_accounts_and_wristbands_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'w.db'}", "--actor", "it.admin"]
+    assert main([*db, "user", "add", "Anne.Martin", "--role", "care", "--role", "facilities"]) == 0
+    out = capsys.readouterr().out
+    password = out.split("in person): ")[1].strip()
+    assert "anne.martin (care, facilities) added" in out and len(password) >= 10
+    from api.accounts import AccountStore
+
+    accounts = AccountStore(f"sqlite:///{tmp_path / 'w.db'}")
+    assert accounts.authenticate("anne.martin", password) is not None
+    assert main([*db, "user", "add", "anne.martin", "--role", "care"]) == 1
+    assert "exists already" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main([*db, "user", "add", "bob", "--role", "nurse"])
+    assert exc.value.code == 2 and "invalid choice: 'nurse'" in capsys.readouterr().err
+    assert main([*db, "user", "key", "anne.martin"]) == 0
+    key = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    assert accounts.by_api_key(key) is not None
+    assert main([*db, "user", "disable", "anne.martin"]) == 0
+    assert accounts.by_api_key(key) is None and accounts.authenticate("anne.martin", password) is None
+    capsys.readouterr()
+    # The care desk refuses wristbands not on the list; the command line too.
+    assert main([*db, "link", "wb-0001", "--patient", "P-1"]) == 1
+    assert "wayfinding wristband add" in capsys.readouterr().err
+    (tmp_path / "bands.txt").write_text("# delivery of 2026-11\nwb-0001\nwb-0002\n\n", encoding="utf-8")
+    assert main([*db, "wristband", "add", "--file", str(tmp_path / "bands.txt"), "wb-0003"]) == 0
+    assert "3 wristband(s) added" in capsys.readouterr().out
+    assert main([*db, "link", "wb-0001", "--patient", "P-1", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "card code" in out and "/c/" in out
+    log = accounts.engine.connect().exec_driver_sql("SELECT actor, action FROM audit_log").fetchall()
+    assert ("it.admin", "add-account") in log and ("it.admin", "register-wristbands") in log
+    assert ("it.admin", "link-wristband") in log and ("it.admin", "disable-account") in log

@@ -363,3 +363,61 @@ def test_tracker_and_simulator_work_on_the_embedded_broker(demo_venue: Venue, tm
         stop.set()
         worker.join(timeout=10)
         broker.stop()
+
+
+def test_two_replicas_share_only_the_database_and_the_broker(tmp_path: Path) -> None:
+    """A companion's page on one replica; the desk discharges through another: the page ends."""
+    broker = LocalBroker(tmp_path).start()
+    db = published_demo(tmp_path / "w.db")
+    TrackerStore(db).register([tag_of(1)], actor="t")
+    accounts = AccountStore(db)
+    accounts.add("desk", ["care"], "desk-password-1", actor="t")
+    auth = {"Authorization": f"Bearer {accounts.new_api_key('desk', actor='t')}"}
+    settings = Settings(database_url=db, mqtt_url=broker.url, refresh_s=0.5)
+    events: dict[str, list[dict[str, object]]] = {"a": [], "b": []}
+    stop = threading.Event()
+    try:
+        with (
+            TestClient(create_app(settings, watch=False)) as a,
+            TestClient(create_app(settings, watch=False)) as b,
+        ):
+            made = a.post(
+                "/api/v1/staff/links",
+                json={"tag": tag_of(1), "patient_ref": "R-1", "pathway": PATHWAY},
+                headers=auth,
+            )
+            assert made.status_code == 201, made.text
+            token, link_id = made.json()["token"], made.json()["id"]
+            for name, client in (("a", a), ("b", b)):
+                threading.Thread(
+                    target=_sse_events, args=(client, f"/c/{token}/events", events[name], stop), daemon=True
+                ).start()
+            assert wait_for(lambda: all(ev and ev[-1]["state"] == "live" for ev in events.values()))
+            # The tracker's status reaches both replicas.
+            from paho.mqtt.client import Client
+            from paho.mqtt.enums import CallbackAPIVersion
+
+            c = Client(CallbackAPIVersion.VERSION2)
+            c.connect("127.0.0.1", broker.port)
+            c.loop_start()
+            status = {
+                "tag": tag_of(1),
+                "link": link_id,
+                "stage": "theatre",
+                "since": "2026-12-01T09:00:00+00:00",
+            }
+            c.publish(
+                f"wayfinding/demo/status/{tag_of(1)}", json.dumps(status), qos=1, retain=True
+            ).wait_for_publish(5)
+            c.loop_stop()
+            c.disconnect()
+            assert wait_for(lambda: all(ev[-1].get("stage") == "theatre" for ev in events.values())), events
+            # Discharged through replica B: replica A's page ends within its refresh period.
+            t0 = time.monotonic()
+            assert b.post(f"/api/v1/staff/links/{link_id}/discharge", headers=auth).status_code == 200
+            assert wait_for(lambda: events["a"][-1]["event"] == "ended", timeout=5), events["a"][-2:]
+            assert time.monotonic() - t0 < 3.0
+            assert a.get(f"/c/{token}").status_code == 410
+            stop.set()
+    finally:
+        broker.stop()

@@ -179,7 +179,8 @@ def test_the_eleventh_wrong_password_in_a_minute_is_slowed_down(staff_app: TestC
 
 def test_roles_a_facilities_account_cannot_link_a_wristband(staff_app: TestClient) -> None:
     c = login(fresh_client(staff_app), "fabien")
-    assert c.get(f"/staff/care/{PATHWAY}").status_code == 403
+    refused = c.get(f"/staff/care/{PATHWAY}")
+    assert refused.status_code == 403 and "administrateur" in refused.text
     home = c.get("/staff/")
     r = c.post(
         f"/staff/care/{PATHWAY}/link",
@@ -204,7 +205,7 @@ def test_a_forged_form_is_refused_and_changes_nothing(staff_app: TestClient) -> 
     before = len(store.active_links())
     for forged in ({}, {"csrf": "not-the-token"}):
         r = c.post(f"/staff/care/{PATHWAY}/link", data={"tag": tag_of(21), "patient_ref": "F-1", **forged})
-        assert r.status_code == 403 and "reload the page" in r.text
+        assert r.status_code == 403 and "Formulaire expiré" in r.text and "Rechargez la page" in r.text
     # The staff API from a page needs the token in a header.
     r = c.post("/api/v1/staff/links", json={"tag": tag_of(21), "patient_ref": "F-1", "pathway": PATHWAY})
     assert r.status_code == 403 and r.json()["reason"] == "csrf"
@@ -286,6 +287,7 @@ def test_companion_page_shows_stages_only_and_ends_at_discharge(staff_app: TestC
     ]
     assert "SECRET-REF-8" not in html and tag_of(8) not in html and "Salle d'opération" not in html
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+    assert "set-cookie" not in page.headers, "a companion's page leaves nothing in the browser"
     api = companion.get(f"/api/v1/companion/{token}").json()
     assert api["stage"] == "theatre" and api["label"] == "In theatre" and not api["ready"]
     assert set(api) == {
