@@ -109,25 +109,44 @@ def status_context(
     }
 
 
-def start_points(snap: Snapshot, pathway: Pathway | None, lang: str) -> list[dict[str, str]]:
-    """Where a companion may say they are: the pathway's waiting rooms first, then the
-    other public waiting rooms and the kiosks (each with its level when names repeat)."""
+def start_points(snap: Snapshot, pathway: Pathway | None, lang: str) -> list[dict[str, Any]]:
+    """Where a companion may say they are, in groups: waiting rooms (the pathway's first),
+    entrances, kiosks; names that repeat get their level."""
     venue = snap.venue
+    words = ui(lang)
     own = {uid for st in (pathway.stages if pathway else []) for uid in st.unit_ids}
     rooms = [u for u in venue.units.values() if u.category == "waitingroom" and u.public]
     rooms.sort(key=lambda u: (u.id not in own, label_text(u.name, lang, fallback=u.id).casefold()))
     names = [label_text(u.name, lang, fallback=u.id) for u in rooms]
-    out = []
+    waiting = []
     for u, name in zip(rooms, names, strict=True):
         if names.count(name) > 1:
             level = venue.levels[u.level_id]
-            name = f"{name} ({label_text(level.name, lang, fallback=str(level.ordinal))})"
-        out.append({"id": u.id, "name": name})
-    out += [
+            where = label_text(level.name, lang, fallback=str(level.ordinal))
+            building = venue.buildings.get(level.building_ids[0]) if level.building_ids else None
+            if building is not None and building.name:
+                where = words["level_in_building"].format(level=where, building=label_text(building.name, lang))
+            name = f"{name} ({where})"
+        waiting.append({"id": u.id, "name": name})
+    index = snap.router.walk.index
+    entrances: dict[str, str] = {}
+    for o in venue.openings.values():
+        name = label_text(o.name, lang) if o.name else ""
+        if name and f"entrance:{o.id}" in index and name not in entrances:
+            entrances[name] = o.id
+    kiosks = [
         {"id": k.id, "name": label_text(k.name, lang, fallback=k.id)}
         for k in sorted(venue.kiosks.values(), key=lambda k: label_text(k.name, lang, fallback=k.id))
     ]
-    return out
+    groups = [
+        {"label": words["c_group_waiting"], "places": waiting},
+        {
+            "label": words["c_group_entrances"],
+            "places": [{"id": i, "name": n} for n, i in sorted(entrances.items())],
+        },
+        {"label": words["c_group_kiosks"], "places": kiosks},
+    ]
+    return [g for g in groups if g["places"]]
 
 
 # -- access ------------------------------------------------------------------------------------------

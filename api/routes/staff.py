@@ -480,6 +480,7 @@ async def care_events(
     lang, _offered = _lang(request, settings)
     hub = _hub(request)
     service = request.app.state.service
+    await hub.refresh()  # a desk that just linked someone sees them in the list at once
     watch = hub.watch(pathway_id=pathway_id)
     template = templates.get_template("staff_rows.html")
     try:

@@ -8,6 +8,7 @@ companion link that stops at once at discharge.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -415,3 +416,36 @@ def test_an_older_store_gains_the_new_columns_and_keeps_its_links(tmp_path: Path
     new, _token = store.link("wb-2", patient_ref="NEW-2", pathway_id="ambulatory-surgery", actor="t")
     assert new.short_code and new.expires_at
     FloorPlanStore(url).audit_log()  # the audit table exists too
+
+
+def test_ready_patient_guide_me_there_from_every_offered_start(staff_app: TestClient) -> None:
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link, token = store.link(tag_of(14), patient_ref="READY-14", pathway_id=PATHWAY, actor="t")
+    store.record([], {link.id: {"stage_id": "ready", "stage_since": datetime.now(UTC)}})
+    html = fresh_client(staff_app).get(f"/c/{token}").text
+    assert '<section class="guide" id="guide" aria-labelledby' in html, "the guide shows when ready"
+    groups = re.findall(r'<optgroup label="([^"]+)">', html)
+    assert groups == ["Salles d&#39;attente", "Entrées", "Bornes"]
+    starts = re.findall(r'<option value="([^"]+)">([^<]+)</option>', html)
+    assert starts[0][1] == "Salon d&#39;attente ambulatoire", "the pathway's own waiting room first"
+    assert any(name == "Entrée principale" for _id, name in starts)
+    assert len({name for _id, name in starts}) == len(starts), "every choice reads differently"
+    pickup = re.search(r'name="to" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    for place_id, _name in starts:
+        r = staff_app.get("/api/v1/route", params={"from": place_id, "to": pickup})
+        assert r.status_code == 200, (place_id, r.text)
+        assert r.json()["destination"]["name"] == "Salon de sortie"
+
+
+def test_care_desk_list_streams_live_for_the_logged_in_desk(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link, _token = store.link(tag_of(15), patient_ref="LIVE-15", pathway_id=PATHWAY, actor="t")
+    store.record([], {link.id: {"battery_mv": 2400}})
+    with c.stream("GET", f"/staff/care/{PATHWAY}/events") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                rows = json.loads(line[6:])["html"]
+                break
+    assert "LIVE-15" in rows and link.short_code in rows and "batterie faible" in rows
