@@ -32,6 +32,7 @@ from api.app import create_app
 from api.settings import Settings
 from floorplans import Venue
 from tests.api.conftest import LiveServer, published_demo
+from tests.api.test_phone_page import serious_violations
 from tracker.broker import EmbeddedBroker, LocalBroker
 from tracker.core import Tracker, TrackerConfig
 from tracker.mqtt import MqttTracker
@@ -212,10 +213,12 @@ def test_care_desk_in_chromium_link_card_and_discharge(browser: Browser, tmp_pat
     try:
         page.goto(f"{server.url}/staff/care/{PATHWAY}")
         assert "/staff/login" in page.url
+        assert serious_violations(page) == []
         page.get_by_label("Identifiant").fill("nurse.anne")
         page.get_by_label("Mot de passe").fill("anne-password-1")
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_url(f"**/staff/care/{PATHWAY}")
+        assert serious_violations(page) == []
         page.get_by_role("textbox", name="Bracelet").fill(tag_of(2))
         page.get_by_label("Référence patient").fill("AMB-2026-0042")
         page.get_by_label("Langue de l'accompagnant").select_option("en")
@@ -226,9 +229,18 @@ def test_care_desk_in_chromium_link_card_and_discharge(browser: Browser, tmp_pat
         link = page.locator(".card .link").inner_text()
         code = page.locator(".card .code-big").inner_text()
         page.screenshot(path=str(shots / "care-desk-card.png"), full_page=True)
+        assert serious_violations(page) == []
         companion = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
         companion.goto(link.replace("http://127.0.0.1:8000", server.url))
         assert companion.locator("html").get_attribute("lang") == "en"
+        assert serious_violations(companion) == []
+        companion.get_by_role("button", name="Larger text").click()
+        assert companion.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        board.goto(f"{server.url}/board/{PATHWAY}")
+        assert code in board.locator("#live").inner_text() and "AMB-2026-0042" not in board.content()
+        assert serious_violations(board) == []
+        board.context.close()
         page.get_by_role("link", name="Retour à l'accueil ambulatoire").click()
         row = page.locator("tr", has_text=code)
         assert "AMB-2026-0042" in row.inner_text()
