@@ -49,7 +49,7 @@ $(BIN)/python:
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[broker]"
+	$(BIN)/pip install -q -e ".[tts,broker]"
 	touch $@
 
 install-test: $(VENV)/.installed-test

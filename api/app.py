@@ -23,7 +23,7 @@ from api import errors
 from api.accounts import AccountStore
 from api.live import StatusHub
 from api.routes import companion, pages, public, staff
-from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits
+from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits, redact_access_logs
 from api.service import WayfindingService
 from api.settings import Settings, get_settings
 from floorplans.store import FloorPlanStore
@@ -88,6 +88,7 @@ def create_app(
     )
     errors.install(app)
     _staff_auth(app)
+    redact_access_logs()
     # WAV and PNG gain nothing from gzip, and audio must keep its range requests.
     app.add_middleware(
         GZipMiddleware,

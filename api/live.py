@@ -273,8 +273,11 @@ class StatusHub:
             if self.counters["bad_status"] in (1, 10, 100, 1000):
                 log.warning("ignored a status on %s: %s", topic, exc)
             return
-        if link_id is None or link_id in self._ended:
-            self.counters["status_other"] += 1  # an old retained status, or a patient not ours
+        newest = max(self.links, default=0)
+        if link_id is None or link_id in self._ended or (link_id not in self.links and link_id <= newest):
+            # An old retained status (a patient discharged long ago), or not one of ours. A link
+            # newer than any read yet is taken: it was made since the last read of the store.
+            self.counters["status_other"] += 1
             return
         self.counters["statuses"] += 1
         self.statuses[link_id] = status

@@ -18,12 +18,15 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse, storage, strategies
 from starlette.concurrency import run_in_threadpool
 
@@ -115,10 +118,20 @@ async def staff_or_none(request: Request) -> StaffUser | None:
     return user
 
 
-def require(role: str) -> Callable[[Request], Awaitable[StaffUser]]:
+#: Declares the API key in the OpenAPI schema ("Authorize" in /api/docs); the check itself is
+#: staff_or_none's, which also accepts a session cookie.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="API key",
+    description="An API key made with `wayfinding user key NAME`, or sign in on /staff/login",
+)
+Documented = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def require(role: str) -> Callable[..., Awaitable[StaffUser]]:
     """A dependency: the staff member, who must hold *role* (401 or login page, else 403)."""
 
-    async def dependency(request: Request) -> StaffUser:
+    async def dependency(request: Request, _key: Documented = None) -> StaffUser:
         user = await staff_or_none(request)
         if user is None:
             raise LoginRequired()
@@ -141,7 +154,7 @@ def require(role: str) -> Callable[[Request], Awaitable[StaffUser]]:
     return dependency
 
 
-async def any_staff(request: Request) -> StaffUser:
+async def any_staff(request: Request, _key: Documented = None) -> StaffUser:
     user = await staff_or_none(request)
     if user is None or not user.active:
         raise LoginRequired()
@@ -151,3 +164,26 @@ async def any_staff(request: Request) -> StaffUser:
 CareStaff = Annotated[StaffUser, Depends(require("care"))]
 AdminStaff = Annotated[StaffUser, Depends(require("admin"))]
 AnyStaff = Annotated[StaffUser, Depends(any_staff)]
+
+
+_TOKEN_IN_PATH = re.compile(r"(/c/|/api/v1/companion/)[^/?\s]+")
+
+
+class RedactCompanionTokens(logging.Filter):
+    """Access logs keep no companion token: ``GET /c/…/events`` (the store keeps only the
+    token's hash; a log file must not undo that)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_PATH.sub(r"\1…", record.msg)
+        return True
+
+
+def redact_access_logs() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactCompanionTokens) for f in access.filters):
+        access.addFilter(RedactCompanionTokens())

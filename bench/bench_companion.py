@@ -81,9 +81,8 @@ class Page:
 
     async def run(self, port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-        writer.write(
-            f"GET /c/{self.token}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
-        )
+        head = f"GET /c/{self.token}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        writer.write(head.encode())
         await writer.drain()
         status = await reader.readline()
         if b" 200 " not in status:

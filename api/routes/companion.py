@@ -125,7 +125,9 @@ def start_points(snap: Snapshot, pathway: Pathway | None, lang: str) -> list[dic
             where = label_text(level.name, lang, fallback=str(level.ordinal))
             building = venue.buildings.get(level.building_ids[0]) if level.building_ids else None
             if building is not None and building.name:
-                where = words["level_in_building"].format(level=where, building=label_text(building.name, lang))
+                where = words["level_in_building"].format(
+                    level=where, building=label_text(building.name, lang)
+                )
             name = f"{name} ({where})"
         waiting.append({"id": u.id, "name": name})
     index = snap.router.walk.index

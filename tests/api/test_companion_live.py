@@ -252,6 +252,10 @@ def test_care_desk_in_chromium_link_card_and_discharge(browser: Browser, tmp_pat
         companion.reload()
         assert "The follow-up has ended" in companion.locator("h1").inner_text()
         companion.context.close()
+        server.stop()
+        log = (tmp_path / "w.log").read_text()
+        token = link.rsplit("/", 1)[1]
+        assert '"GET /c/… HTTP/1.1" 200' in log and token not in log, "the access log keeps no token"
     finally:
         context.close()
         server.stop()
