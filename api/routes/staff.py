@@ -198,7 +198,7 @@ def care_rows(
                 "code": link.short_code or str(link.id),
                 "patient_ref": link.patient_ref,
                 "tag": link.tag,
-                "stage": ctx["headline"],
+                "stage": ctx["current"]["label"] if ctx["current"] else words["s_no_stage"],
                 "for_text": ctx["for_text"],
                 "since_iso": ctx["since_iso"],
                 "alerts": [words[f"s_alert_{a.replace('-', '_')}"] for a in sorted(flags)],
