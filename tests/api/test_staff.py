@@ -449,3 +449,14 @@ def test_care_desk_list_streams_live_for_the_logged_in_desk(staff_app: TestClien
                 rows = json.loads(line[6:])["html"]
                 break
     assert "LIVE-15" in rows and link.short_code in rows and "batterie faible" in rows
+
+
+def test_requests_per_address_are_limited_across_links(db: str) -> None:
+    """Someone trying tokens one after another from one address is stopped, whatever the tokens."""
+    settings = Settings(database_url=db, address_rate="5/minute")
+    service = WayfindingService(database_url=db, venue_path=DEMO_PATH)
+    with TestClient(create_app(settings, service, watch=False)) as c:
+        codes = [c.get(f"/c/guess-{i}").status_code for i in range(6)]
+        assert codes == [404] * 5 + [429]
+        assert c.get("/api/v1/venue").status_code == 200, "the phone pages are not affected"
+    service.close()
