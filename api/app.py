@@ -78,6 +78,7 @@ def create_app(
     app.state.accounts = accounts
     app.state.audit = FloorPlanStore(tracker_store.engine)
     app.state.hub = hub
+    app.state.fragments = companion.Fragments()
     app.state.limits = RateLimits(
         {
             "companion": settings.companion_rate,

@@ -16,6 +16,7 @@ refresh; a small script keeps them current through Server-Sent Events
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,23 +255,48 @@ async def companion_events(
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
     hub = _hub(request)
     service = request.app.state.service
+    fragments: Fragments = request.app.state.fragments
     watch = hub.watch(link_id=link.id)
-    template = templates.get_template("companion_status.html")
     try:
         while True:
             view = hub.view(link)
-            snap = service.snapshot
-            ctx = {"t": ui(lang), "lang": lang, **status_context(snap, settings, view, lang)}
+            data = fragments.status(service.snapshot, settings, view, lang)
             yield ServerSentEvent(
-                data={"html": template.render(ctx), "state": view.state, "stage": view.stage_id},
-                event="ended" if view.state == "ended" else "status",
-                retry=3000,
+                raw_data=data, event="ended" if view.state == "ended" else "status", retry=3000
             )
             if view.state == "ended":
                 return
             await watch.wait(TICK_S)
     finally:
         hub.unwatch(watch)
+
+
+class Fragments:
+    """The companion page's live part, rendered once per patient state, language and minute,
+    and shared by every page open on it (a family often has several phones on one link;
+    a thousand pages cost a thousand renderings per change otherwise). Used on the event
+    loop only: no lock."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._done: dict[tuple[Any, ...], str] = {}
+        self._template = templates.get_template("companion_status.html")
+
+    def status(self, snap: Snapshot, settings: Settings, view: LinkView, lang: str) -> str:
+        """The event's data (JSON: html, state, stage). "For 25 min" counts from the start of
+        the minute: the page's script keeps it to the minute between two events."""
+        minute = int(datetime.now(UTC).timestamp() // 60)
+        key = (snap.generation, view, lang, minute)
+        data = self._done.get(key)
+        if data is None:
+            if len(self._done) >= self.size:
+                self._done.clear()
+            now = datetime.fromtimestamp(minute * 60, UTC)
+            ctx = {"t": ui(lang), "lang": lang, **status_context(snap, settings, view, lang, now)}
+            html = self._template.render(ctx)
+            data = json.dumps({"html": html, "state": view.state, "stage": view.stage_id}, ensure_ascii=False)
+            self._done[key] = data
+        return data
 
 
 @router.get(
