@@ -9,10 +9,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from api.service import WayfindingService
@@ -102,3 +105,45 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path_factory.mktemp("live") / "w.db")
     yield server
     server.stop()
+
+
+# -- the browser: Debian's Chromium, as phones and desks see the pages ---------------------------------
+
+#: Debian's Chromium (``make test`` installs it); Playwright downloads no browser of its own.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: ``$WAYFINDING_SCREENSHOTS`` (``docs/screenshots`` to refresh those
+    of the documentation), else a temporary folder. Look at them."""
+    target = os.environ.get("WAYFINDING_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def phone(browser: Browser, *, locale: str = "fr-FR", js: bool = True) -> Page:
+    """A page in a 360 x 740 phone-sized window."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale=locale, java_script_enabled=js, device_scale_factor=1
+    )
+    return context.new_page()
+
+
+def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical accessibility violations on the page."""
+    results = Axe().run(page)
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -6,51 +6,11 @@ to refresh those of the documentation); look at them.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
-from tests.api.conftest import LiveServer
-
-#: Debian's Chromium (``make test`` installs it); Playwright downloads no browser of its own.
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("WAYFINDING_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def phone(browser: Browser, *, locale: str = "fr-FR", js: bool = True) -> Page:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale=locale, java_script_enabled=js, device_scale_factor=1
-    )
-    return context.new_page()
-
-
-def serious_violations(page: Page) -> list[dict[str, Any]]:
-    results = Axe().run(page)
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+from tests.api.conftest import LiveServer, phone, serious_violations
 
 
 def test_search_choose_step_free_listen_and_switch_to_english(

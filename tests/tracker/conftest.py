@@ -1,9 +1,13 @@
-"""A real Mosquitto broker per test session, on a free port, with persistence."""
+"""A real Mosquitto broker per test session, on a free port, with persistence; the
+``wayfinding tracker`` command as a child process."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +23,33 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     b = LocalBroker(tmp_path_factory.mktemp("mosquitto"), persistence=True).start()
     yield b
     b.stop()
+
+
+def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "--db",
+            db,
+            "tracker",
+            "--broker",
+            broker.url,
+            "--site",
+            "demo",
+            "--client-id",
+            "tracker-test",
+            "--zone-dwell",
+            "2",
+            "--signal-lost",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log.open("a"),
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "tracker for site 'demo'" in line, line
+    return proc

@@ -7,8 +7,6 @@ import gc
 import json
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,42 +15,12 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from floorplans import Venue
-from tests.tracker.conftest import Broker
+from tests.tracker.conftest import Broker, start_tracker
 from tracker.simulator import run_simulation, tag_of
 from tracker.store import TrackerStore
 
 PATIENTS = 4
 STAGES = ["admission", "preop", "theatre", "recovery", "ready"]
-
-
-def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "--db",
-            db,
-            "tracker",
-            "--broker",
-            broker.url,
-            "--site",
-            "demo",
-            "--client-id",
-            "tracker-test",
-            "--zone-dwell",
-            "2",
-            "--signal-lost",
-            "300",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=log.open("a"),
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert "tracker for site 'demo'" in line, line
-    return proc
 
 
 def fuzz(broker: Broker, stop: threading.Event, sent: list[int]) -> None:
