@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from floorplans.store import Base as FloorPlanBase
 from floorplans.store import add_audit, from_db, make_engine, to_db
@@ -175,11 +174,11 @@ class AccountStore:
             add_audit(s, actor, "enable-account" if active else "disable-account", f"account {row.name}", {})
 
     @staticmethod
-    def _row(s: object, name: str) -> UserRow:
-        row = s.scalars(select(UserRow).where(UserRow.name == name.strip().lower())).first()  # type: ignore[attr-defined]
+    def _row(s: Session, name: str) -> UserRow:
+        row = s.scalars(select(UserRow).where(UserRow.name == name.strip().lower())).first()
         if row is None:
             raise AccountError(f"no account {name!r}")
-        return row  # type: ignore[no-any-return]
+        return row
 
     # -- authentication ---------------------------------------------------------------------------
 
@@ -225,7 +224,7 @@ class AccountStore:
                 .join(UserRow, UserRow.id == ApiKeyRow.user_id)
                 .where(ApiKeyRow.key_sha256 == digest, ApiKeyRow.revoked_at.is_(None))
             ).first()
-        if found is None or not hmac.compare_digest(found[0].key_sha256, digest):
+        if found is None:
             return None
         user = _user(found[1])
         return user if user.active else None

@@ -10,8 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.live import StatusHub
 from api.service import Snapshot, WayfindingService
 from api.settings import Settings
+from tracker.store import TrackerStore
 
 
 async def current_service(request: Request) -> WayfindingService:
@@ -33,3 +35,14 @@ async def current_settings(request: Request) -> Settings:
 ServiceDep = Annotated[WayfindingService, Depends(current_service)]
 SnapshotDep = Annotated[Snapshot, Depends(current_snapshot)]
 SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+def hub_of(request: Request) -> StatusHub:
+    """The process's live patient statuses (``api/live.py``)."""
+    hub: StatusHub = request.app.state.hub
+    return hub
+
+
+def tracker_store_of(request: Request) -> TrackerStore:
+    store: TrackerStore = request.app.state.tracker_store
+    return store

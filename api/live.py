@@ -25,9 +25,10 @@ import logging
 import secrets
 import time
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -36,6 +37,7 @@ from tracker.mqtt import BrokerAddress
 from tracker.store import Link, TrackerStore
 
 log = logging.getLogger("wayfinding.live")
+T = TypeVar("T")
 
 
 @dataclass(slots=True, frozen=True)
@@ -136,6 +138,28 @@ class StatusHub:
 
     def unwatch(self, w: Watch) -> None:
         self._watches.discard(w)
+
+    async def follow(
+        self,
+        render: Callable[[], Awaitable[tuple[T, bool]]],
+        *,
+        link_id: int | None = None,
+        pathway_id: str | None = None,
+        every_s: float = 30.0,
+    ) -> AsyncIterator[T]:
+        """What an open page receives: *render*'s item now, then again each time its patient
+        (or pathway) may have changed, and every *every_s* (times shown move on); until
+        *render* says it was the last one. The page stops being watched when it goes away."""
+        watch = self.watch(link_id=link_id, pathway_id=pathway_id)
+        try:
+            while True:
+                item, last = await render()
+                yield item
+                if last:
+                    return
+                await watch.wait(every_s)
+        finally:
+            self.unwatch(watch)
 
     @property
     def open_pages(self) -> int:
@@ -284,15 +308,6 @@ class StatusHub:
         self.last_status_at = received
         lk = self.links.get(link_id)
         self._wake({link_id}, {lk.pathway_id} if lk else set())
-
-    def stats(self) -> dict[str, Any]:
-        return {
-            "broker": f"{self.broker.host}:{self.broker.port}" if self.broker else None,
-            "connected": self.connected,
-            "open_pages": self.open_pages,
-            "links": len(self.links),
-            **dict(self.counters),
-        }
 
 
 def _parse_time(value: Any) -> datetime | None:

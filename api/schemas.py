@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 #: Profiles a visitor may ask for; ``staff`` (through staff-only places) is not public.
 PublicProfile = Literal["default", "step_free", "avoid_stairs"]
@@ -169,7 +169,10 @@ class StaffOut(BaseModel):
 
 
 class LinkIn(BaseModel):
-    """Link a wristband to a patient."""
+    """Link a wristband to a patient. Spaces around the values (and a scanner's newline) are
+    dropped."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     tag: str = Field(min_length=1, max_length=64, description="The wristband's number (scanned or typed)")
     patient_ref: str = Field(

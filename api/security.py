@@ -156,7 +156,7 @@ def require(role: str) -> Callable[..., Awaitable[StaffUser]]:
 
 async def any_staff(request: Request, _key: Documented = None) -> StaffUser:
     user = await staff_or_none(request)
-    if user is None or not user.active:
+    if user is None:
         raise LoginRequired()
     return user
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -27,22 +26,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, SnapshotDep
+from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
 from api.errors import ApiError
 from api.i18n import choose_language, clock, duration, page_languages, ui
 from api.live import LinkView, StatusHub
+from api.routes.pages import page_context, templates
 from api.schemas import CompanionOut, CompanionStageOut, errors
 from api.security import RateLimits, client_address
 from api.service import Snapshot
 from api.settings import Settings
 from floorplans.model import Pathway, label_text
-from tracker.store import Link, TrackerStore
+from tracker.store import Link
 
 router = APIRouter()
-templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
 Token = Annotated[str, PathParam(min_length=1, max_length=200, description="The companion link's token.")]
 PathwayId = Annotated[
@@ -160,11 +158,6 @@ def _limits(request: Request) -> RateLimits:
     return limits
 
 
-def _hub(request: Request) -> StatusHub:
-    hub: StatusHub = request.app.state.hub
-    return hub
-
-
 def _throttle(request: Request, *keys: tuple[str, str]) -> None:
     limits = _limits(request)
     for name, key in keys:
@@ -180,8 +173,7 @@ def _throttle(request: Request, *keys: tuple[str, str]) -> None:
 async def _link_of(request: Request, token: str) -> Link:
     """The token's link, if it still opens the page: 404 unknown, 410 ended."""
     _throttle(request, ("address", client_address(request)), ("companion", token[:64]))
-    store: TrackerStore = request.app.state.tracker_store
-    link = await run_in_threadpool(store.token_link, token)
+    link = await run_in_threadpool(tracker_store_of(request).token_link, token)
     if link is None:
         raise ApiError(404, "This link is not known.", reason="unknown-link")
     if not link.companion_open():
@@ -190,18 +182,11 @@ async def _link_of(request: Request, token: str) -> Link:
 
 
 def _page_lang(
-    request: Request, settings: Settings, asked: str | None, default: str
+    request: Request, settings: Settings, asked: str | None, default: str | None = None
 ) -> tuple[str, list[str]]:
     offered = page_languages(settings.language_list) or ["fr"]
     lang = choose_language(asked or default, request.headers.get("accept-language"), offered)
     return lang, offered
-
-
-def _languages(request: Request, offered: list[str]) -> list[dict[str, str]]:
-    return [
-        {"code": x, "name": ui(x)["language_name"], "href": f"{request.url.path}?{urlencode({'lang': x})}"}
-        for x in offered
-    ]
 
 
 # -- the companion page -------------------------------------------------------------------------------
@@ -213,23 +198,22 @@ async def companion_page(
 ) -> HTMLResponse:
     link = await _link_of(request, token)
     lang, offered = _page_lang(request, settings, lang, link.companion_lang)
-    view = _hub(request).view(link)
+    view = hub_of(request).view(link)
     pathway = _pathway(snap, link.pathway_id)
-    ctx = {
-        "request": request,
-        "lang": lang,
-        "t": ui(lang),
-        "venue_name": label_text(snap.venue.name, lang),
-        "languages": _languages(request, offered),
-        "token": token,
-        "events_url": f"/c/{token}/events?{urlencode({'lang': lang})}",
-        "starts": start_points(snap, pathway, lang),
-        "pickup_id": pathway.pickup_unit_id if pathway else None,
-        "search_url": "/?" + urlencode({"to": pathway.pickup_unit_id, "lang": lang})
+    ctx = page_context(
+        request,
+        snap,
+        offered,
+        lang,
+        path=request.url.path,  # only ?lang=: nothing else of the address carried over
+        events_url=f"/c/{token}/events?{urlencode({'lang': lang})}",
+        starts=start_points(snap, pathway, lang),
+        pickup_id=pathway.pickup_unit_id if pathway else None,
+        search_url="/?" + urlencode({"to": pathway.pickup_unit_id, "lang": lang})
         if pathway and pathway.pickup_unit_id
         else None,
         **status_context(snap, settings, view, lang),
-    }
+    )
     response = templates.TemplateResponse(request, "companion.html", ctx)
     _private(response)
     return response
@@ -253,22 +237,18 @@ async def companion_events(
     """``status`` events (the page's live part, as HTML) until the link ends (``ended``)."""
     link = await _link_of(request, token)
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
-    hub = _hub(request)
     service = request.app.state.service
     fragments: Fragments = request.app.state.fragments
-    watch = hub.watch(link_id=link.id)
-    try:
-        while True:
-            view = hub.view(link)
-            data = fragments.status(service.snapshot, settings, view, lang)
-            yield ServerSentEvent(
-                raw_data=data, event="ended" if view.state == "ended" else "status", retry=3000
-            )
-            if view.state == "ended":
-                return
-            await watch.wait(TICK_S)
-    finally:
-        hub.unwatch(watch)
+    hub = hub_of(request)
+
+    async def render() -> tuple[ServerSentEvent, bool]:
+        view = hub.view(link)
+        data = fragments.status(service.snapshot, settings, view, lang)
+        ended = view.state == "ended"
+        return ServerSentEvent(raw_data=data, event="ended" if ended else "status", retry=3000), ended
+
+    async for event in hub.follow(render, link_id=link.id, every_s=TICK_S):
+        yield event
 
 
 class Fragments:
@@ -313,7 +293,7 @@ async def companion_status(
     language, since when, and every stage of the pathway. Never a place."""
     link = await _link_of(request, token)
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
-    view = _hub(request).view(link)
+    view = hub_of(request).view(link)
     ctx = status_context(snap, settings, view, lang)
     pathway = _pathway(snap, link.pathway_id)
     return CompanionOut(
@@ -357,7 +337,7 @@ def board_rows(
     return rows
 
 
-def _board_pathway(snap: Snapshot, pathway_id: str) -> Pathway:
+def pathway_or_404(snap: Snapshot, pathway_id: str) -> Pathway:
     pathway = _pathway(snap, pathway_id)
     if pathway is None:
         raise ApiError(404, f"No pathway {pathway_id!r} in the plans in service.", reason="unknown-pathway")
@@ -369,19 +349,19 @@ async def board_page(
     request: Request, pathway_id: PathwayId, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
 ) -> HTMLResponse:
     _throttle(request, ("address", client_address(request)))
-    pathway = _board_pathway(snap, pathway_id)
-    lang, offered = _page_lang(request, settings, lang, (page_languages(settings.language_list) or ["fr"])[0])
-    ctx = {
-        "request": request,
-        "lang": lang,
-        "t": ui(lang),
-        "venue_name": label_text(snap.venue.name, lang),
-        "languages": _languages(request, offered),
-        "pathway_name": label_text(pathway.name, lang, fallback=pathway.id),
-        "rows": board_rows(_hub(request), snap, settings, pathway_id, lang),
-        "events_url": f"/board/{pathway_id}/events?{urlencode({'lang': lang})}",
-        "paused": _hub(request).paused,
-    }
+    pathway = pathway_or_404(snap, pathway_id)
+    lang, offered = _page_lang(request, settings, lang)
+    ctx = page_context(
+        request,
+        snap,
+        offered,
+        lang,
+        path=request.url.path,
+        pathway_name=label_text(pathway.name, lang, fallback=pathway.id),
+        rows=board_rows(hub_of(request), snap, settings, pathway_id, lang),
+        events_url=f"/board/{pathway_id}/events?{urlencode({'lang': lang})}",
+        paused=hub_of(request).paused,
+    )
     return templates.TemplateResponse(request, "board.html", ctx)
 
 
@@ -390,19 +370,16 @@ async def board_events(
     request: Request, pathway_id: PathwayId, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
 ) -> AsyncIterator[ServerSentEvent]:
     _throttle(request, ("address", client_address(request)))
-    _board_pathway(snap, pathway_id)
-    lang, _offered = _page_lang(
-        request, settings, lang, (page_languages(settings.language_list) or ["fr"])[0]
-    )
-    hub = _hub(request)
+    pathway_or_404(snap, pathway_id)
+    lang, _offered = _page_lang(request, settings, lang)
+    hub = hub_of(request)
     service = request.app.state.service
-    watch = hub.watch(pathway_id=pathway_id)
     template = templates.get_template("board_rows.html")
-    try:
-        while True:
-            rows = board_rows(hub, service.snapshot, settings, pathway_id, lang)
-            html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
-            yield ServerSentEvent(data={"html": html, "paused": hub.paused}, event="rows", retry=3000)
-            await watch.wait(TICK_S)
-    finally:
-        hub.unwatch(watch)
+
+    async def render() -> tuple[ServerSentEvent, bool]:
+        rows = board_rows(hub, service.snapshot, settings, pathway_id, lang)
+        html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
+        return ServerSentEvent(data={"html": html, "paused": hub.paused}, event="rows", retry=3000), False
+
+    async for event in hub.follow(render, pathway_id=pathway_id, every_s=TICK_S):
+        yield event

@@ -31,11 +31,16 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templa
 OptionalText = Annotated[str | None, Query(max_length=200)]
 
 
-def _context(request: Request, snap: Snapshot, offered: list[str], lang: str, **more: Any) -> dict[str, Any]:
+def page_context(
+    request: Request, snap: Snapshot, offered: list[str], lang: str, *, path: str | None = None, **more: Any
+) -> dict[str, Any]:
+    """What every page template needs: its language, words, the venue's name, and the links
+    to the same page in the other languages (to *path* when the page answered a form)."""
+
     def switch(to_lang: str) -> str:
-        params = dict(request.query_params)
+        params = {} if path else dict(request.query_params)
         params["lang"] = to_lang
-        return f"{request.url.path}?{urlencode(params)}"
+        return f"{path or request.url.path}?{urlencode(params)}"
 
     return {
         "request": request,
@@ -114,7 +119,7 @@ def _home(
             chosen = {"id": hit.place.id, "name": hit.place.label(lang)}
         except LookupError:
             chosen = None
-    ctx = _context(
+    ctx = page_context(
         request,
         snap,
         offered,
@@ -191,7 +196,7 @@ def route_page(
             slow=slow,
         )
     except NoRoute as exc:
-        ctx = _context(
+        ctx = page_context(
             request,
             snap,
             offered,
@@ -230,7 +235,7 @@ def _route_context(
         "audio_unavailable": words["audio_unavailable"],
     }
     cur = steps[current - 1]
-    return _context(
+    return page_context(
         request,
         snap,
         offered,

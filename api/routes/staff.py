@@ -24,14 +24,16 @@ from fastapi import APIRouter, Body, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import AccountStore, StaffUser
-from api.deps import SettingsDep, SnapshotDep
+from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
 from api.errors import ApiError
 from api.i18n import choose_language, clock, day_and_time, page_languages, ui
-from api.live import StatusHub
-from api.routes.companion import TICK_S, status_context, templates
+from api.live import LinkView, StatusHub
+from api.routes.companion import TICK_S, pathway_or_404, status_context
+from api.routes.pages import page_context, templates
 from api.schemas import LinkIn, LinkOut, NewLinkOut, StaffOut, errors
 from api.security import (
     AdminStaff,
@@ -47,7 +49,7 @@ from api.service import Snapshot
 from api.settings import Settings
 from floorplans.model import label_text
 from floorplans.store import FloorPlanStore
-from tracker.store import Link, LinkError, TrackerStore
+from tracker.store import Link, LinkError
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -61,16 +63,6 @@ BATTERY_LOW_MV = 2600
 # -- helpers -------------------------------------------------------------------------------------------
 
 
-def _tracker(request: Request) -> TrackerStore:
-    store: TrackerStore = request.app.state.tracker_store
-    return store
-
-
-def _hub(request: Request) -> StatusHub:
-    hub: StatusHub = request.app.state.hub
-    return hub
-
-
 def _lang(request: Request, settings: Settings) -> tuple[str, list[str]]:
     offered = page_languages(settings.language_list) or ["fr"]
     lang = choose_language(
@@ -82,27 +74,29 @@ def _lang(request: Request, settings: Settings) -> tuple[str, list[str]]:
 
 
 def _ctx(
-    request: Request, snap: Snapshot, settings: Settings, user: StaffUser | None, **more: Any
+    request: Request,
+    snap: Snapshot,
+    settings: Settings,
+    user: StaffUser | None,
+    *,
+    path: str | None = None,
+    **more: Any,
 ) -> dict[str, Any]:
     lang, offered = _lang(request, settings)
-    path = request.url.path
-    return {
-        "request": request,
-        "lang": lang,
-        "t": ui(lang),
-        "venue_name": label_text(snap.venue.name, lang),
-        "languages": [
-            {"code": x, "name": ui(x)["language_name"], "href": f"{path}?{urlencode({'lang': x})}"}
-            for x in offered
-        ],
-        "user": user,
-        "csrf": csrf_token(request),
-        "pathways": [
+    return page_context(
+        request,
+        snap,
+        offered,
+        lang,
+        path=path,
+        user=user,
+        csrf=csrf_token(request),
+        pathways=[
             {"id": p.id, "name": label_text(p.name, lang, fallback=p.id)}
             for p in snap.venue.pathways.values()
         ],
         **more,
-    }
+    )
 
 
 def _page(name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -135,11 +129,6 @@ def _check_pathway(snap: Snapshot, pathway_id: str) -> None:
         )
 
 
-def _normalise_tag(tag: str) -> str:
-    """What a scanner or a hurried hand sends: spaces around, sometimes a newline."""
-    return tag.strip()
-
-
 async def _link_patient(
     request: Request, snap: Snapshot, settings: Settings, user: StaffUser, body: LinkIn
 ) -> tuple[Link, str]:
@@ -154,9 +143,9 @@ async def _link_patient(
             known=", ".join(offered),
         )
     link, token = await run_in_threadpool(
-        lambda: _tracker(request).link(
-            _normalise_tag(body.tag),
-            patient_ref=body.patient_ref.strip(),
+        lambda: tracker_store_of(request).link(
+            body.tag,
+            patient_ref=body.patient_ref,
             pathway_id=body.pathway,
             companion_lang=lang,
             actor=user.name,
@@ -164,12 +153,23 @@ async def _link_patient(
             registered_only=True,
         )
     )
-    _hub(request).link_changed(link.id)
+    hub_of(request).link_changed(link.id)
     return link, token
 
 
 def companion_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url()}/c/{token}"
+
+
+def alerts_in_force(link: Link, view: LinkView, from_events: set[str]) -> list[str]:
+    """What the desk must look at: the tracker's events in force (signal lost, left the
+    area), the live signal, and the battery the tracker last saved."""
+    flags = set(from_events)
+    if view.signal == "lost":
+        flags.add("signal-lost")
+    if link.battery_mv is not None and link.battery_mv < BATTERY_LOW_MV:
+        flags.add("battery-low")
+    return sorted(flags)
 
 
 def care_rows(
@@ -186,12 +186,7 @@ def care_rows(
     for link in hub.pathway_links(pathway_id):
         view = hub.view(link, now)
         ctx = status_context(snap, settings, view, lang, now)
-        current = hub.links.get(link.id, link)
-        flags = set(alerts.get(link.id, set()))
-        if view.signal == "lost":
-            flags.add("signal-lost")
-        if current.battery_mv is not None and current.battery_mv < BATTERY_LOW_MV:
-            flags.add("battery-low")
+        flags = alerts_in_force(link, view, alerts.get(link.id, set()))
         out.append(
             {
                 "id": link.id,
@@ -201,7 +196,7 @@ def care_rows(
                 "stage": ctx["current"]["label"] if ctx["current"] else words["s_no_stage"],
                 "for_text": ctx["for_text"],
                 "since_iso": ctx["since_iso"],
-                "alerts": [words[f"s_alert_{a.replace('-', '_')}"] for a in sorted(flags)],
+                "alerts": [words[f"s_alert_{a.replace('-', '_')}"] for a in flags],
                 "lang": ui(link.companion_lang)["language_name"],
                 "linked_at": clock(link.created_at, lang, settings.zone),
             }
@@ -211,17 +206,12 @@ def care_rows(
 
 async def _alerts(request: Request, hub: StatusHub, pathway_id: str) -> dict[int, set[str]]:
     ids = [lk.id for lk in hub.pathway_links(pathway_id)]
-    return await run_in_threadpool(_tracker(request).latest_alerts, ids)
+    return await run_in_threadpool(tracker_store_of(request).latest_alerts, ids)
 
 
 def _link_out(hub: StatusHub, snap: Snapshot, settings: Settings, link: Link, alerts: set[str]) -> LinkOut:
     view = hub.view(link)
     ctx = status_context(snap, settings, view, link.companion_lang)
-    flags = set(alerts)
-    if view.signal == "lost":
-        flags.add("signal-lost")
-    if link.battery_mv is not None and link.battery_mv < BATTERY_LOW_MV:
-        flags.add("battery-low")
     return LinkOut(
         id=link.id,
         tag=link.tag,
@@ -236,7 +226,7 @@ def _link_out(hub: StatusHub, snap: Snapshot, settings: Settings, link: Link, al
         stage_label=ctx["current"]["label"] if ctx["current"] else None,
         stage_since=view.since,
         signal="lost" if view.signal == "lost" else "ok",
-        alerts=sorted(flags),
+        alerts=alerts_in_force(link, view, alerts),
     )
 
 
@@ -327,11 +317,6 @@ async def care_index(user: CareStaff, snap: SnapshotDep) -> Response:
     return RedirectResponse(f"/staff/care/{first}", status_code=303)
 
 
-def _pathway_or_404(snap: Snapshot, pathway_id: str) -> None:
-    if pathway_id not in snap.venue.pathways:
-        raise ApiError(404, f"No pathway {pathway_id!r} in the plans in service.", reason="unknown-pathway")
-
-
 async def _care_page(
     request: Request,
     snap: Snapshot,
@@ -343,17 +328,17 @@ async def _care_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    _pathway_or_404(snap, pathway_id)
-    hub = _hub(request)
+    pathway = pathway_or_404(snap, pathway_id)
+    hub = hub_of(request)
     await hub.refresh()
     lang, offered = _lang(request, settings)
     rows = care_rows(hub, snap, settings, pathway_id, lang, await _alerts(request, hub, pathway_id))
-    pathway = snap.venue.pathways[pathway_id]
     ctx = _ctx(
         request,
         snap,
         settings,
         user,
+        path=f"/staff/care/{pathway_id}",  # also after the form was posted
         pathway_id=pathway_id,
         pathway_name=label_text(pathway.name, lang, fallback=pathway_id),
         rows=rows,
@@ -391,21 +376,20 @@ async def care_link(
     page_lang, _offered = _lang(request, settings)
     words = ui(page_lang)
     form = {"tag": tag, "patient_ref": patient_ref, "lang": lang}
-    missing = [w for w, v in (("s_wristband", tag), ("s_patient_ref", patient_ref)) if not v.strip()]
-    too_long = [w for w, v in (("s_wristband", tag), ("s_patient_ref", patient_ref)) if len(v.strip()) > 64]
-    if missing or too_long:
-        error = words["s_err_missing" if missing else "s_err_too_long"].format(
-            field=words[(missing or too_long)[0]]
+    try:
+        body = LinkIn(tag=tag, patient_ref=patient_ref, pathway=pathway_id, lang=lang)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = {"tag": "s_wristband", "patient_ref": "s_patient_ref"}.get(
+            str(first["loc"][0]), "s_companion_lang"
         )
+        kind = {"string_too_short": "s_err_missing", "string_too_long": "s_err_too_long"}.get(
+            first["type"], "s_err_invalid"
+        )
+        error = words[kind].format(field=words[field])
         return await _care_page(request, snap, settings, user, pathway_id, error=error, form=form, status=422)
     try:
-        link, token = await _link_patient(
-            request,
-            snap,
-            settings,
-            user,
-            LinkIn(tag=tag, patient_ref=patient_ref, pathway=pathway_id, lang=lang),
-        )
+        link, token = await _link_patient(request, snap, settings, user, body)
     except LinkError as exc:
         return await _care_page(
             request,
@@ -424,6 +408,7 @@ async def care_link(
         snap,
         settings,
         user,
+        path=f"/staff/care/{pathway_id}",
         link=link,
         url=url,
         qr=segno.make(url, error="m").svg_data_uri(scale=6, border=2),
@@ -438,7 +423,7 @@ async def care_link(
 
 
 async def _active_link(request: Request, link_id: int) -> Link:
-    link = await run_in_threadpool(_tracker(request).get, link_id)
+    link = await run_in_threadpool(tracker_store_of(request).get, link_id)
     if link is None:
         raise ApiError(404, f"No wristband link {link_id}.", reason="unknown-link")
     return link
@@ -465,8 +450,8 @@ async def discharge(
     check_csrf(request, csrf)
     link = await _active_link(request, link_id)
     if link.active:
-        await run_in_threadpool(lambda: _tracker(request).discharge(link_id, actor=user.name))
-        await _hub(request).refresh()
+        await run_in_threadpool(lambda: tracker_store_of(request).discharge(link_id, actor=user.name))
+        await hub_of(request).refresh()
         lang, _offered = _lang(request, settings)
         request.session["flash"] = ui(lang)["s_discharged"].format(code=link.short_code or link.id)
     return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)
@@ -476,22 +461,21 @@ async def discharge(
 async def care_events(
     request: Request, pathway_id: PathwayId, user: CareStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> AsyncIterator[ServerSentEvent]:
-    _pathway_or_404(snap, pathway_id)
+    pathway_or_404(snap, pathway_id)
     lang, _offered = _lang(request, settings)
-    hub = _hub(request)
+    hub = hub_of(request)
     service = request.app.state.service
     await hub.refresh()  # a desk that just linked someone sees them in the list at once
-    watch = hub.watch(pathway_id=pathway_id)
     template = templates.get_template("staff_rows.html")
-    try:
-        while True:
-            alerts = await _alerts(request, hub, pathway_id)
-            rows = care_rows(hub, service.snapshot, settings, pathway_id, lang, alerts)
-            html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
-            yield ServerSentEvent(data={"html": html}, event="rows", retry=3000)
-            await watch.wait(TICK_S)
-    finally:
-        hub.unwatch(watch)
+
+    async def render() -> tuple[ServerSentEvent, bool]:
+        alerts = await _alerts(request, hub, pathway_id)
+        rows = care_rows(hub, service.snapshot, settings, pathway_id, lang, alerts)
+        html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
+        return ServerSentEvent(data={"html": html}, event="rows", retry=3000), False
+
+    async for event in hub.follow(render, pathway_id=pathway_id, every_s=TICK_S):
+        yield event
 
 
 # -- staff API ---------------------------------------------------------------------------------------
@@ -513,8 +497,8 @@ async def api_patients(
 ) -> list[LinkOut]:
     """Each wristband linked in the pathway: stage, since when, alerts in force
     (``signal-lost``, ``battery-low``, ``left-area``)."""
-    _pathway_or_404(snap, pathway_id)
-    hub = _hub(request)
+    pathway_or_404(snap, pathway_id)
+    hub = hub_of(request)
     await hub.refresh()
     alerts = await _alerts(request, hub, pathway_id)
     return [
@@ -545,7 +529,7 @@ async def api_link(
     except LinkError as exc:
         status = 409 if exc.code == "already-linked" else 422
         raise ApiError(status, str(exc), reason=exc.code) from None
-    out = _link_out(_hub(request), snap, settings, link, set())
+    out = _link_out(hub_of(request), snap, settings, link, set())
     return NewLinkOut(**out.model_dump(), companion_url=companion_url(settings, token), token=token)
 
 
@@ -559,9 +543,9 @@ async def api_discharge(
     request: Request, link_id: LinkId, user: CareStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> LinkOut:
     await _active_link(request, link_id)
-    link = await run_in_threadpool(lambda: _tracker(request).discharge(link_id, actor=user.name))
-    await _hub(request).refresh()
-    return _link_out(_hub(request), snap, settings, link, set())
+    link = await run_in_threadpool(lambda: tracker_store_of(request).discharge(link_id, actor=user.name))
+    await hub_of(request).refresh()
+    return _link_out(hub_of(request), snap, settings, link, set())
 
 
 @api.get(
