@@ -285,7 +285,7 @@ class StatusHub:
                 raise ValueError("not an object")
             tag = status.get("tag")
             link_id = status.get("link")
-            if not isinstance(link_id, int):
+            if not isinstance(link_id, int) or isinstance(link_id, bool):
                 link_id = next((lk.id for lk in self.links.values() if lk.tag == tag), None)
             stage = status.get("stage")
             if stage is not None and not isinstance(stage, str):

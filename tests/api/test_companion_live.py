@@ -192,6 +192,7 @@ def test_care_desk_in_chromium_link_card_and_discharge(browser: Browser, tmp_pat
         assert serious_violations(companion) == []
         companion.get_by_role("button", name="Larger text").click()
         assert companion.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+        companion.screenshot(path=str(shots / "companion-larger-text-en.png"), full_page=True)
         board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
         board.goto(f"{server.url}/board/{PATHWAY}")
         assert code in board.locator("#live").inner_text() and "AMB-2026-0042" not in board.content()
