@@ -288,6 +288,50 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ kiosk
+
+
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from api.service import ServiceError
+    from kiosk_app.main import KioskOptions, KioskSetupError, parse_size, run, screenshot
+    from kiosk_app.session import KioskError
+
+    settings = get_settings()
+    try:
+        size = parse_size(args.size) if args.size else (1080, 1920)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if args.screenshot is None and (args.destination or args.profile != "default"):
+        raise CommandError("--destination and --profile go with --screenshot FILE.png")
+    opts = KioskOptions(
+        database_url=args.db or settings.database_url,
+        venue_path=_venue_path(args.venue),
+        prefer_file=args.venue is not None,
+        kiosk_id=args.kiosk_id or settings.kiosk_id,
+        languages=settings.language_list,
+        base_url=settings.base_url(),
+        saved_copy=settings.kiosk_dir,
+        refresh_s=min(settings.refresh_s * 5, 20.0),
+        size=size,
+        fullscreen=args.fullscreen,
+    )
+    try:
+        if args.screenshot:
+            out = screenshot(
+                opts,
+                Path(args.screenshot),
+                destination=args.destination,
+                lang=args.lang,
+                profile=args.profile,
+                step=args.step,
+            )
+            print(f"wrote {out} ({size[0]}x{size[1]})")
+            return 0
+        return run(opts)
+    except (KioskError, KioskSetupError, ServiceError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+
+
 # ------------------------------------------------------------------------------ serve
 
 
@@ -887,6 +931,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="kept for scripts: the store's closures in force always apply",
     )
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("kiosk", help="the touch kiosk (Kivy) at an entrance, or one of its screens as a PNG")
+    p.add_argument("--kiosk-id", help="the kiosk feature's id or name (default: the venue's first kiosk)")
+    p.add_argument(
+        "--venue", help="IMDF folder or .zip (default: the store's published version, else the demo)"
+    )
+    p.add_argument("--fullscreen", action="store_true", help="fill the screen (a real kiosk)")
+    p.add_argument("--size", help="window size WIDTHxHEIGHT (default 1080x1920, portrait)")
+    p.add_argument("--screenshot", metavar="FILE.png", help="render one screen to a PNG and exit")
+    p.add_argument("--destination", help="with --screenshot: the route screen to this place (id or name)")
+    p.add_argument("--lang", help="with --screenshot: the language (default: the first offered)")
+    p.add_argument("--profile", choices=["default", "step_free"], default="default")
+    p.add_argument("--step", type=int, default=1, help="with --screenshot: the step shown as current")
+    p.set_defaults(func=cmd_kiosk)
 
     p = sub.add_parser("serve", help="the web service: API under /api/v1/ and the phone pages")
     p.add_argument("--host", help="address to listen on (default: $WAYFINDING_HOST or 127.0.0.1)")

@@ -16,12 +16,19 @@ snapshot once and finishes on it, so requests in flight are never disturbed
 by a publish. :meth:`WayfindingService.watch` refreshes in a background thread
 (every few seconds), so that a publish or a closure made from another process
 reaches a running server without a restart.
+
+A front end that must keep working when the store is out of reach (a kiosk)
+gives a *saved_copy* folder: the published version and its closures are
+written there each time they change, and served from there when the store
+cannot be read at start.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,8 +36,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from floorplans import FloorPlanError, FloorPlanStore, Venue
+from floorplans.imdf import read_imdf
 from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
 from floorplans.store import Closure, sqlite_file_missing, venue_in_service
@@ -101,6 +110,9 @@ class WayfindingService:
         store's closures for that venue still apply).
     speech_dir
         Where whole-route WAV files are kept (step WAVs live in the speech cache).
+    saved_copy
+        A folder where the published version and its closures are saved each time
+        they change, and read from when the store cannot be reached at start.
     """
 
     def __init__(
@@ -110,6 +122,7 @@ class WayfindingService:
         venue_path: Path | None = None,
         prefer_file: bool = False,
         speech_dir: Path | None = None,
+        saved_copy: Path | None = None,
     ) -> None:
         if database_url is None and venue_path is None:
             raise ServiceError("give a database URL or a venue file")
@@ -126,6 +139,8 @@ class WayfindingService:
         self._speech_dir = speech_dir
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._saved_copy = saved_copy
+        self._saved_key: tuple[Any, ...] | None = None
         self.last_error: str | None = None
         self.refresh()
 
@@ -168,9 +183,14 @@ class WayfindingService:
                     version_id, source, venue = None, str(self.venue_path), self._read_file()
                 closures = tuple(store.closures(venue_id=venue.id)) if store is not None else ()
             except Exception as exc:  # the store is another process's: never take the service down
-                if current is None:
-                    raise ServiceError(f"cannot load a venue: {exc}") from exc
                 self.last_error = f"{type(exc).__name__}: {exc}"
+                if current is None:
+                    saved = self._read_copy()
+                    if saved is None:
+                        raise ServiceError(f"cannot load a venue: {exc}") from exc
+                    self._snap = saved
+                    log.warning("store not readable, serving %s: %s", saved.source, self.last_error)
+                    return True
                 log.warning("store not readable, keeping %s: %s", current.source, self.last_error)
                 return False
             self.last_error = None
@@ -188,6 +208,8 @@ class WayfindingService:
             )
             generation = 1 if current is None else current.generation + 1
             self._snap = Snapshot(generation, venue, router, version_id, source, closures)
+            if version_id is not None and store is not None:
+                self._write_copy(store, version_id, closures)
             if current is not None:
                 log.info(
                     "now serving %s with %d closure(s) (was %s with %d)",
@@ -197,6 +219,48 @@ class WayfindingService:
                     len(current.closures),
                 )
             return True
+
+    # -- the saved copy -------------------------------------------------------------------
+
+    def _write_copy(self, store: FloorPlanStore, version_id: int, closures: tuple[Closure, ...]) -> None:
+        """Save the published version and its closures (each file replaced whole, never half-written)."""
+        folder = self._saved_copy
+        key = (version_id, closures)
+        if folder is None or key == self._saved_key:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            meta_path, plan_path = folder / "plan.json", folder / "plan.zip"
+            old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            if old.get("version_id") != version_id or not plan_path.exists():
+                _write_whole(plan_path, store.archive(version_id))
+            meta = {
+                "version_id": version_id,
+                "saved_at": datetime.now(UTC).isoformat(),
+                "closures": [c.to_dict() for c in closures],
+            }
+            _write_whole(meta_path, json.dumps(meta, ensure_ascii=False, indent=1).encode())
+            self._saved_key = key
+        except Exception:  # a full disk must not stop the service: it still serves from memory
+            log.exception("could not save a copy of version %s in %s", version_id, folder)
+
+    def _read_copy(self) -> Snapshot | None:
+        """The saved copy as a snapshot (first generation), or None when there is none usable."""
+        folder = self._saved_copy
+        if folder is None or not (folder / "plan.json").exists():
+            return None
+        try:
+            meta = json.loads((folder / "plan.json").read_text())
+            result = read_imdf(folder / "plan.zip")
+            if result.venue is None:
+                raise FloorPlanError(result.report.summary())
+            closures = tuple(Closure.from_dict(c) for c in meta["closures"])
+            source = f"saved copy of store version {meta['version_id']} ({folder})"
+        except Exception:
+            log.exception("the saved copy in %s cannot be read", folder)
+            return None
+        venue = result.venue
+        return Snapshot(1, venue, Router(venue, closures=closures), None, source, closures)
 
     def _read_file(self) -> Venue:
         if self._file_venue is None:
@@ -386,6 +450,29 @@ class WayfindingService:
         return render_floor_svg(venue, ordinal, lang=lang, marks=marks)
 
 
+def _write_whole(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def route_query(route: Route, lang: str, **more: str) -> str:
+    """The query string that names this route (resolved ids, so that it is stable)."""
+    q = {"from": route.origin.id, "to": route.destination.id, "profile": route.profile, "lang": lang}
+    if route.slow:
+        q["slow"] = "true"
+    q.update(more)
+    return urlencode(q)
+
+
+def phone_url(base_url: str, route: Route, lang: str) -> str:
+    """The phone page of this route (what a QR code beside the route opens)."""
+    return f"{base_url.rstrip('/')}/route?{route_query(route, lang)}"
+
+
 def route_marks(
     route: Route,
     ordinal: int,
@@ -438,6 +525,8 @@ __all__ = [
     "UnknownLanguage",
     "WayfindingService",
     "check_lang",
+    "phone_url",
     "route_levels",
     "route_marks",
+    "route_query",
 ]

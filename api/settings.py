@@ -31,6 +31,11 @@ All settings, in one place:
   ``60/minute`` / ``1200/minute``): requests allowed per companion link and per
   client address on the companion pages (a hospital's guest Wi-Fi puts many
   companions behind one address);
+- ``WAYFINDING_KIOSK_DIR`` (default ``~/.local/state/wayfinding-kiosk``): where a
+  kiosk keeps its copy of the last published plan, to guide from when the
+  store cannot be reached;
+- ``WAYFINDING_KIOSK_ID`` (default: the venue's first kiosk): which kiosk
+  feature this machine is (id or name);
 - ``WAYFINDING_LOGIN_RATE`` / ``WAYFINDING_LOGIN_ADDRESS_RATE`` (default
   ``10/minute`` / ``100/minute``): wrong passwords allowed per account name and
   per client address (a hospital's staff often share one) before logins from
@@ -76,6 +81,8 @@ class Settings(BaseSettings):
     address_rate: str = "1200/minute"
     login_rate: str = "10/minute"
     login_address_rate: str = "100/minute"
+    kiosk_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "wayfinding-kiosk")
+    kiosk_id: str | None = None
 
     @field_validator("mqtt_url")
     @classmethod

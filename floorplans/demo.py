@@ -763,6 +763,17 @@ def build_demo_hospital() -> Venue:
         "amenity/defib", hall, "defibrillator", name=L("Défibrillateur", "Defibrillator"), point=Point(40, 7)
     )
 
+    # The large buttons of each entrance's kiosk, most asked first (project
+    # extension "destinations": feature ids, or a name for the nearest place so named).
+    asked = {
+        "kiosk-main": ["admissions", "er", "radio", "lab", "cardio", "uca", "pharmacy", "cafeteria"],
+        "kiosk-parking": ["admissions", "radio", "lab", "uca", "cardio", "er", "cafeteria"],
+        "kiosk-emergency": ["er", "radio", "admissions", "lab", "pharmacy", "cafeteria"],
+    }
+    for kiosk_key, wanted in asked.items():
+        kiosk = b.venue.kiosks[b.id_of(kiosk_key)]
+        kiosk.extra["destinations"] = [b.id_of(f"occ/{k}") for k in wanted] + ["Toilettes"]
+
     # ---------------------------------------------------------------- sections, pathway
     b.section(
         "section/bloc",

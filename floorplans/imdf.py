@@ -12,6 +12,8 @@ Project extensions, ignored by other IMDF tools:
   ``z`` in metres);
 - ``pathways.json``: patient pathways and their stages;
 - property ``facing`` on kiosks (compass bearing the screen faces);
+- property ``destinations`` on kiosks (the large buttons of its welcome
+  screen: feature ids, or names for the nearest place so named);
 - property ``keywords`` on units, amenities and occupants (search synonyms
   per language).
 """
@@ -762,6 +764,19 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
                 "set facing to the compass bearing the screen faces (0 = north)",
             )
             facing = None
+        asked = f.props.get("destinations")
+        if asked is not None and not (
+            isinstance(asked, list) and all(isinstance(x, str) and x.strip() for x in asked)
+        ):
+            report.warning(
+                "kiosk-destinations",
+                f.file,
+                f.fid,
+                f"kiosk destinations {asked!r} is not a list of place ids or names; the kiosk "
+                "shows the venue's services instead",
+                'set destinations to a list such as ["<occupant id>", "Toilettes"]',
+            )
+            f.props.pop("destinations")
         venue.kiosks[f.fid] = Kiosk(
             f.fid,
             str(f.props["level_id"]),

@@ -56,6 +56,11 @@ LEGEND = [
 ]
 
 
+def unit_fill(category: str) -> str:
+    """The fill of a unit of this IMDF category on every plan (SVG maps and the kiosk)."""
+    return RESTROOM_FILL if category.startswith("restroom") else FILL.get(category, ROOM_FILL)
+
+
 #: Colours of what is drawn over a plan (a route): dark enough for WCAG contrast on the fills.
 ROUTE_COLOUR = "#0b57d0"
 MARK_COLOURS = {"start": "#137333", "end": "#b3261e", "change": "#5b2c97", "here": "#137333"}
@@ -150,7 +155,7 @@ def render_floor_svg(
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#fbfbfb"/>',
     ]
     for u in sorted(units, key=lambda u: -u.geometry.area):
-        fill = RESTROOM_FILL if u.category.startswith("restroom") else FILL.get(u.category, ROOM_FILL)
+        fill = unit_fill(u.category)
         out.append(
             f'<path d="{path(u.geometry)}" fill="{fill}" stroke="#404040" '
             f'stroke-width="1.2" data-unit="{escape(u.id)}" data-category="{u.category}"/>'

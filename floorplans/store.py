@@ -129,6 +129,26 @@ class Closure:
     def to_dict(self) -> dict[str, Any]:
         return {f: _iso(getattr(self, f)) for f in self.__slots__}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Closure:
+        """The closure :meth:`to_dict` wrote (``KeyError``/``ValueError`` when it is not one)."""
+
+        def when(key: str) -> datetime:
+            return datetime.fromisoformat(str(data[key]))
+
+        return cls(
+            int(data["id"]),
+            str(data["venue_id"]),
+            str(data["feature_type"]),
+            str(data["feature_id"]),
+            str(data["feature_name"]),
+            str(data["reason"]),
+            when("starts_at"),
+            when("ends_at"),
+            str(data["created_by"]),
+            None if data.get("reopened_at") is None else when("reopened_at"),
+        )
+
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value

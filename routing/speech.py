@@ -26,24 +26,44 @@ TIMEOUT_S = 30.0
 PAUSE_S = 0.5
 
 _CHILD = r"""
-import json, sys
+import json, sys, wave
 import pyttsx3
 jobs = json.loads(sys.stdin.read())
 engine = pyttsx3.init()
 lang = jobs["lang"]
 voices = engine.getProperty("voices")
-def matches(v):
+def rank(v):
+    # espeak-ng's own voice for the language first ("roa/fr", "gmw/en"), then its
+    # main country ("fr-fr"), then any variant ("fr-be", "en-029"); None: not this language.
     langs = [str(x).lower() for x in (v.languages or [])]
-    return v.id.split("/")[-1].lower() == lang or any(x == lang or x.startswith(lang + "-") for x in langs)
-chosen = next((v for v in voices if matches(v)), None)
-if chosen is None:
+    if v.id.split("/")[-1].lower() == lang:
+        return 0
+    if f"{lang}-{lang}" in langs or lang in langs:
+        return 1
+    if any(x.startswith(lang + "-") for x in langs):
+        return 2
+    return None
+ranked = sorted((r, i) for i, v in enumerate(voices) if (r := rank(v)) is not None)
+if not ranked:
     print(json.dumps({"error": f"no espeak-ng voice for language {lang!r}"}))
     sys.exit(3)
+chosen = voices[ranked[0][1]]
 engine.setProperty("voice", chosen.id)
 engine.setProperty("rate", jobs["rate"])
+def frames(path):
+    try:
+        with wave.open(path, "rb") as w:
+            return w.getnframes()
+    except Exception:
+        return 0
 for text, path in jobs["items"]:
-    engine.save_to_file(text, path)
-    engine.runAndWait()
+    # pyttsx3 2.99 writes an empty file when espeak-ng delivers a short text and its
+    # end in one callback (a few per cent of short texts): say it again.
+    for _attempt in range(4):
+        engine.save_to_file(text, path)
+        engine.runAndWait()
+        if frames(path) > 0:
+            break
 print(json.dumps({"voice": chosen.id}))
 """
 

@@ -19,9 +19,9 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.i18n import choose_language, page_languages, ui
-from api.routes.public import route_json, route_query
+from api.routes.public import route_json
 from api.schemas import PublicProfile
-from api.service import Snapshot, WayfindingService
+from api.service import Snapshot, WayfindingService, route_query
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route
 

@@ -7,7 +7,6 @@ import json
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any, NamedTuple
-from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -18,7 +17,16 @@ from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.errors import ApiError
 from api.i18n import ui
 from api.schemas import ERRORS, LANG_PATTERN, PlaceOut, PublicProfile, RouteOut, VenueOut
-from api.service import ROUTE_CACHE, Snapshot, UnknownLanguage, WayfindingService, check_lang, route_levels
+from api.service import (
+    ROUTE_CACHE,
+    Snapshot,
+    UnknownLanguage,
+    WayfindingService,
+    check_lang,
+    phone_url,
+    route_levels,
+    route_query,
+)
 from floorplans import FloorPlanError
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route, available_languages
@@ -84,15 +92,6 @@ def find_route(
         raise ApiError(422, str(exc), reason=exc.reason) from None
     except UnknownLanguage as exc:
         raise ApiError(422, str(exc)) from None
-
-
-def route_query(route: Route, lang: str, **more: str) -> str:
-    """The query string that names this route (resolved ids, so that it is stable)."""
-    q = {"from": route.origin.id, "to": route.destination.id, "profile": route.profile, "lang": lang}
-    if route.slow:
-        q["slow"] = "true"
-    q.update(more)
-    return urlencode(q)
 
 
 def map_labels(lang: str) -> Any:
@@ -282,7 +281,7 @@ def step_audio(service: ServiceDep, asked: AskedDep, n: Annotated[int, Path(ge=1
 
 
 def _qr(settings_url: str, route: Route, lang: str) -> segno.QRCode:
-    return segno.make(f"{settings_url}/route?{route_query(route, lang)}", error="m")
+    return segno.make(phone_url(settings_url, route, lang), error="m")
 
 
 QR_SVG = {200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **ERRORS}
