@@ -1,19 +1,25 @@
 # Two commands do all set-up on a fresh Debian machine:
 #   make demo   installs the package, then runs the demo on embedded defaults
+#   make kiosk  the same install, then the demo hospital's touch kiosk
 #   make test   installs what the tests need (system packages included), then runs them
 
 # The first of Python 3.11 to 3.13 that runs (Kivy has no wheels beyond 3.13).
 PYTHON ?= $(shell for v in 3.11 3.12 3.13; do python$$v --version >/dev/null 2>&1 && { echo python$$v; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser.
-SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium
+# Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser,
+# multitouch for the kiosk (Kivy reads touch screens through libmtdev).
+SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check pytest bench system-deps install install-test clean
+.PHONY: demo kiosk test check pytest bench system-deps install install-test clean
 
 demo: system-deps install
 	$(BIN)/wayfinding demo
+
+# The touch kiosk of the demo hospital's main hall, in a portrait window.
+kiosk: system-deps install
+	$(BIN)/wayfinding kiosk
 
 test: system-deps install-test check pytest
 
@@ -32,6 +38,7 @@ bench: install-test
 	$(BIN)/python bench/bench_tracker.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_companion.py
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python bench/bench_kiosk.py
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -49,12 +56,12 @@ $(BIN)/python:
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[tts,broker]"
+	$(BIN)/pip install -q -e ".[tts,broker,kiosk]"
 	touch $@
 
 install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[tts,broker]" --group test
+	$(BIN)/pip install -q -e ".[tts,broker,kiosk]" --group test
 	touch $@
 
 clean:

@@ -17,6 +17,7 @@ from typing import Any
 
 from api.service import WayfindingService
 from kiosk_app.session import KioskSession
+from routing import PlaceNotFound
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def prepare_kivy(size: tuple[int, int], *, fullscreen: bool = False, visible: bo
     """Set Kivy up for a kiosk window of *size* (call before anything imports Kivy's window)."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Kivy's own log mode swaps sys.stderr for its logger: our error messages would vanish.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     os.environ.setdefault("KIVY_HOME", str(Path(tempfile.gettempdir()) / "wayfinding-kivy"))
     try:
         from kivy.config import Config
@@ -130,9 +132,11 @@ def screenshot(
         raise ValueError(f"--profile {profile!r}: the kiosk offers default and step_free")
     session.step_free = profile == "step_free"
     if destination:
+        try:
+            service.place(destination)
+        except PlaceNotFound as exc:
+            raise ValueError(f"--destination {destination!r}: {exc}") from None
         session.choose(destination)
-        if session.route is None and session.no_route and "no place" in session.no_route:
-            raise ValueError(f"--destination {destination!r}: {session.no_route}")
         session.go_to_step(step - 1)
 
     from kivy.base import EventLoop

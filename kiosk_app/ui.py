@@ -13,7 +13,7 @@ the window: text at least 32 px, touch targets at least 120 px high (about
 
 from __future__ import annotations
 
-import io
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +25,6 @@ from typing import Any
 import segno
 from kivy.clock import Clock
 from kivy.core.audio import SoundLoader
-from kivy.core.image import Image as CoreImage
 from kivy.core.text import Label as CoreLabel
 from kivy.core.window import Window
 from kivy.graphics import (
@@ -271,25 +270,39 @@ class Player:
 # ---------------------------------------------------------------------------------- the plan
 
 
-_meshes: dict[int, tuple[Floor, list[tuple[str, list[tuple[list[float], list[int]]]]]]] = {}
+_meshes: dict[tuple[int, int], tuple[Any, list[list[tuple[list[float], list[int]]]]]] = {}
 
 
-def _floor_meshes(floor: Floor) -> list[tuple[str, list[tuple[list[float], list[int]]]]]:
-    """The floor's shapes cut into triangles (in metres), once per floor drawing."""
-    hit = _meshes.get(id(floor))
-    if hit is not None and hit[0] is floor:
-        return hit[1]
-    out = []
-    for shape in floor.shapes:
-        tess = Tesselator()
-        for ring in shape.rings:
-            tess.add_contour([c for xy in ring[:-1] for c in xy])
-        if tess.tesselate(WINDING_ODD, TYPE_POLYGONS):
-            out.append((shape.colour, list(tess.meshes)))
-    if len(_meshes) > 32:
-        _meshes.clear()
-    _meshes[id(floor)] = (floor, out)
-    return out
+def floor_meshes(
+    venue: Any, ordinal: int, floor: Floor
+) -> list[tuple[str, list[tuple[list[float], list[int]]]]]:
+    """The floor's shapes cut into triangles (in metres) with their colours; the cutting is
+    done once per venue and floor (both palettes list the same shapes in the same order)."""
+    key = (id(venue), ordinal)
+    hit = _meshes.get(key)
+    if hit is None or hit[0] is not venue:
+        cut = []
+        for shape in floor.shapes:
+            tess = Tesselator()
+            for ring in shape.rings:
+                tess.add_contour([c for xy in ring[:-1] for c in xy])
+            cut.append(list(tess.meshes) if tess.tesselate(WINDING_ODD, TYPE_POLYGONS) else [])
+        if len(_meshes) > 32:
+            _meshes.clear()
+        hit = _meshes[key] = (venue, cut)
+    return [(shape.colour, meshes) for shape, meshes in zip(floor.shapes, hit[1], strict=True)]
+
+
+def prepare_floors(session: KioskSession) -> None:
+    """Get ready for taps: every floor of the venue in service cut ahead, and the venue kept
+    out of the garbage collector's full passes (which took 150 to 200 ms, a tap in five,
+    walking the venue's and the router's objects)."""
+    venue = session.snap.venue
+    for ordinal in sorted({lv.ordinal for lv in venue.levels.values()}):
+        floor_meshes(venue, ordinal, floor_shapes(venue, ordinal, False, session.lang))
+    gc.unfreeze()  # the previous plan's objects can go now
+    gc.collect()
+    gc.freeze()
 
 
 class PlanView(StencilView):  # type: ignore[misc]
@@ -307,7 +320,9 @@ class PlanView(StencilView):  # type: ignore[misc]
         self.marks: Marks | None = None
         self.shown_ordinal: int | None = None
         self._taken: list[tuple[float, float, float, float]] = []
-        self.bind(pos=self.redraw, size=self.redraw)
+        # Layout moves and sizes the plan several times before a frame: draw once, before it.
+        self._redraw = Clock.create_trigger(self.redraw, -1)
+        self.bind(pos=lambda *_: self._redraw(), size=lambda *_: self._redraw())
 
     def redraw(self, *_: Any) -> None:
         s, theme = self.session, self.theme
@@ -345,7 +360,7 @@ class PlanView(StencilView):  # type: ignore[misc]
             Scale(view.scale, view.scale, 1)
             Translate(-view.centre[0], -view.centre[1])
             Rotate(angle=view.angle, origin=(0, 0))
-            for colour, meshes in _floor_meshes(floor):
+            for colour, meshes in floor_meshes(s.snap.venue, s.ordinal, floor):
                 Color(*hex_rgba(colour))
                 for vertices, indices in meshes:
                     Mesh(vertices=vertices, indices=indices, mode="triangle_fan")
@@ -476,7 +491,13 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
         self.steps_list: ScrollView | None = None
         self.step_rows: list[Button] = []
         self.shown = ""
+        # Garbage is collected between touches, never during one (a full pass took 150 to
+        # 200 ms, one tap in five): automatic collection is off while the screen lives.
+        self._gc_was_on = gc.isenabled()
+        gc.disable()
+        self._collected = True
         self._clock = Clock.schedule_interval(self.tick, 1.0)
+        Clock.schedule_once(lambda _dt: prepare_floors(self.session), 0.5)
         self.bind(size=lambda *_: self.show())
         self.show()
 
@@ -484,10 +505,17 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
 
     def on_touch_down(self, touch: Any) -> bool:
         self.session.touch()
+        self._collected = False
         return bool(super().on_touch_down(touch))
 
     def tick(self, _dt: float = 0.0) -> None:
-        if self.session.tick() is not None:
+        if (not self._collected and self.session.idle_for() >= 2.0) or gc.get_count()[0] > 1_000_000:
+            gc.collect()
+            self._collected = True
+        what = self.session.tick()
+        if what == "plan":
+            Clock.schedule_once(lambda _dt: prepare_floors(self.session), 0.1)
+        if what is not None:
             self.player.stop(notify=False)
             if self.speaker is not None:
                 self.speaker.cancel()
@@ -495,6 +523,8 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
 
     def close(self) -> None:
         self._clock.cancel()
+        if self._gc_was_on:
+            gc.enable()
         self.player.stop(notify=False)
         if self.speaker is not None:
             self.speaker.close()
@@ -855,7 +885,7 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
                 size_hint_y=1,
             )
         )
-        nav.add_widget(self._step_free_switch(size=TEXT, detail=False, size_hint_y=1))
+        nav.add_widget(self._step_free_switch(size=SMALL, detail=False, size_hint=(1.4, 1)))
         buttons.add_widget(nav)
         listen = BoxLayout(orientation="horizontal", spacing=theme.px(8))
         self.listen_all = big_button(
@@ -978,10 +1008,17 @@ def _esc(text: str) -> str:
 
 
 def _qr_texture(link: str) -> Any:
-    buf = io.BytesIO()
-    segno.make(link, error="m").save(buf, kind="png", scale=10, border=2)
-    buf.seek(0)
-    texture = CoreImage(buf, ext="png").texture
+    """The QR code of *link* as a texture, one texel a module (drawn sharp, scaled by the GPU)."""
+    from kivy.graphics.texture import Texture
+
+    rows = [list(row) for row in segno.make(link, error="m").matrix_iter(scale=1, border=2)]
+    # RGBA keeps every row aligned; Kivy's textures start at the bottom row.
+    buf = b"".join(
+        b"".join(b"\x00\x00\x00\xff" if dark else b"\xff\xff\xff\xff" for dark in row)
+        for row in reversed(rows)
+    )
+    texture = Texture.create(size=(len(rows[0]), len(rows)), colorfmt="rgba")
+    texture.blit_buffer(buf, colorfmt="rgba", bufferfmt="ubyte")
     texture.mag_filter = "nearest"
     texture.min_filter = "nearest"
     return texture

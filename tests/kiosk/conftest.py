@@ -112,10 +112,13 @@ class Kiosk:
         return [_plain(w.text) for w in self.widgets(Label) if w.text]
 
     def button(self, text: str) -> Any:
-        """The one button whose words (markup removed) start with *text*."""
+        """The button whose words (markup removed) are *text*, else the one that starts so."""
         from kivy.uix.button import Button
 
-        found = [b for b in self.widgets(Button) if _plain(b.text).startswith(text)]
+        buttons = self.widgets(Button)
+        found = [b for b in buttons if _plain(b.text) == text] or [
+            b for b in buttons if _plain(b.text).startswith(text)
+        ]
         assert len(found) == 1, f"{len(found)} buttons start with {text!r}: {[_plain(b.text) for b in found]}"
         return found[0]
 

@@ -191,7 +191,7 @@ def test_landscape_kiosk(make_kiosk, shots) -> None:
 
     kiosk = make_kiosk(size=(1920, 1080), kiosk_id="Borne des urgences")
     assert "Vous êtes ici : Accueil des urgences" in kiosk.texts()
-    first = [t for t in kiosk.texts() if "\n" in t][0]
+    first = next(t for t in kiosk.texts() if "\n" in t)
     assert first.startswith("Urgences")  # the emergency entrance's own list
     for b in kiosk.widgets(Button):
         assert b.height >= MIN_TARGET_PX, (b.text, b.size)
