@@ -301,8 +301,10 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         size = parse_size(args.size) if args.size else (1080, 1920)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    if args.screenshot is None and (args.destination or args.profile != "default"):
-        raise CommandError("--destination and --profile go with --screenshot FILE.png")
+    if args.screenshot is None and (
+        args.destination or args.lang or args.profile != "default" or args.step != 1
+    ):
+        raise CommandError("--destination, --lang, --profile and --step go with --screenshot FILE.png")
     opts = KioskOptions(
         database_url=args.db or settings.database_url,
         venue_path=_venue_path(args.venue),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from kivy.uix.stencilview import StencilView
 from kivy.uix.widget import Widget
 
 from api.service import route_marks
+from floorplans.model import label_text
 from floorplans.render import Marks
 from kiosk_app.plan import PALETTES, Floor, View, floor_shapes, hex_rgba
 from kiosk_app.session import KioskSession, words
@@ -330,12 +332,11 @@ class PlanView(StencilView):  # type: ignore[misc]
             return
         palette = PALETTES[theme.contrast]
         floor = floor_shapes(s.snap.venue, s.ordinal, theme.contrast, s.lang)
-        here = s.here_name
         t = s.t
 
         def label(kind: str, values: dict[str, str]) -> str:
-            if kind == "start":
-                return t["here"] if s.route is not None and s.route.origin.id == s.origin else values["name"]
+            if kind == "start":  # every kiosk route starts at the kiosk
+                return t["here"]
             if kind == "change":
                 return t["change"].format(level=values["level"])
             return values["name"]
@@ -377,16 +378,10 @@ class PlanView(StencilView):  # type: ignore[misc]
                 Line(points=pts, width=theme.px(11), joint="round", cap="round")
                 Color(*hex_rgba(palette["route"]))
                 self.route_lines.append(Line(points=pts, width=theme.px(7), joint="round", cap="round"))
-            if s.route is None and s.ordinal == s.here_ordinal:
-                node = s.snap.router.walk.nodes[s.snap.router.resolve(s.origin).node]
-                from floorplans.render import Mark
-
-                marks.points.append(Mark("start", node.x, node.y, t["here"], facing=s.facing))
             for mark in sorted(marks.points, key=lambda m: m.kind != "start"):
                 self._mark(
                     mark.kind, *view.to_screen(mark.x, mark.y), mark.label, palette, facing=mark.facing
                 )
-        del here
 
     def _symbol(self, kind: str, x: float, y: float, palette: dict[str, str]) -> None:
         r = self.theme.px(16)
@@ -419,8 +414,6 @@ class PlanView(StencilView):  # type: ignore[misc]
         assert view is not None
         if kind == "start" and facing is not None:
             # The way the visitor faces, reading the screen: the screen's facing turned round.
-            import math
-
             b = math.radians(view.screen_bearing((facing + 180.0) % 360.0))
             dx, dy = math.sin(b), math.cos(b)
             tip = (x + dx * r * 2.6, y + dy * r * 2.6)
@@ -649,8 +642,6 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
             if not hits:
                 box.add_widget(text_label(t["no_match"].format(text=s.query), theme, TEXT, bold=True))
             for hit in hits:
-                from floorplans.model import label_text
-
                 where = label_text(hit.level, s.lang)
                 building = label_text(hit.building, s.lang) if hit.building else ""
                 box.add_widget(

@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from floorplans import DEMO_PATH, Venue, load_demo_venue
+from floorplans import DEMO_PATH, FloorPlanStore, Venue, load_demo_venue
+
+
+def published_demo(db: Path) -> str:
+    url = f"sqlite:///{db}"
+    store = FloorPlanStore(url)
+    info = store.import_archive(DEMO_PATH, actor="test", note="demo")
+    store.publish(info.id, actor="test")
+    store.engine.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")

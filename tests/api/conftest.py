@@ -20,16 +20,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from api.app import create_app
 from api.service import WayfindingService
 from api.settings import Settings
-from floorplans import DEMO_PATH, FloorPlanStore
-
-
-def published_demo(db: Path) -> str:
-    url = f"sqlite:///{db}"
-    store = FloorPlanStore(url)
-    info = store.import_archive(DEMO_PATH, actor="test", note="demo")
-    store.publish(info.id, actor="test")
-    store.engine.dispose()
-    return url
+from floorplans import DEMO_PATH
+from tests.conftest import published_demo
 
 
 @pytest.fixture(scope="module")

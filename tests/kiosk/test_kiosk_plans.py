@@ -13,17 +13,9 @@ import pytest
 from api.service import WayfindingService
 from floorplans import DEMO_PATH, FloorPlanStore
 from kiosk_app.session import KioskError, KioskSession
+from tests.conftest import published_demo
 
 pytestmark = pytest.mark.slow
-
-
-def _published(db: Path) -> str:
-    url = f"sqlite:///{db}"
-    store = FloorPlanStore(url)
-    info = store.import_archive(DEMO_PATH, actor="test", note="demo")
-    store.publish(info.id, actor="test")
-    store.engine.dispose()
-    return url
 
 
 def _unit(store: FloorPlanStore, name: str) -> str:
@@ -38,7 +30,7 @@ def _close_paediatrics_step_free(store: FloorPlanStore) -> None:
 
 
 def test_a_closure_reaches_the_kiosk_between_two_uses_never_during_one(make_kiosk, tmp_path) -> None:
-    url = _published(tmp_path / "plans.db")
+    url = published_demo(tmp_path / "plans.db")
     service = WayfindingService(database_url=url, saved_copy=tmp_path / "copy")
     kiosk = make_kiosk(service)
     s = kiosk.session
@@ -76,24 +68,33 @@ def test_a_closure_reaches_the_kiosk_between_two_uses_never_during_one(make_kios
     kiosk.tap("Voir le chemin avec marches")
     assert s.route is not None and s.route.profile == "default" and "steps" in s.route.edge_kinds
 
-    # Reopened while nobody uses the kiosk: taken within the quiet time, on the welcome screen.
+    # Reopened while the welcome screen waits for the next visitor: taken once it has been
+    # left alone for the quiet time, not before.
+    kiosk.tap("Nouvelle recherche")
+    before = s.snap
     for c in store.closures():
         store.reopen(c.id, actor="test")
-    service.refresh()
-    kiosk.tap("Nouvelle recherche")
-    generation = s.snap.generation
-    service.refresh()
-    kiosk.clock.now += 16
+    assert service.refresh()
+    kiosk.clock.now += 10
     kiosk.screen.tick()
-    assert s.snap.generation >= generation and s.snap is service.snapshot
-    assert not s.snap.closures or not any(c.active(datetime.now(UTC)) for c in s.snap.closures)
+    assert s.snap is before
+    kiosk.clock.now += 6
+    kiosk.screen.tick()
+    kiosk.frames(3)
+    assert s.snap is service.snapshot and s.snap is not before
+    kiosk.tap("Sans marches : non")  # "with steps" was chosen above
+    kiosk.tap("Chercher un autre lieu")
+    for letter in "PEDIA":
+        kiosk.tap(letter)
+    kiosk.tap(kiosk.button("Pédiatrie\n"))
+    assert s.route is not None and s.route.profile == "step_free"
     store.engine.dispose()
     service.close()
 
 
 def test_store_out_of_reach_the_kiosk_guides_from_its_saved_copy(make_kiosk, tmp_path) -> None:
     db = tmp_path / "plans.db"
-    url = _published(db)
+    url = published_demo(db)
     store = FloorPlanStore(url)
     _close_paediatrics_step_free(store)
     store.engine.dispose()
@@ -168,7 +169,7 @@ def test_screenshot_command(window, tmp_path, size) -> None:
         (["--size", "big"], "--size 'big': give WIDTHxHEIGHT"),
         (["--kiosk-id", "nowhere", "--screenshot", "x.png"], "no kiosk 'nowhere'"),
         (["--screenshot", "x.png", "--destination", "Zzzyx"], "--destination 'Zzzyx'"),
-        (["--destination", "Radiologie"], "--destination and --profile go with --screenshot"),
+        (["--destination", "Radiologie"], "--destination, --lang, --profile and --step go with --screenshot"),
     ],
 )
 def test_kiosk_command_bad_input(window, tmp_path, args, message) -> None:
@@ -176,3 +177,28 @@ def test_kiosk_command_bad_input(window, tmp_path, args, message) -> None:
     assert proc.returncode != 0
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_kiosk_destinations_come_from_the_venue_and_bad_ones_are_reported(archive) -> None:
+    from floorplans.imdf import read_imdf
+
+    def edit(features: list[dict]) -> None:
+        main, parking, emergency = features
+        main["properties"]["destinations"] = 5  # not a list
+        parking["properties"]["destinations"] = ["nowhere at all", "Radiologie"]
+        emergency["properties"].pop("destinations")
+
+    archive.edit("kiosk", edit)
+    result = read_imdf(archive.root)
+    assert result.venue is not None  # still usable
+    warned = [i for i in result.report.problems if i.code == "kiosk-destinations"]
+    assert len(warned) == 1 and "5" in warned[0].message
+    service = WayfindingService(database_url=None, venue_path=archive.root)
+    main = KioskSession(service, kiosk_id="Borne du hall d'accueil").shortcuts()
+    parking = KioskSession(service, kiosk_id="Borne du parking").shortcuts()
+    emergency = KioskSession(service, kiosk_id="Borne des urgences").shortcuts()
+    # No list: the venue's public services by name; a reference that matches nothing: left out.
+    assert [x.label for x in parking] == ["Radiologie"]
+    labels = [x.label for x in main]
+    assert labels == sorted(labels, key=str.casefold) and len(labels) == 9
+    assert [x.label for x in emergency] == labels
