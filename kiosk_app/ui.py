@@ -548,6 +548,9 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
         bar = BoxLayout(
             orientation="horizontal", size_hint_y=None, height=theme.px(TOUCH + 24), spacing=theme.px(GAP)
         )
+        base = bar.height
+        if isinstance(left, BoxLayout):  # words that wrap (larger text) make the bar taller
+            left.bind(minimum_height=lambda _w, v: setattr(bar, "height", max(base, v)))
         bar.add_widget(left)
         if left.size_hint_x is None:
             bar.add_widget(Widget())
@@ -690,8 +693,9 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
         s, theme = self.session, self.theme
         t = s.t
         more = f"\n[size={int(theme.font(SMALL))}]{t['step_free_detail']}[/size]" if detail else ""
+        words = t["switch"].format(name=t["step_free"], state=t["on" if s.step_free else "off"])
         return big_button(
-            f"[b]{t['step_free']} : {t['on'] if s.step_free else t['off']}[/b]{more}",
+            f"[b]{words}[/b]{more}",
             theme,
             lambda: self.set_step_free(not s.step_free),
             kind="chosen" if s.step_free else "secondary",
@@ -708,7 +712,9 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
         bar.add_widget(self._step_free_switch(size=TEXT, height=theme.px(TOUCH + 40)))
         bar.add_widget(
             big_button(
-                f"[b]{t['easy_reading']}[/b] : {t['on'] if s.easy_reading else t['off']}",
+                "[b]"
+                + t["switch"].format(name=t["easy_reading"], state=t["on"] if s.easy_reading else t["off"])
+                + "[/b]",
                 theme,
                 self.toggle_easy_reading,
                 kind="chosen" if s.easy_reading else "secondary",
@@ -731,7 +737,7 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
             kind="primary",
             size=TEXT,
             size_hint=(None, 1),
-            width=theme.px(340),
+            width=theme.px(280),
         )
         title = BoxLayout(orientation="vertical", size_hint_y=None)
         title.add_widget(text_label(s.destination_name, theme, TITLE, bold=True))
@@ -876,9 +882,9 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
                 size_hint_y=1,
             )
         )
-        nav.add_widget(self._step_free_switch(size=SMALL, detail=False, size_hint=(1.4, 1)))
         buttons.add_widget(nav)
         listen = BoxLayout(orientation="horizontal", spacing=theme.px(8))
+        listen.add_widget(self._step_free_switch(size=SMALL, detail=False, size_hint=(0.45, 1)))
         self.listen_all = big_button(
             t["stop"] if self.player.busy else t["listen_all"],
             theme,

@@ -100,7 +100,7 @@ def test_search_choose_step_free_english_and_listen(make_kiosk) -> None:
     texts = kiosk.texts()
     assert "Radiology" in texts and "Radiologie" not in texts
     assert any(t.startswith("1. With the screen behind you") for t in texts)
-    assert kiosk.button("Step-free : on")
+    assert kiosk.button("Step-free: on")
 
     kiosk.tap("Listen to the directions")
     assert kiosk.button("Stop")  # the button says how to stop it
@@ -155,7 +155,7 @@ def test_idle_visitor_leaves_and_everything_is_forgotten(make_kiosk) -> None:
     kiosk = make_kiosk()
     s = kiosk.session
     kiosk.tap("English")
-    kiosk.tap("Step-free : off")
+    kiosk.tap("Step-free: off")
     kiosk.tap("Larger, higher contrast")
     kiosk.tap("Look for another place")
     kiosk.tap("C")
