@@ -168,17 +168,31 @@ class StaffOut(BaseModel):
     roles: list[str]
 
 
+#: At least one character that is not a space.
+NOT_BLANK = r"\S"
+
+
 class LinkIn(BaseModel):
     """Link a wristband to a patient. Spaces around the values (and a scanner's newline) are
     dropped."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    tag: str = Field(min_length=1, max_length=64, description="The wristband's number (scanned or typed)")
-    patient_ref: str = Field(
-        min_length=1, max_length=64, description="The hospital's pseudonymous reference, never a name"
+    # ``pattern=NOT_BLANK``: the schema says what is checked once spaces are dropped (a value
+    # of spaces only is empty), so that clients (and the API fuzzer) know it beforehand.
+    tag: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=NOT_BLANK,
+        description="The wristband's number (scanned or typed)",
     )
-    pathway: str = Field(min_length=1, max_length=64)
+    patient_ref: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=NOT_BLANK,
+        description="The hospital's pseudonymous reference, never a name",
+    )
+    pathway: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
     lang: str = Field(
         default="fr", pattern=LANG_PATTERN, max_length=16, description="The companion's language"
     )
