@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,10 +70,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    result = read_imdf(_venue_path(args.path))
+    from floorplans.render import numbered_problems
+
+    path = _venue_path(args.path)
+    result = load_and_validate(path) if args.problems else read_imdf(path)
     if result.venue is None:
         raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
     venue = result.venue
+    problems = numbered_problems(venue, result.report) if args.problems else None
     levels = (
         [str(o) for o in sorted({lv.ordinal for lv in venue.levels.values()})]
         if args.level == "all"
@@ -80,11 +85,46 @@ def cmd_render(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     for level in levels:
-        svg = render_floor_svg(venue, level, lang=args.lang, receivers=args.receivers)
+        svg = render_floor_svg(venue, level, lang=args.lang, receivers=args.receivers, problems=problems)
         target = out if len(levels) == 1 else out.with_name(f"{out.stem}_{level}{out.suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(svg, encoding="utf-8")
-        print(f"wrote {target}")
+        marked = ""
+        if problems is not None:
+            floor = int(level) if level.lstrip("-").isdigit() else None
+            count = sum(1 for _, _, at in problems if floor is None or at[0] == floor)
+            marked = f" ({count} problem(s) marked)"
+        print(f"wrote {target}{marked}")
+    if problems is not None:
+        print(result.report.summary())
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from floorplans.repair import write_repaired
+
+    source, out = Path(args.path), Path(args.out)
+    if out.resolve() == source.resolve():
+        raise CommandError(f"{out}: write the repaired archive elsewhere, not over the original")
+    result = load_and_validate(source)
+    if result.venue is None:
+        raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
+    report = result.report
+    write_repaired(result.venue, out)
+    guesses = report.inferences
+    print(f"wrote {out}: {len(guesses)} inference(s) made explicit")
+    for code, count in sorted(Counter(p.code for p in guesses).items()):
+        print(f"  {count:4} {code}")
+    if guesses:
+        print(
+            "check each one (floorplan render --problems shows them on the plans); doors and links "
+            "that were guessed carry an 'inferred' property saying why: remove it once checked"
+        )
+    if report.errors:
+        print(f"still NOT usable, {len(report.errors)} error(s) that no rule can settle:")
+        for p in report.errors[:20]:
+            print("  " + p.line())
+        return 1
     return 0
 
 
@@ -1059,7 +1099,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="SVG file (with 'all': one file per floor)")
     p.add_argument("--lang", default="fr")
     p.add_argument("--receivers", action="store_true", help="draw BLE receivers too")
+    p.add_argument(
+        "--problems",
+        action="store_true",
+        help="check the archive and mark its problems on the plans as numbered markers, listed below",
+    )
     p.set_defaults(func=cmd_render)
+
+    p = fps.add_parser(
+        "repair",
+        help="write the archive with every inference made explicit (doors, links, derived properties)",
+    )
+    p.add_argument("path", help="IMDF folder or .zip")
+    p.add_argument("--out", required=True, help="folder or .zip for the repaired archive")
+    p.set_defaults(func=cmd_repair)
 
     p = fps.add_parser("generate", help="write a synthetic hospital of a given size")
     p.add_argument("--buildings", type=int, required=True)

@@ -77,7 +77,7 @@ MODELLED = (
 
 #: Properties without which a feature cannot be used.
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "venue": ("category", "display_point"),
+    "venue": ("category",),
     "building": (),
     "footprint": ("category", "building_ids"),
     "level": ("ordinal",),
@@ -90,6 +90,24 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "kiosk": ("level_id",),
     "section": ("category", "level_id"),
     "receiver": ("level_id",),
+}
+
+#: Required properties that a documented rule can supply: feature type -> property ->
+#: (value, what the rule is). ``None`` values are settled once every feature is read.
+DERIVABLE: dict[str, dict[str, tuple[Any, str]]] = {
+    "venue": {"category": ("unspecified", "'unspecified' is used")},
+    "footprint": {
+        "category": ("ground", "'ground' (the outline at ground level) is used"),
+        "building_ids": (None, "the building is found from the levels it covers"),
+    },
+    "unit": {"category": ("unspecified", "the unit is treated as an ordinary room")},
+    "opening": {"category": ("pedestrian", "it is treated as a pedestrian door")},
+    "amenity": {
+        "category": ("unspecified", "'unspecified' is used"),
+        "unit_ids": (None, "the unit is found from where the amenity stands"),
+    },
+    "occupant": {"category": ("unspecified", "'unspecified' is used")},
+    "section": {"category": ("unspecified", "'unspecified' is used")},
 }
 
 GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
@@ -172,11 +190,12 @@ def read_imdf(path: str | Path) -> ImdfResult:
     report = Report()
     names = archive.names()
     if "manifest.json" not in names:
-        report.error(
+        report.warning(
             "manifest-missing",
             "manifest.json",
             None,
-            f"{path} has no manifest.json",
+            f"{path} has no manifest.json; the features are read all the same, in the language "
+            "of the venue's name",
             "add manifest.json with at least version and language (IMDF 20-094, Manifest)",
         )
         manifest: dict[str, Any] = {}
@@ -192,15 +211,6 @@ def read_imdf(path: str | Path) -> ImdfResult:
                 'write it as {"version": ...}',
             )
     language = manifest.get("language") if isinstance(manifest.get("language"), str) else None
-    if not language:
-        report.warning(
-            "manifest-language",
-            "manifest.json",
-            None,
-            "manifest.json gives no language; French is assumed",
-            'add "language": "fr-FR" (or the venue\'s main language)',
-        )
-        language = "fr-FR"
 
     raw: dict[str, list[_RawFeature]] = {t: [] for t in MODELLED}
     passthrough: dict[str, dict[str, Any]] = {}
@@ -241,6 +251,19 @@ def read_imdf(path: str | Path) -> ImdfResult:
             "keep one venue per archive",
         )
     vraw = venues[0]
+    if not language:
+        # The venue's name says in which language the archive was written.
+        vname = vraw.props.get("name")
+        language = next(iter(vname), "fr-FR") if isinstance(vname, dict) and vname else "fr-FR"
+        if "manifest.json" in names:
+            report.warning(
+                "manifest-language",
+                "manifest.json",
+                None,
+                f"manifest.json gives no language; {language!r}, the first language of the venue's "
+                "name, is assumed",
+                f'add "language": "{language}" (or the venue\'s main language)',
+            )
     lon0, lat0 = _display_point(vraw, report)
     proj = LocalProjection(lon0, lat0)
     _project_all(raw, proj)
@@ -257,13 +280,13 @@ def read_imdf(path: str | Path) -> ImdfResult:
         passthrough=passthrough,
     )
     _build_features(venue, raw, language, report)
+    _settle_derived(venue, report)
     if pathways_json is not None:
         _read_pathways(venue, pathways_json, report)
 
-    from floorplans.repair import infer_relationships, snap_openings
+    from floorplans.repair import repair_venue
 
-    snap_openings(venue, report, silent_m=SNAP_SILENT_M, tolerance_m=SNAP_TOLERANCE_M)
-    infer_relationships(venue, report)
+    repair_venue(venue, report, snap_silent_m=SNAP_SILENT_M, snap_tolerance_m=SNAP_TOLERANCE_M)
     return ImdfResult(venue, report)
 
 
@@ -357,6 +380,20 @@ def _features_of(
             )
             continue
         missing = [k for k in REQUIRED[ftype] if props.get(k) in (None, "", [])]
+        for key in [k for k in missing if k in DERIVABLE.get(ftype, {})]:
+            value, rule = DERIVABLE[ftype][key]
+            missing.remove(key)
+            if value is None:
+                props[key] = None  # settled by _settle_derived once everything is read
+                continue
+            props[key] = value
+            report.warning(
+                "property-derived",
+                name,
+                fid,
+                f"{ftype} {fid!r} has no {key}; {rule}",
+                f"set {key} (IMDF 20-094, {ftype.capitalize()}) if {value!r} is not right",
+            )
         if missing:
             report.error(
                 "property-missing",
@@ -575,20 +612,33 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
                 "set ordinal to the floor number: 0 ground, -1 basement, 1 first...",
             )
             continue
-        name = lab(f)
-        if name is None:
+        name, short_name = lab(f), lab(f, "short_name")
+        base = lang.split("-", maxsplit=1)[0]
+        if short_name is None:
+            short_name = dict.fromkeys(venue.languages, str(ordinal))
             report.warning(
-                "name-missing",
+                "property-derived",
                 f.file,
                 f.fid,
-                f"level {f.fid!r} has no name",
+                f"level {f.fid!r} (ordinal {ordinal}) has no short_name; {str(ordinal)!r} is used, "
+                "which directions read as the floor's number",
+                f'set short_name to what the lift buttons say, e.g. {{"{base}": "{ordinal}"}}',
+            )
+        if name is None:
+            name = dict(short_name)
+            report.warning(
+                "property-derived",
+                f.file,
+                f.fid,
+                f"level {f.fid!r} (ordinal {ordinal}) has no name; its short name "
+                f"{next(iter(short_name.values()))!r} is used",
                 'give it a name such as {"fr": "Rez-de-chaussée", "en": "Ground floor"}',
             )
         venue.levels[f.fid] = Level(
             f.fid,
             ordinal,
             name,
-            lab(f, "short_name"),
+            short_name,
             _g(f),
             _str_list(f.props.get("building_ids")),
             str(f.props.get("category") or "unspecified"),
@@ -811,6 +861,77 @@ def _build_features(venue: Venue, raw: dict[str, list[_RawFeature]], lang: str, 
         )
 
 
+def _settle_derived(venue: Venue, report: Report) -> None:
+    """Supply the derived properties that need the other features (see DERIVABLE)."""
+    for fp in venue.footprints.values():
+        if fp.building_ids:
+            continue
+        if len(venue.buildings) == 1:
+            found = list(venue.buildings)
+        else:
+            cover: dict[str, float] = {}
+            for lv in venue.levels.values():
+                area = lv.geometry.intersection(fp.geometry).area if not lv.geometry.is_empty else 0.0
+                for bid in lv.building_ids:
+                    cover[bid] = cover.get(bid, 0.0) + area
+            best = max(cover.items(), key=lambda kv: kv[1], default=(None, 0.0))
+            found = [best[0]] if best[0] is not None and best[1] > 0 else []
+        if found:
+            fp.building_ids = found
+            report.warning(
+                "property-derived",
+                "footprint.geojson",
+                fp.id,
+                f"footprint {fp.id!r} has no building_ids; it is the outline of building "
+                f"{_named(venue.buildings[found[0]].name, found[0])}, whose levels it covers",
+                "set building_ids to the building it outlines",
+            )
+        else:
+            report.warning(
+                "footprint-building",
+                "footprint.geojson",
+                fp.id,
+                f"footprint {fp.id!r} has no building_ids and covers no level of a building",
+                "set building_ids to the building it outlines",
+            )
+    from shapely import STRtree
+
+    units = [u for u in venue.units.values() if u.walkable and u.level_id in venue.levels]
+    tree = STRtree([u.geometry for u in units]) if units else None
+    for am in list(venue.amenities.values()):
+        if am.unit_ids:
+            continue
+        hits = [units[i] for i in tree.query(am.geometry, predicate="intersects")] if tree else []
+        floors = {venue.levels[u.level_id].ordinal for u in hits}
+        if len(floors) == 1:
+            unit = min(hits, key=lambda u: u.geometry.area)
+            am.unit_ids = [unit.id]
+            report.warning(
+                "property-derived",
+                "amenity.geojson",
+                am.id,
+                f"amenity {_named(am.name, am.id)} has no unit_ids; it stands in unit "
+                f"{_named(unit.name, unit.id)}, the only walkable unit at its place",
+                f'set unit_ids to ["{unit.id}"]',
+            )
+            continue
+        del venue.amenities[am.id]
+        where_ = f"units on floors {sorted(floors)} are there" if hits else "no walkable unit is there"
+        report.error(
+            "property-missing",
+            "amenity.geojson",
+            am.id,
+            f"amenity {_named(am.name, am.id)} has no unit_ids and its place does not say which "
+            f"unit it is in ({where_})",
+            "set unit_ids to the unit(s) it stands in (IMDF 20-094, Amenity)",
+        )
+
+
+def _named(label: Label | None, fid: str) -> str:
+    text = next(iter(label.values()), "") if label else ""
+    return f"{text!r} ({fid})" if text else repr(fid)
+
+
 def _read_pathways(venue: Venue, data: Any, report: Report) -> None:
     file = "pathways.json"
     items = data.get("pathways") if isinstance(data, dict) else None
@@ -861,9 +982,16 @@ def _read_pathways(venue: Venue, data: Any, report: Report) -> None:
 # --------------------------------------------------------------------------- writing
 
 
-def write_imdf(venue: Venue, path: str | Path, *, generated_by: str = "hospital-wayfinding") -> Path:
-    """Write *venue* as an IMDF archive: a ``.zip`` if *path* ends so, else a folder."""
-    files = imdf_files(venue, generated_by=generated_by)
+def write_imdf(
+    venue: Venue, path: str | Path, *, generated_by: str = "hospital-wayfinding", explicit: bool = False
+) -> Path:
+    """Write *venue* as an IMDF archive: a ``.zip`` if *path* ends so, else a folder.
+
+    Openings and relationships the importer inferred are left out (reading the
+    archive again infers them again) unless *explicit*: then they are written
+    with an ``inferred`` property saying why (``floorplan repair``).
+    """
+    files = imdf_files(venue, generated_by=generated_by, explicit=explicit)
     out = Path(path)
     if out.suffix == ".zip":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -888,8 +1016,10 @@ def imdf_zip_bytes(venue: Venue) -> bytes:
     return buf.getvalue()
 
 
-def imdf_files(venue: Venue, *, generated_by: str = "hospital-wayfinding") -> dict[str, bytes]:
-    """The archive's files: name -> bytes (UTF-8 JSON)."""
+def imdf_files(
+    venue: Venue, *, generated_by: str = "hospital-wayfinding", explicit: bool = False
+) -> dict[str, bytes]:
+    """The archive's files: name -> bytes (UTF-8 JSON); *explicit* as in :func:`write_imdf`."""
     proj = venue.projection
     files: dict[str, bytes] = {}
     manifest = {"version": "1.0.0", "language": venue.language, **venue.manifest}
@@ -996,6 +1126,7 @@ def imdf_files(venue: Venue, *, generated_by: str = "hospital-wayfinding") -> di
                 },
             )
             for u in venue.units.values()
+            if explicit or not u.inferred
         ],
     )
     collection(
@@ -1017,6 +1148,7 @@ def imdf_files(venue: Venue, *, generated_by: str = "hospital-wayfinding") -> di
                 },
             )
             for o in venue.openings.values()
+            if explicit or not o.inferred
         ],
     )
     collection(
@@ -1037,7 +1169,7 @@ def imdf_files(venue: Venue, *, generated_by: str = "hospital-wayfinding") -> di
                 },
             )
             for r in venue.relationships.values()
-            if not r.inferred
+            if explicit or not r.inferred
         ],
     )
     collection(

@@ -195,6 +195,13 @@ class Unit:
     accessibility: list[str] = field(default_factory=list)
     display_point: Point | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Put there by the importer (floorplans.repair: a corridor that was never drawn).
+    inferred: bool = False
+
+    @property
+    def guessed(self) -> bool:
+        """Inferred now, or written by ``floorplan repair`` and not yet confirmed."""
+        return self.inferred or bool(self.extra.get("inferred"))
 
     @property
     def walkable(self) -> bool:
@@ -224,6 +231,13 @@ class Opening:
     door: dict[str, Any] | None = None
     display_point: Point | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Put there by the importer (floorplans.repair), not drawn in the archive.
+    inferred: bool = False
+
+    @property
+    def guessed(self) -> bool:
+        """Inferred now, or written by ``floorplan repair`` and not yet confirmed."""
+        return self.inferred or bool(self.extra.get("inferred"))
 
 
 @dataclass(slots=True, frozen=True)
@@ -243,8 +257,14 @@ class Relationship:
     name: Label | None = None
     hours: str | None = None
     geometry: BaseGeometry | None = None
+    #: Put there by the importer (floorplans.repair), not in the archive.
     inferred: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def guessed(self) -> bool:
+        """Inferred now, or written by ``floorplan repair`` and not yet confirmed."""
+        return self.inferred or bool(self.extra.get("inferred"))
 
     def unit_ids(self) -> list[str]:
         """Every unit this relationship passes through, in order."""

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from floorplans._errors import FloorPlanError
 from floorplans.model import Venue, label_text
+from floorplans.report import Problem, Report
 from floorplans.topology import OUTSIDE, topology
 
 FILL = {
@@ -59,6 +60,65 @@ LEGEND = [
 def unit_fill(category: str) -> str:
     """The fill of a unit of this IMDF category on every plan (SVG maps and the kiosk)."""
     return RESTROOM_FILL if category.startswith("restroom") else FILL.get(category, ROOM_FILL)
+
+
+#: What the importer guessed (doors, vertical links): its own colour, dashed.
+INFERRED_COLOUR = "#8e24aa"
+#: Problem markers by severity.
+PROBLEM_COLOURS = {"error": "#b3261e", "warning": "#a15c00", "info": "#5f6368"}
+#: Characters of a problem's message on one line of the list under the plan.
+PROBLEM_LINE_CHARS = 170
+
+
+def locate(venue: Venue, problem: Problem) -> tuple[int, float, float] | None:
+    """Where a problem is on the plan: its own place, else its feature's."""
+    if problem.ordinal is not None and problem.x is not None and problem.y is not None:
+        return problem.ordinal, problem.x, problem.y
+    fid = problem.feature_id
+    if fid is None:
+        return None
+    ordinal = {lid: lv.ordinal for lid, lv in venue.levels.items()}
+    if fid in venue.units and venue.units[fid].level_id in ordinal:
+        u = venue.units[fid]
+        p = u.geometry.representative_point()
+        return ordinal[u.level_id], p.x, p.y
+    if fid in venue.openings and venue.openings[fid].level_id in ordinal:
+        o = venue.openings[fid]
+        p = o.geometry.interpolate(0.5, normalized=True)
+        return ordinal[o.level_id], p.x, p.y
+    unit_id: str | None = None
+    point = None
+    if fid in venue.amenities:
+        am = venue.amenities[fid]
+        unit_id, point = (am.unit_ids[0] if am.unit_ids else None), am.geometry
+    elif fid in venue.occupants:
+        anchor = venue.anchors.get(venue.occupants[fid].anchor_id)
+        if anchor is not None:
+            unit_id, point = anchor.unit_id, anchor.geometry
+    elif fid in venue.anchors:
+        unit_id, point = venue.anchors[fid].unit_id, venue.anchors[fid].geometry
+    elif fid in venue.relationships:
+        chain = venue.relationships[fid].unit_ids()
+        unit_id = chain[0] if chain else None
+    elif fid in venue.kiosks and venue.kiosks[fid].level_id in ordinal:
+        k = venue.kiosks[fid]
+        p = k.anchor_point()
+        return ordinal[k.level_id], p.x, p.y
+    unit = venue.units.get(unit_id or "")
+    if unit is None or unit.level_id not in ordinal:
+        return None
+    p = point if point is not None else unit.geometry.representative_point()
+    return ordinal[unit.level_id], p.x, p.y
+
+
+def numbered_problems(venue: Venue, report: Report) -> list[tuple[int, Problem, tuple[int, float, float]]]:
+    """The report's problems that have a place, numbered (errors first) for markers and their list."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    placed = [(p, locate(venue, p)) for p in report.problems]
+    ranked = sorted(
+        ((p, at) for p, at in placed if at is not None), key=lambda pa: (order[pa[0].severity], pa[1])
+    )
+    return [(n, p, at) for n, (p, at) in enumerate(ranked, start=1) if at is not None]
 
 
 #: Colours of what is drawn over a plan (a route): dark enough for WCAG contrast on the fills.
@@ -113,8 +173,13 @@ def render_floor_svg(
     scale: float = 8.0,
     receivers: bool = False,
     marks: Marks | None = None,
+    problems: list[tuple[int, Problem, tuple[int, float, float]]] | None = None,
 ) -> str:
-    """One floor as SVG; *marks* (a route) drawn on top, framed around them when asked."""
+    """One floor as SVG; *marks* (a route) drawn on top, framed around them when asked.
+
+    *problems* (from :func:`numbered_problems`) are drawn as numbered markers,
+    listed under the plan with their message.
+    """
     ordinal = level if isinstance(level, int) else resolve_floor(venue, level)
     level_ids = {lv.id for lv in venue.levels.values() if lv.ordinal == ordinal}
     units = [u for u in venue.units.values() if u.level_id in level_ids]
@@ -128,7 +193,8 @@ def render_floor_svg(
     miny = min(u.geometry.bounds[1] for u in units) - 4
     maxx = max(u.geometry.bounds[2] for u in units) + margin
     maxy = max(u.geometry.bounds[3] for u in units) + 4
-    legend_h = 90
+    here = [(n, p, at) for n, p, at in problems or [] if at[0] == ordinal]
+    legend_h = 90 + (24 + 16 * len(here) if here else 0)
     width, height = (maxx - minx) * scale, (maxy - miny) * scale + legend_h
 
     def xy(x: float, y: float) -> str:
@@ -143,7 +209,9 @@ def render_floor_svg(
                 parts.append("M" + " L".join(xy(x, y) for x, y in ring.coords) + " Z")
         return " ".join(parts)
 
-    title_levels = [venue.levels[i] for i in sorted(level_ids)]
+    # Several buildings' levels share a floor: it is named after the one with most units.
+    unit_count = {lid: sum(1 for u in units if u.level_id == lid) for lid in level_ids}
+    title_levels = sorted((venue.levels[i] for i in level_ids), key=lambda lv: (-unit_count[lv.id], lv.id))
     floor_name = label_text(title_levels[0].name, lang, fallback=str(ordinal))
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
@@ -170,9 +238,12 @@ def render_floor_svg(
             continue
         pts = " ".join(xy(x, y) for x, y in o.geometry.coords)
         colour = "#d00000" if o.id in entrances else "#e69138"
+        dash = ""
+        if o.guessed:
+            colour, dash = INFERRED_COLOUR, ' stroke-dasharray="4 2" data-inferred="true"'
         out.append(f'<polyline points="{pts}" stroke="#fbfbfb" stroke-width="4" fill="none"/>')
         out.append(
-            f'<polyline points="{pts}" stroke="{colour}" stroke-width="2.5" fill="none" '
+            f'<polyline points="{pts}" stroke="{colour}" stroke-width="2.5" fill="none"{dash} '
             f'data-opening="{escape(o.id)}"/>'
         )
         if o.id in entrances and o.name and sides:
@@ -187,6 +258,15 @@ def render_floor_svg(
                 at = (c.x, c.y + math.copysign(2.5, dy))
                 anchor = "middle"
             out.append(_text(xy(*at), label_text(o.name, lang), 11, "#d00000", anchor=anchor))
+    # Vertical links the importer guessed: the units they join, outlined in its colour.
+    guessed_units = {
+        uid for r in venue.relationships.values() if r.guessed for uid in r.unit_ids()
+    } & floor_unit_ids
+    for uid in sorted(guessed_units):
+        out.append(
+            f'<path d="{path(venue.units[uid].geometry)}" fill="none" stroke="{INFERRED_COLOUR}" '
+            f'stroke-width="2.5" stroke-dasharray="6 3" data-inferred-link="{escape(uid)}"/>'
+        )
     # Lift and stairs symbols, names.
     for u in units:
         c = u.anchor_point()
@@ -231,6 +311,22 @@ def render_floor_svg(
                     f'cy="{xy(rx.geometry.x, rx.geometry.y).split(",")[1]}" r="2.5" '
                     'fill="#6aa84f"/>'
                 )
+    for n, prob, (_, px, py) in here:
+        # The number stands beside the place, tied to it by a short line, so that it does
+        # not hide the door or wall it is about.
+        ax, ay = (float(v) for v in xy(px, py).split(","))
+        cx, cy = ax + 11, ay - 11
+        colour = PROBLEM_COLOURS[prob.severity]
+        out.append(
+            f'<g data-problem="{n}" data-code="{escape(prob.code)}">'
+            f"<title>{n}. {escape(prob.message)}</title>"
+            f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{cx:.1f}" y2="{cy:.1f}" stroke="{colour}" '
+            'stroke-width="1.5"/>'
+            f'<circle cx="{ax:.1f}" cy="{ay:.1f}" r="2" fill="{colour}"/>'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
+            f'<text x="{cx:.1f}" y="{cy:.1f}" dy="3.5" font-size="9" font-weight="bold" fill="#ffffff" '
+            f'text-anchor="middle">{n}</text></g>'
+        )
     if marks is not None:
         box = _crop_box(marks, (minx, miny, maxx, maxy)) if marks.crop_margin_m is not None else None
         if box is None:
@@ -277,6 +373,28 @@ def render_floor_svg(
         f'stroke-width="3"/><text x="385" y="{y0 + 55:.0f}" font-size="11">'
         "Porte / door</text>"
     )
+    out.append(
+        f'<line x1="465" y1="{y0 + 51:.0f}" x2="485" y2="{y0 + 51:.0f}" stroke="{INFERRED_COLOUR}" '
+        f'stroke-width="3" stroke-dasharray="4 2"/><text x="490" y="{y0 + 55:.0f}" font-size="11">'
+        "Deviné à l'import / inferred on import</text>"
+    )
+    if here:
+        row = y0 + 82
+        out.append(
+            f'<text x="10" y="{row:.0f}" font-size="12" font-weight="bold">'
+            "Problèmes sur ce niveau / problems on this floor</text>"
+        )
+        chars = max(40, int((width - 60) / 6.2))
+        for n, prob, _ in here:
+            row += 16
+            text = f"{prob.severity.upper()} {prob.code}: {prob.message}"
+            if len(text) > min(chars, PROBLEM_LINE_CHARS):
+                text = text[: min(chars, PROBLEM_LINE_CHARS) - 1] + "…"
+            out.append(
+                f'<circle cx="18" cy="{row - 4:.0f}" r="7" fill="{PROBLEM_COLOURS[prob.severity]}"/>'
+                f'<text x="18" y="{row - 1:.0f}" font-size="9" fill="#ffffff" text-anchor="middle">{n}</text>'
+                f'<text x="30" y="{row:.0f}" font-size="11">{escape(text)}</text>'
+            )
     scale_bar = 10 * scale
     out.append(
         f'<line x1="{width - scale_bar - 20:.0f}" y1="{y0 + 51:.0f}" '

@@ -8,6 +8,25 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+#: A place on the plan: floor ordinal, metres east, metres north.
+Place = tuple[int, float, float]
+
+#: Codes of the guesses the importer makes by a documented rule (docs/floorplans.md):
+#: an archive repaired with ``wayfinding floorplan repair`` has none of them.
+INFERENCE_CODES = frozenset(
+    {
+        "door-inferred",
+        "opening-snapped",
+        "relationship-inferred",
+        "unit-overlap-trimmed",
+        "property-derived",
+        "display-point-invalid",
+        "label-plain-string",
+        "manifest-missing",
+        "manifest-language",
+        "walkway-implied",
+    }
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -23,6 +42,11 @@ class Problem:
     message: str
     #: How to fix it.
     fix: str
+    #: Where to look, when the problem has a place: floor ordinal and metres east and
+    #: north of the venue's display point (what ``floorplan render --problems`` marks).
+    ordinal: int | None = None
+    x: float | None = None
+    y: float | None = None
 
     def line(self) -> str:
         where = self.file + (f" [{self.feature_id}]" if self.feature_id else "")
@@ -41,17 +65,26 @@ class Report:
         feature_id: str | None,
         message: str,
         fix: str,
+        *,
+        at: Place | None = None,
     ) -> None:
-        self.problems.append(Problem(severity, code, file, feature_id, message, fix))
+        ordinal, x, y = at if at is not None else (None, None, None)
+        self.problems.append(Problem(severity, code, file, feature_id, message, fix, ordinal, x, y))
 
-    def error(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
-        self.add("error", code, file, fid, message, fix)
+    def error(
+        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+    ) -> None:
+        self.add("error", code, file, fid, message, fix, at=at)
 
-    def warning(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
-        self.add("warning", code, file, fid, message, fix)
+    def warning(
+        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+    ) -> None:
+        self.add("warning", code, file, fid, message, fix, at=at)
 
-    def info(self, code: str, file: str, fid: str | None, message: str, fix: str) -> None:
-        self.add("info", code, file, fid, message, fix)
+    def info(
+        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+    ) -> None:
+        self.add("info", code, file, fid, message, fix, at=at)
 
     @property
     def errors(self) -> list[Problem]:
@@ -94,6 +127,11 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @property
+    def inferences(self) -> list[Problem]:
+        """What the importer guessed (doors, links, trimmed overlaps, derived properties)."""
+        return [p for p in self.problems if p.code in INFERENCE_CODES]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:

@@ -26,6 +26,14 @@ from floorplans.model import OPEN_UNIT_CATEGORIES, Opening, Unit, Venue
 ON_BOUNDARY_M = 0.02
 #: Shortest shared boundary (m) through which two open spaces join without a door.
 MIN_OPEN_PASSAGE_M = 0.8
+#: Widest wall drawn as a gap between two units (m): a door on one unit's outline
+#: joins the walkable unit this far across it (room and corridor drawn apart, the
+#: wall left empty or drawn as its own unit).
+WALL_GAP_M = 0.4
+#: Probes across an opening, from its line outwards (m).
+_PROBES_M = (0.03, 0.1, 0.2, 0.3, WALL_GAP_M)
+#: Unit categories that are outdoors: an opening into one is a way in from outside.
+OUTDOOR_UNIT_CATEGORIES = frozenset({"parking", "road", "terrace", "unenclosedarea", "fieldofplay"})
 
 OUTSIDE = "outside"
 
@@ -103,6 +111,10 @@ class Topology:
             return unit is not None and unit.walkable and (unit.public or not public_only)
 
         graph.add_nodes_from(uid for uid in venue.units if allowed(uid))
+        for uid in graph.nodes:
+            unit = venue.units.get(uid)
+            if unit is not None and (unit.category in OUTDOOR_UNIT_CATEGORIES or self._outdoor(unit)):
+                graph.add_edge(uid, OUTSIDE)
         for p in self.passages:
             if allowed(p.a) and (p.b == OUTSIDE or allowed(p.b)):
                 graph.add_edge(p.a, p.b, opening=p.opening_id)
@@ -110,6 +122,17 @@ class Topology:
             if allowed(a) and allowed(b):
                 graph.add_edge(a, b, relationship=rid)
         return graph
+
+    def _outdoor(self, unit: Unit) -> bool:
+        level = self.venue.levels.get(unit.level_id)
+        return level is not None and level.outdoor
+
+    def has_entrance(self) -> bool:
+        """Whether any way leads in from outside (an entrance, or an outdoor unit)."""
+        return any(p.b == OUTSIDE for p in self.passages) or any(
+            u.walkable and (u.category in OUTDOOR_UNIT_CATEGORIES or self._outdoor(u))
+            for u in self.venue.units.values()
+        )
 
     def reachable_from_outside(self, *, public_only: bool) -> set[str]:
         graph = self.unit_graph(public_only=public_only)
@@ -173,6 +196,11 @@ def _openings(topo: Topology) -> None:
                     inside_other = True  # a wall or shaft on the other side
             elif unit.geometry.contains(mid):
                 inside_other = True
+        if len(sides) == 1:
+            across, walled = _across(topo, opening, mid, sides[0])
+            if across is not None:
+                sides.append(across)
+            inside_other = walled
         topo.opening_units[oid] = sides
         if len(sides) >= 2:
             # A door joins its two closest units; more only at corners.
@@ -181,6 +209,38 @@ def _openings(topo: Topology) -> None:
                     topo.passages.append(Passage(a, b, opening.level_id, opening.geometry, oid))
         elif len(sides) == 1 and not inside_other:
             topo.passages.append(Passage(sides[0], OUTSIDE, opening.level_id, opening.geometry, oid))
+
+
+def _across(topo: Topology, opening: Opening, mid: Point, side: str) -> tuple[str | None, bool]:
+    """The walkable unit across a wall from *side*, if any within :data:`WALL_GAP_M`.
+
+    Returns (unit id or None, whether the farthest probe still lies in a
+    non-walkable unit: a door into a shaft, not an entrance through a thin outer
+    wall drawn as a unit).
+    """
+    venue = topo.venue
+    nx_, ny_ = _unit_normal(opening.geometry)
+    own = venue.units[side].geometry
+    # Which way is away from *side*: the probe that does not fall inside it.
+    sign = -1.0 if own.contains(Point(mid.x + _PROBES_M[0] * nx_, mid.y + _PROBES_M[0] * ny_)) else 1.0
+    walled = False
+    for d in _PROBES_M:
+        probe = Point(mid.x + sign * d * nx_, mid.y + sign * d * ny_)
+        walled = False
+        for uid in topo.units_near(opening.level_id, probe, 0.0):
+            unit = venue.units[uid]
+            if uid == side or not unit.geometry.covers(probe):
+                continue
+            if unit.walkable:
+                return uid, False
+            walled = True
+    return None, walled
+
+
+def _unit_normal(line: LineString) -> tuple[float, float]:
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    length = float(np.hypot(x1 - x0, y1 - y0)) or 1.0
+    return -(y1 - y0) / length, (x1 - x0) / length
 
 
 def _open_passages(topo: Topology) -> None:

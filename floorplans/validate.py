@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import shapely
 from shapely.geometry import Point
@@ -20,13 +21,15 @@ from shapely.geometry.base import BaseGeometry
 
 from floorplans.imdf import ImdfResult, read_imdf
 from floorplans.model import Label, Venue, label_text
+from floorplans.repair import OVERLAP_NOISE_M2, OVERLAP_TRIM_M2, OVERLAP_TRIM_SHARE, describe
 from floorplans.report import Report, Severity
 from floorplans.topology import OUTSIDE, topology
 
-#: Overlap area (m²) between two units above which it is an error; below it,
-#: down to OVERLAP_WARN_M2, a warning (drawing slop).
-OVERLAP_ERROR_M2 = 0.5
-OVERLAP_WARN_M2 = 0.01
+#: Overlaps up to OVERLAP_TRIM_M2 and OVERLAP_TRIM_SHARE of the smaller unit are
+#: drawing slop, trimmed on reading (floorplans.repair); larger ones are errors.
+OVERLAP_WARN_M2 = OVERLAP_NOISE_M2
+#: Above this many names lacking the same language in one file, one warning says it for all.
+TRANSLATIONS_GROUPED = 5
 
 _REASON_POINT = re.compile(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]")
 
@@ -187,16 +190,28 @@ def _overlaps(venue: Venue, report: Report) -> None:
                 continue
             a, b = venue.units[lvl.unit_ids[i]], venue.units[lvl.unit_ids[j]]
             inter = a.geometry.intersection(b.geometry)
-            severity: Severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
+            share = area / min(a.geometry.area, b.geometry.area)
+            large = area > OVERLAP_TRIM_M2 or share > OVERLAP_TRIM_SHARE
+            severity: Severity = "error" if large else "warning"
+            spot = inter.representative_point()
             report.add(
                 severity,
                 "unit-overlap",
                 "unit.geojson",
                 a.id,
                 f"units {_name(a.name, a.id, venue.language)} and "
-                f"{_name(b.name, b.id, venue.language)} overlap by {area:.2f} m² on level "
-                f"{_level_name(venue, a.level_id)} (floor {ordinal}) at {where(venue, inter)}",
+                f"{_name(b.name, b.id, venue.language)} overlap by {area:.2f} m² ({share:.0%} of the "
+                f"smaller) on level {_level_name(venue, a.level_id)} (floor {ordinal}) at "
+                f"{where(venue, inter)}"
+                + (
+                    f": too much to be drawing slop (more than {OVERLAP_TRIM_M2:g} m² or "
+                    f"{OVERLAP_TRIM_SHARE:.0%} of the smaller unit), so which place it belongs to "
+                    "cannot be guessed"
+                    if large
+                    else ""
+                ),
                 "move their shared wall so that each place belongs to one unit only",
+                at=(ordinal, spot.x, spot.y),
             )
 
 
@@ -285,14 +300,16 @@ def _destinations(venue: Venue) -> list[tuple[str, str, str, list[str]]]:
 
 def _reachability(venue: Venue, report: Report) -> None:
     topo = topology(venue)
-    if not any(p.b == OUTSIDE for p in topo.passages):
-        report.error(
+    if not topo.has_entrance():
+        report.warning(
             "no-entrance",
             "opening.geojson",
             None,
-            "no opening leads from outside into the venue, so nothing is reachable",
-            "draw the entrances as openings on the outer wall of the entrance hall",
+            "no opening leads in from outside (none lies on an outer wall with nothing beyond it): "
+            "routes between places inside work, but no route can start at an entrance",
+            "draw the entrances as openings on the outer wall of the entrance halls",
         )
+        _disconnected(venue, report)
         return
     anyone = topo.reachable_from_outside(public_only=False)
     public = topo.reachable_from_outside(public_only=True)
@@ -327,6 +344,48 @@ def _reachability(venue: Venue, report: Report) -> None:
             )
 
 
+def _disconnected(venue: Venue, report: Report) -> None:
+    """Without entrances: which groups of destinations cannot reach each other."""
+    graph = topology(venue).unit_graph(public_only=False)
+    groups: dict[int, list[tuple[str, str, str, list[str]]]] = {}
+    component_of = {}
+    for k, component in enumerate(nx.connected_components(graph)):
+        for uid in component:
+            component_of[uid] = k
+    for dest in _destinations(venue):
+        file, fid, name, uids = dest
+        placed = [u for u in uids if u in component_of]
+        if not placed:
+            report.error(
+                "destination-unplaced",
+                file,
+                fid,
+                f"destination {name} is in no known unit",
+                "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
+            )
+            continue
+        groups.setdefault(component_of[placed[0]], []).append(dest)
+    if len(groups) < 2:
+        return
+    ranked = sorted(groups.values(), key=len, reverse=True)
+    main = ranked[0]
+    for group in ranked[1:]:
+        unit = venue.units[group[0][3][0]]
+        level = venue.levels[unit.level_id]
+        spot = unit.geometry.representative_point()
+        names = ", ".join(d[2] for d in group[:6]) + (f" and {len(group) - 6} more" if len(group) > 6 else "")
+        report.error(
+            "places-disconnected",
+            group[0][0],
+            group[0][1],
+            f"{len(group)} place(s) cannot reach the other {len(main)} (and the venue has no entrance "
+            f"to say which side is right): {names}, around the {describe(venue, unit)} on floor "
+            f"{level.ordinal}",
+            "add the missing door (opening) or vertical relationship between the two groups",
+            at=(level.ordinal, spot.x, spot.y),
+        )
+
+
 def _labels(venue: Venue) -> Iterable[tuple[str, str, str, Label | None]]:
     yield "venue.geojson", venue.id, "name", venue.name
     for b in venue.buildings.values():
@@ -351,19 +410,35 @@ def _labels(venue: Venue) -> Iterable[tuple[str, str, str, Label | None]]:
 
 def _translations(venue: Venue, report: Report) -> None:
     langs = venue.languages
+    lacking: dict[tuple[str, str, tuple[str, ...]], list[tuple[str, str]]] = {}
     for file, fid, key, label in _labels(venue):
         if not label:
             continue
         present = {t.split("-")[0].lower() for t in label}
-        missing = [lang for lang in langs if lang not in present]
+        missing = tuple(lang for lang in langs if lang not in present)
         if missing:
-            sample = next(iter(label.values()))
+            lacking.setdefault((file, key, missing), []).append((fid, next(iter(label.values()))))
+    for (file, key, missing), items in lacking.items():
+        add = "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}"
+        if len(items) > TRANSLATIONS_GROUPED:
+            samples = ", ".join(repr(s) for _, s in items[:4])
+            report.warning(
+                "translation-missing",
+                file,
+                None,
+                f"{len(items)} {key}s in {file} have no {', '.join(missing)} version, e.g. {samples} "
+                f"(venue languages: {', '.join(langs)}); directions in "
+                f"{', '.join(missing)} will use the names as they are",
+                add + " of each (--json lists them in the report of a single file)",
+            )
+            continue
+        for fid, sample in items:
             report.warning(
                 "translation-missing",
                 file,
                 fid,
                 f"{key} {sample!r} has no {', '.join(missing)} version (venue languages: {', '.join(langs)})",
-                "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}",
+                add,
             )
 
 

@@ -226,12 +226,18 @@ def test_messy_archive_loads_with_warnings_that_say_what_was_done(archive: Archi
     assert result.venue is not None
     assert report.usable, report.to_text()
     codes = report.codes()
-    # 22 stacked lift/stairs pairs in the demo: A1, A2, stairs A, lift B, bed lift,
-    # stairs B (3 links each over 4 floors), lift C and stairs C (2 links each).
-    assert codes["relationship-inferred"] == 22
+    # 8 shafts in the demo, each linked by one relationship through its stops: A1, A2,
+    # stairs A, lift B, bed lift, stairs B (4 floors, 3 links each), lift C and stairs C
+    # (3 floors): 22 links.
+    assert codes["relationship-inferred"] == 8
+    inferred = [r for r in result.venue.relationships.values() if r.inferred]
+    assert sum(len(r.unit_ids()) - 1 for r in inferred) == 22
     snapped = [p for p in report.problems if p.code == "opening-snapped"]
     assert [p.feature_id for p in snapped] == [ids["door"]]
-    assert "0.20 m off the wall between units 'Corridor A, level 1' and 'Cardiology'" in snapped[0].message
+    assert (
+        "0.20 m off the wall between the walkway 'Corridor A, level 1' and the room 'Cardiology'"
+        in snapped[0].message
+    )
     assert codes["category-unknown"] == 1 and codes["label-plain-string"] == 1
     assert codes["translation-missing"] == 0, "English is the manifest language: nothing missing"
     # The repaired plan is connected: Cardiology's door joins it to the corridor again,

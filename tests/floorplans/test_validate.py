@@ -104,6 +104,23 @@ def test_opening_far_from_any_wall_is_an_error(archive: Archive) -> None:
     assert "shared boundary" in p.fix
 
 
+def test_a_room_without_its_door_gets_one_inferred(archive: Archive) -> None:
+    from floorplans import read_imdf
+    from floorplans.topology import topology
+
+    venue = read_imdf(archive.root).venue
+    assert venue is not None
+    cardio = archive.find("unit", "Cardiologie")
+    doors = [o for o, sides in topology(venue).opening_units.items() if cardio["id"] in sides]
+    archive.edit("opening", lambda fs: fs.__setitem__(slice(None), [f for f in fs if f["id"] not in doors]))
+    report = load_and_validate(archive.root).report
+    assert report.usable, report.to_text()
+    (p,) = [p for p in report.problems if p.code == "door-inferred"]
+    assert p.severity == "warning" and "room 'Cardiologie' on floor 1 had no opening" in p.message
+    assert "wall with walkway 'Couloir A, niveau 1'" in p.message
+    assert "check where the door really is" in p.fix
+
+
 def test_unreachable_destination_is_reported(archive: Archive) -> None:
     from floorplans import read_imdf
     from floorplans.topology import topology
@@ -113,6 +130,15 @@ def test_unreachable_destination_is_reported(archive: Archive) -> None:
     cardio = archive.find("unit", "Cardiologie")
     doors = [o for o, sides in topology(venue).opening_units.items() if cardio["id"] in sides]
     archive.edit("opening", lambda fs: fs.__setitem__(slice(None), [f for f in fs if f["id"] not in doors]))
+
+    def shrink(features: list[dict[str, Any]]) -> None:
+        # Cardiology drawn 1 m short of every wall: no wall to put a door on.
+        from shapely.geometry import mapping, shape
+
+        f = next(f for f in features if f["id"] == cardio["id"])
+        f["geometry"] = mapping(shape(f["geometry"]).buffer(-1.0 / 77_700, join_style="mitre"))
+
+    archive.edit("unit", shrink)
     report = load_and_validate(archive.root).report
     p = next(p for p in report.problems if p.code == "destination-unreachable")
     assert "'Cardiologie'" in p.message and p.file == "occupant.geojson"
