@@ -143,7 +143,12 @@ def build_maneuvers(
             ):
                 j += 1
             rel = venue.relationships.get(g.via[edges[k]] or "")
-            lift_unit = venue.units.get(unit_of(k) or "")
+            # Named after the lift or stairs unit at either end: a flight drawn on one level
+            # only is linked to the corridor at its other end, which has no such name.
+            ends = [venue.units.get(unit_of(i) or "") for i in (k, j + 1)]
+            named = [u for u in ends if u is not None and u.name]
+            own = [u for u in named if u.category == ("ramp" if kind == "ramp-link" else kind)]
+            lift_unit = (own or named)[0] if (own or named) else None
             name = (rel.name if rel and rel.name else None) or (lift_unit.name if lift_unit else None)
             target = venue.levels[nodes[j + 1].level_id]
             up = target.ordinal > nodes[k].ordinal
@@ -358,13 +363,17 @@ def _floor_maneuvers(
     for m, (a, b) in zip([None, *out], bounds, strict=True):
         if m is None or cum[b] - cum[a] < 15:
             continue
+        # The point halfway along the stretch (not the path node nearest it: which nodes a
+        # corridor's path goes through is a tie between equally short ways).
         mid = (cum[a] + cum[b]) / 2
-        k = min(range(a, b + 1), key=lambda i: abs(cum[i] - mid))
+        k = max(i for i in range(a, b) if cum[i] <= mid)
+        share = (mid - cum[k]) / (cum[k + 1] - cum[k]) if cum[k + 1] > cum[k] else 0.0
+        (x0, y0), (x1, y1) = xy[k], xy[k + 1]
         node = nodes[k]
         m.past = router.landmark_near(
             node.ordinal,
-            node.x,
-            node.y,
+            x0 + share * (x1 - x0),
+            y0 + share * (y1 - y0),
             radius=min(20.0, (cum[b] - cum[a]) / 2),
             exclude=walked,
             only_notable=True,
