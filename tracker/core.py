@@ -64,6 +64,10 @@ class TrackerConfig:
     #: Going back to an earlier stage of the pathway (recovery -> theatre) is rare and
     #: mostly a bed wheeled past an operating room: it must hold this long.
     backward_dwell_s: float = 120.0
+    #: Jumping ahead over a stage (admission -> recovery) is mostly a wristband heard
+    #: through the wall of a room the patient walks past: it must hold this long. The
+    #: next stage is believed at once.
+    skip_dwell_s: float = 20.0
 
 
 @dataclass(slots=True)
@@ -83,6 +87,8 @@ class _Runtime:
     trigger_ts: float | None = None  # when the reading that may change the stage arrived
     backward: str | None = None  # an earlier stage seen, not yet believed
     backward_since: float = 0.0
+    ahead: str | None = None  # a stage beyond the next one seen, not yet believed
+    ahead_since: float = 0.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -318,6 +324,17 @@ class Tracker:
                 stage = None  # not yet: keep the current stage
         elif stage is not None:
             rt.backward = None
+        if (
+            stage is not None
+            and link.stage_id is not None
+            and order.get(stage, 0) > order.get(link.stage_id, 0) + 1
+        ):
+            if rt.ahead != stage:
+                rt.ahead, rt.ahead_since = stage, ts
+            if ts - rt.ahead_since < self.config.skip_dwell_s:
+                stage = None  # not yet: keep the current stage
+        else:
+            rt.ahead = None  # anything else seen in between: start again
         if stage is not None and stage != link.stage_id:
             rt.backward = None
             previous = link.stage_id

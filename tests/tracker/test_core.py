@@ -87,6 +87,25 @@ def test_stages_follow_the_patient_and_statuses_show_no_coordinates(setup, demo_
     assert link.stage_id == "ready" and link.battery_mv == 3000
 
 
+def test_a_jump_over_a_stage_counts_only_once_it_holds(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
+    tracker, store, clock, sim = setup
+    stay(tracker, sim, clock, unit_named(demo_venue, "Accueil — Admissions"), 20)
+    # Heard in the recovery room for 10 s (a walk past its wall), then back at admission:
+    # the companion never sees "in recovery".
+    stay(tracker, sim, clock, unit_named(demo_venue, "Salle de réveil"), 10)
+    stay(tracker, sim, clock, unit_named(demo_venue, "Accueil — Admissions"), 10)
+    assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission"]
+    # Really there (stages in between missed by the radio): believed after 20 s.
+    stay(tracker, sim, clock, unit_named(demo_venue, "Salle de réveil"), 40)
+    assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission", "recovery"]
+    # The next stage is believed at once (after the zone's own few seconds of hysteresis).
+    before = clock.now
+    stay(tracker, sim, clock, unit_named(demo_venue, "Salon de sortie"), 20)
+    ready = [e for e in store.events(kind="stage") if e.details["stage"] == "ready"]
+    at = ready[0].at if ready[0].at.tzinfo else ready[0].at.replace(tzinfo=UTC)
+    assert at.timestamp() - before < 15
+
+
 def test_bad_input_is_counted_by_reason_and_changes_nothing(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
     tracker, store, clock, sim = setup
     stay(tracker, sim, clock, unit_named(demo_venue, "Accueil — Admissions"), 10)
