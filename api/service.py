@@ -447,7 +447,8 @@ class WayfindingService:
                 text = place.label(lang)
                 word = labels(place_kind, {"name": text}) if labels else text
                 marks.points.append(Mark(place_kind, node.x, node.y, word, facing=place.facing))
-        return render_floor_svg(venue, ordinal, lang=lang, marks=marks)
+        # Visitors see a door where the importer guessed one, not the guess.
+        return render_floor_svg(venue, ordinal, lang=lang, marks=marks, guesses=False)
 
 
 def _write_whole(path: Path, data: bytes) -> None:

@@ -174,11 +174,14 @@ def render_floor_svg(
     receivers: bool = False,
     marks: Marks | None = None,
     problems: list[tuple[int, Problem, tuple[int, float, float]]] | None = None,
+    guesses: bool = True,
 ) -> str:
     """One floor as SVG; *marks* (a route) drawn on top, framed around them when asked.
 
     *problems* (from :func:`numbered_problems`) are drawn as numbered markers,
-    listed under the plan with their message.
+    listed under the plan with their message. With *guesses* (the default, for
+    facilities staff), what the importer inferred is drawn dashed in its own
+    colour; without (the maps visitors see), a guessed door is a door.
     """
     ordinal = level if isinstance(level, int) else resolve_floor(venue, level)
     level_ids = {lv.id for lv in venue.levels.values() if lv.ordinal == ordinal}
@@ -239,7 +242,7 @@ def render_floor_svg(
         pts = " ".join(xy(x, y) for x, y in o.geometry.coords)
         colour = "#d00000" if o.id in entrances else "#e69138"
         dash = ""
-        if o.guessed:
+        if guesses and o.guessed:
             colour, dash = INFERRED_COLOUR, ' stroke-dasharray="4 2" data-inferred="true"'
         out.append(f'<polyline points="{pts}" stroke="#fbfbfb" stroke-width="4" fill="none"/>')
         out.append(
@@ -259,9 +262,12 @@ def render_floor_svg(
                 anchor = "middle"
             out.append(_text(xy(*at), label_text(o.name, lang), 11, "#d00000", anchor=anchor))
     # Vertical links the importer guessed: the units they join, outlined in its colour.
-    guessed_units = {
-        uid for r in venue.relationships.values() if r.guessed for uid in r.unit_ids()
-    } & floor_unit_ids
+    guessed_units = (
+        {uid for r in venue.relationships.values() if r.guessed for uid in r.unit_ids()}
+        | {u.id for u in units if u.guessed}
+    ) & floor_unit_ids
+    if not guesses:
+        guessed_units = set()
     for uid in sorted(guessed_units):
         out.append(
             f'<path d="{path(venue.units[uid].geometry)}" fill="none" stroke="{INFERRED_COLOUR}" '
@@ -373,11 +379,12 @@ def render_floor_svg(
         f'stroke-width="3"/><text x="385" y="{y0 + 55:.0f}" font-size="11">'
         "Porte / door</text>"
     )
-    out.append(
-        f'<line x1="465" y1="{y0 + 51:.0f}" x2="485" y2="{y0 + 51:.0f}" stroke="{INFERRED_COLOUR}" '
-        f'stroke-width="3" stroke-dasharray="4 2"/><text x="490" y="{y0 + 55:.0f}" font-size="11">'
-        "Deviné à l'import / inferred on import</text>"
-    )
+    if guesses:
+        out.append(
+            f'<line x1="465" y1="{y0 + 51:.0f}" x2="485" y2="{y0 + 51:.0f}" stroke="{INFERRED_COLOUR}" '
+            f'stroke-width="3" stroke-dasharray="4 2"/><text x="490" y="{y0 + 55:.0f}" font-size="11">'
+            "Deviné à l'import / inferred on import</text>"
+        )
     if here:
         row = y0 + 82
         out.append(

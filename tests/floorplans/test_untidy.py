@@ -307,6 +307,11 @@ def test_the_plan_shows_guesses_in_their_colour_and_problems_as_numbers() -> Non
     links = [e for e in root.iter(f"{ns}path") if e.get("data-inferred-link")]
     assert len(links) == 5  # lifts and stairs of H and A, and the escalator, on the ground floor
     assert "problems on this floor" in svg
+    # The maps visitors see show a door as a door.
+    public = ET.fromstring(render_floor_svg(venue, 0, lang="en", guesses=False))
+    assert not [e for e in public.iter(f"{ns}polyline") if e.get("data-inferred")]
+    assert not [e for e in public.iter(f"{ns}path") if e.get("data-inferred-link")]
+    assert "inferred on import" not in ET.tostring(public, encoding="unicode")
 
 
 def test_cli_repair_then_validate_then_render(tmp_path: Path) -> None:
