@@ -315,13 +315,7 @@ def _reachability(venue: Venue, report: Report) -> None:
     public = topo.reachable_from_outside(public_only=True)
     for file, fid, name, uids in _destinations(venue):
         if not uids:
-            report.error(
-                "destination-unplaced",
-                file,
-                fid,
-                f"destination {name} is in no known unit",
-                "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
-            )
+            _unplaced(report, file, fid, name)
             continue
         if not any(u in anyone for u in uids):
             report.error(
@@ -344,6 +338,16 @@ def _reachability(venue: Venue, report: Report) -> None:
             )
 
 
+def _unplaced(report: Report, file: str, fid: str, name: str) -> None:
+    report.error(
+        "destination-unplaced",
+        file,
+        fid,
+        f"destination {name} is in no known unit",
+        "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
+    )
+
+
 def _disconnected(venue: Venue, report: Report) -> None:
     """Without entrances: which groups of destinations cannot reach each other."""
     graph = topology(venue).unit_graph(public_only=False)
@@ -356,13 +360,7 @@ def _disconnected(venue: Venue, report: Report) -> None:
         file, fid, name, uids = dest
         placed = [u for u in uids if u in component_of]
         if not placed:
-            report.error(
-                "destination-unplaced",
-                file,
-                fid,
-                f"destination {name} is in no known unit",
-                "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
-            )
+            _unplaced(report, file, fid, name)
             continue
         groups.setdefault(component_of[placed[0]], []).append(dest)
     if len(groups) < 2:

@@ -11,17 +11,22 @@ import itertools
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely import affinity
 
-from floorplans import ImdfResult, generate_hospital, read_imdf, write_imdf
+from floorplans import ImdfResult, Venue, generate_hospital, load_demo_venue, read_imdf, write_imdf
 from floorplans.render import numbered_problems, render_floor_svg
-from floorplans.topology import OUTSIDE, topology
+from floorplans.repair import infer_doors, infer_relationships, write_repaired
+from floorplans.report import Report
+from floorplans.topology import OUTSIDE, forget_topology, topology
 from floorplans.validate import load_and_validate, validate_venue
 from routing import Router
 from tests.floorplans.untidy import FAULTS, ROOT, build, case_names
@@ -147,8 +152,6 @@ def test_a_place_that_cannot_be_reached_is_still_an_error(tmp_path: Path) -> Non
     derm = next(u for u in venue.units.values() if (u.name or {}).get("fr") == "Dermatologie")
     for oid in [o for o, sides in topology(venue).opening_units.items() if derm.id in sides]:
         del venue.openings[oid]
-    from shapely import affinity
-
     derm.geometry = affinity.translate(derm.geometry, 0, 9)
     derm.display_point = None
     write_imdf(venue, tmp_path / "cut")
@@ -182,11 +185,6 @@ def test_stacked_shafts_are_linked_floor_to_floor_whatever_the_ordinals(case: st
 
 
 def test_a_ramp_between_two_buildings_of_one_floor_is_not_linked_upwards() -> None:
-    from floorplans import load_demo_venue
-    from floorplans.repair import infer_relationships
-    from floorplans.report import Report
-    from floorplans.topology import forget_topology
-
     demo = load_demo_venue()
     assert not [rel for rel in demo.relationships.values() if rel.inferred]
     explicit = Counter(rel.category for rel in demo.relationships.values())
@@ -259,8 +257,6 @@ def test_units_outside_every_footprint_still_join_the_buildings() -> None:
 
 @pytest.mark.parametrize("case", [*FAULTS, "all"])
 def test_repaired_archive_validates_clean_and_routes_the_same(case: str, tmp_path: Path) -> None:
-    from floorplans.repair import write_repaired
-
     venue = read_imdf(ROOT / case).venue
     assert venue is not None
     write_repaired(venue, tmp_path / "repaired.zip")
@@ -368,23 +364,25 @@ hospitals = st.builds(
 )
 
 
+def _stripped(
+    params: dict[str, int], table: str, infer: Callable[[Venue, Report], int]
+) -> tuple[Venue, Report]:
+    """A generated hospital without its openings or relationships, then the inference rule."""
+    venue = generate_hospital(**params)
+    getattr(venue, table).clear()
+    forget_topology(venue)
+    report = Report()
+    infer(venue, report)
+    return venue, report
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=hospitals)
 def test_without_any_opening_every_room_is_still_reached(params: dict[str, int]) -> None:
-    venue = generate_hospital(**params)
-    venue.openings.clear()
-    from floorplans.repair import infer_doors
-    from floorplans.report import Report
-    from floorplans.topology import forget_topology
-
-    forget_topology(venue)
-    report = Report()
-    infer_doors(venue, report)
+    venue, report = _stripped(params, "openings", infer_doors)
     graph = topology(venue).unit_graph(public_only=False)
     graph.remove_node(OUTSIDE)
     walkable = [u.id for u in venue.units.values() if u.walkable]
-    import networkx as nx
-
     component = nx.node_connected_component(graph, walkable[0])
     assert set(walkable) <= component
     assert all(p.code == "door-inferred" for p in report.problems)
@@ -394,16 +392,7 @@ def test_without_any_opening_every_room_is_still_reached(params: dict[str, int])
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=hospitals)
 def test_without_relationships_every_floor_is_still_linked(params: dict[str, int]) -> None:
-    venue = generate_hospital(**params)
-    venue.relationships.clear()
-    from floorplans.repair import infer_relationships
-    from floorplans.report import Report
-    from floorplans.topology import forget_topology
-
-    forget_topology(venue)
-    infer_relationships(venue, Report())
+    venue, _ = _stripped(params, "relationships", infer_relationships)
     graph = topology(venue).unit_graph(public_only=False)
-    import networkx as nx
-
     reached = nx.node_connected_component(graph, OUTSIDE)
     assert {u.id for u in venue.units.values() if u.walkable} <= reached

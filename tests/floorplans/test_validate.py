@@ -104,15 +104,21 @@ def test_opening_far_from_any_wall_is_an_error(archive: Archive) -> None:
     assert "shared boundary" in p.fix
 
 
-def test_a_room_without_its_door_gets_one_inferred(archive: Archive) -> None:
+def _without_doors(archive: Archive, room: str) -> dict[str, Any]:
+    """Remove every opening of the unit named *room*; return the unit's feature."""
     from floorplans import read_imdf
     from floorplans.topology import topology
 
     venue = read_imdf(archive.root).venue
     assert venue is not None
-    cardio = archive.find("unit", "Cardiologie")
-    doors = [o for o, sides in topology(venue).opening_units.items() if cardio["id"] in sides]
+    unit = archive.find("unit", room)
+    doors = [o for o, sides in topology(venue).opening_units.items() if unit["id"] in sides]
     archive.edit("opening", lambda fs: fs.__setitem__(slice(None), [f for f in fs if f["id"] not in doors]))
+    return unit
+
+
+def test_a_room_without_its_door_gets_one_inferred(archive: Archive) -> None:
+    _without_doors(archive, "Cardiologie")
     report = load_and_validate(archive.root).report
     assert report.usable, report.to_text()
     (p,) = [p for p in report.problems if p.code == "door-inferred"]
@@ -122,14 +128,7 @@ def test_a_room_without_its_door_gets_one_inferred(archive: Archive) -> None:
 
 
 def test_unreachable_destination_is_reported(archive: Archive) -> None:
-    from floorplans import read_imdf
-    from floorplans.topology import topology
-
-    venue = read_imdf(archive.root).venue
-    assert venue is not None
-    cardio = archive.find("unit", "Cardiologie")
-    doors = [o for o, sides in topology(venue).opening_units.items() if cardio["id"] in sides]
-    archive.edit("opening", lambda fs: fs.__setitem__(slice(None), [f for f in fs if f["id"] not in doors]))
+    cardio = _without_doors(archive, "Cardiologie")
 
     def shrink(features: list[dict[str, Any]]) -> None:
         # Cardiology drawn 1 m short of every wall: no wall to put a door on.
