@@ -7,17 +7,20 @@ rules and their tolerances). :func:`repair_venue` applies them in order:
 
 1. small overlaps between units are trimmed: the overlap goes to the more
    walkable unit (a corridor keeps it, the room drawn over it shrinks);
-2. openings drawn a little off a wall are moved onto it;
-3. walkable units with no way in get a door on the middle of their longest
+2. the part of a level's outline that no unit covers, when doors open onto
+   it, becomes a corridor (archives that draw only the rooms);
+3. openings drawn a little off a wall are moved onto it;
+4. walkable units with no way in get a door on the middle of their longest
    wall with a corridor (or, failing one, with a room that has a way in);
-4. stacked lift, stairs and escalator units of consecutive levels of one
+5. stacked lift, stairs and escalator units of consecutive levels of one
    building are linked whatever the gap between ordinals, and a stairs,
    escalator or ramp unit drawn on one level only is linked to the open space
-   above it.
+   above (or below) it.
 
-Inferred openings and relationships are marked ``inferred``: they are drawn
-in their own colour, and written to an archive only by ``floorplan repair``
-(:func:`write_repaired`), with an ``inferred`` property saying why.
+Inferred units, openings and relationships are marked ``inferred``: they are
+drawn in their own colour on staff plans, and written to an archive only by
+``floorplan repair`` (:func:`write_repaired`), with an ``inferred`` property
+saying why.
 """
 
 from __future__ import annotations
