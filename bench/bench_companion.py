@@ -31,7 +31,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from serving import serving  # noqa: E402  (bench/serving.py)
 
 from tests.api.conftest import free_port, published_demo  # noqa: E402
 from tracker.broker import LocalBroker  # noqa: E402
@@ -253,34 +254,22 @@ def main() -> int:
         "WAYFINDING_COMPANION_RATE": "100000/minute",
         "WAYFINDING_ADDRESS_RATE": "1000000/minute",
     }
-    log = (tmp / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/venue", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        time.sleep(3)  # the hub connects to the broker and reads the links
-        httpx.get(f"http://127.0.0.1:{port}/c/{tokens[0]}")  # templates loaded
-        sse = asyncio.run(sse_rounds(port, tokens, links, broker.port, args.pages, server.pid))
-        time.sleep(2)
-        poll = asyncio.run(polling(port, tokens, args.pages, 5.0, args.poll_seconds, server.pid))
-        print(
-            json.dumps({"machine_cores": os.cpu_count(), "sse_push": sse, "polling_every_5s": poll}, indent=2)
-        )
-        ok = sse["p95_ms"] <= 1000 and all(r["missed"] == 0 for r in sse["rounds"])  # type: ignore[index]
-        print("target (p95 <= 1 s, no page missed):", "met" if ok else "NOT met")
-        return 0 if ok else 1
+        with serving(env, port, tmp / "serve.log") as server:
+            time.sleep(3)  # the hub connects to the broker and reads the links
+            httpx.get(f"http://127.0.0.1:{port}/c/{tokens[0]}")  # templates loaded
+            sse = asyncio.run(sse_rounds(port, tokens, links, broker.port, args.pages, server.pid))
+            time.sleep(2)
+            poll = asyncio.run(polling(port, tokens, args.pages, 5.0, args.poll_seconds, server.pid))
+            print(
+                json.dumps(
+                    {"machine_cores": os.cpu_count(), "sse_push": sse, "polling_every_5s": poll}, indent=2
+                )
+            )
+            ok = sse["p95_ms"] <= 1000 and all(r["missed"] == 0 for r in sse["rounds"])  # type: ignore[index]
+            print("target (p95 <= 1 s, no page missed):", "met" if ok else "NOT met")
+            return 0 if ok else 1
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
         broker.stop()
 
 

@@ -30,7 +30,6 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +39,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from serving import serving  # noqa: E402  (bench/serving.py)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -133,22 +134,8 @@ def main() -> int:
         "WAYFINDING_PORT": str(port),
         "WAYFINDING_SPEECH_CACHE": str(tmp / "speech"),
     }
-    log = (tmp / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/venue", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            print((tmp / "serve.log").read_text())
-            return 1
-
+    with serving(env, port, tmp / "serve.log") as server:
         service = WayfindingService(database_url=db, venue_path=DEMO_PATH)
         venue = service.snapshot.venue
         kiosks = list(venue.kiosks)
@@ -254,10 +241,6 @@ def main() -> int:
         status = Path(f"/proc/{server.pid}/status").read_text()
         hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
         print(f"server peak resident memory: {hwm.split(':')[1].strip()}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
     return 0
 
 
