@@ -78,6 +78,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read the venue:\n{result.report.to_text(limit=20)}")
     venue = result.venue
     problems = numbered_problems(venue, result.report) if args.problems else None
+    if not venue.levels:
+        raise CommandError(f"no level to draw:\n{result.report.to_text(limit=20)}")
     levels = (
         [str(o) for o in sorted({lv.ordinal for lv in venue.levels.values()})]
         if args.level == "all"

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shapely import STRtree
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -871,7 +872,8 @@ def _settle_derived(venue: Venue, report: Report) -> None:
         else:
             cover: dict[str, float] = {}
             for lv in venue.levels.values():
-                area = lv.geometry.intersection(fp.geometry).area if not lv.geometry.is_empty else 0.0
+                sound = fp.geometry.is_valid and lv.geometry.is_valid and not lv.geometry.is_empty
+                area = lv.geometry.intersection(fp.geometry).area if sound else 0.0
                 for bid in lv.building_ids:
                     cover[bid] = cover.get(bid, 0.0) + area
             best = max(cover.items(), key=lambda kv: kv[1], default=(None, 0.0))
@@ -894,9 +896,9 @@ def _settle_derived(venue: Venue, report: Report) -> None:
                 f"footprint {fp.id!r} has no building_ids and covers no level of a building",
                 "set building_ids to the building it outlines",
             )
-    from shapely import STRtree
-
-    units = [u for u in venue.units.values() if u.walkable and u.level_id in venue.levels]
+    units = [
+        u for u in venue.units.values() if u.walkable and u.level_id in venue.levels and u.geometry.is_valid
+    ]
     tree = STRtree([u.geometry for u in units]) if units else None
     for am in list(venue.amenities.values()):
         if am.unit_ids:

@@ -82,7 +82,11 @@ SPANNING_CATEGORIES = frozenset({"stairs", "escalator", "ramp"})
 
 
 def repair_venue(venue: Venue, report: Report, *, snap_silent_m: float, snap_tolerance_m: float) -> None:
-    """Apply every repair rule, in order, each reported."""
+    """Apply every repair rule, in order, each reported.
+
+    Units whose outline is invalid (validation reports them as errors) take no part:
+    no rule guesses from a polygon that crosses itself.
+    """
     trim_overlaps(venue, report)
     infer_walkways(venue, report)
     snap_openings(venue, report, silent_m=snap_silent_m, tolerance_m=snap_tolerance_m)
@@ -158,6 +162,13 @@ def trim_overlaps(venue: Venue, report: Report) -> int:
     return trimmed
 
 
+def _sound(venue: Venue) -> list[Unit]:
+    """The units whose outline is a valid polygon (the only ones the rules may reason about)."""
+    units = list(venue.units.values())
+    valid = shapely.is_valid(np.asarray([u.geometry for u in units], dtype=object))
+    return [u for u, ok in zip(units, valid, strict=True) if ok]
+
+
 def _kind(unit: Unit) -> str:
     if unit.category in OPEN_UNIT_CATEGORIES:
         return "open space"
@@ -184,7 +195,7 @@ def infer_walkways(venue: Venue, report: Report) -> int:
     gaps), at least one opening lies on its edge.
     """
     units_of: dict[str, list[BaseGeometry]] = defaultdict(list)
-    for u in venue.units.values():
+    for u in _sound(venue):
         units_of[u.level_id].append(u.geometry)
     openings_of: dict[str, list[Opening]] = defaultdict(list)
     for o in venue.openings.values():
@@ -193,11 +204,11 @@ def infer_walkways(venue: Venue, report: Report) -> int:
     half = MIN_IMPLIED_WIDTH_M / 2
     for lid, level in venue.levels.items():
         doors = openings_of.get(lid)
-        if not doors or level.geometry.is_empty or not units_of.get(lid):
-            continue
+        if not doors or level.geometry.is_empty or not level.geometry.is_valid or not units_of.get(lid):
+            continue  # an invalid outline is an error of its own: nothing is guessed from it
         if not _opens_onto_nothing(level.geometry, units_of[lid], doors):
             continue  # every door has a unit on both sides, or the outside: nothing to infer
-        left = shapely.make_valid(level.geometry).difference(shapely.union_all(units_of[lid]))
+        left = level.geometry.difference(shapely.union_all(units_of[lid]))
         left = left.buffer(-half, join_style="mitre").buffer(half, join_style="mitre")
         parts = [
             g for g in getattr(left, "geoms", [left]) if isinstance(g, Polygon) and g.area >= MIN_IMPLIED_M2
@@ -347,9 +358,10 @@ def infer_doors(venue: Venue, report: Report) -> int:
     topo = topology(venue)
     ordinal_of = {lid: lv.ordinal for lid, lv in venue.levels.items()}
     joined = {p.a for p in topo.passages} | {p.b for p in topo.passages}
+    sound = _sound(venue)
     lonely = [
         u
-        for u in venue.units.values()
+        for u in sound
         if u.walkable
         and u.level_id in ordinal_of
         and u.id not in joined
@@ -358,7 +370,7 @@ def infer_doors(venue: Venue, report: Report) -> int:
     # Open spaces join by sharing a boundary: one with no passage at all is lonely too.
     lonely += [
         u
-        for u in venue.units.values()
+        for u in sound
         if u.walkable
         and u.level_id in ordinal_of
         and u.id not in joined
@@ -377,7 +389,7 @@ def infer_doors(venue: Venue, report: Report) -> int:
             best: tuple[tuple[bool, bool, float], Unit, LineString] | None = None
             for k in index.tree.query(unit.geometry, predicate="dwithin", distance=WALL_GAP_M):
                 other = venue.units[index.unit_ids[k]]
-                if other.id == unit.id or not other.walkable:
+                if other.id == unit.id or not other.walkable or not other.geometry.is_valid:
                     continue
                 is_open = other.category in OPEN_UNIT_CATEGORIES
                 if not is_open and other.id not in joined:
@@ -465,6 +477,8 @@ def _next_levels(venue: Venue) -> dict[str, list[Level]]:
         def same_building(other: Level, lv: Level = lv) -> bool:
             if lv.building_ids and other.building_ids:
                 return bool(set(lv.building_ids) & set(other.building_ids))
+            if not (shapely.is_valid(lv.geometry) and shapely.is_valid(other.geometry)):
+                return True  # an invalid outline (an error of its own) says nothing either way
             if lv.geometry.is_empty or other.geometry.is_empty:
                 return True
             return bool(lv.geometry.intersection(other.geometry).area > 1.0)
@@ -487,7 +501,7 @@ def infer_relationships(venue: Venue, report: Report) -> int:
         linked.update(frozenset(p) for p in itertools.pairwise(chain))
     by_level: dict[str, list[Unit]] = defaultdict(list)
     for unit in venue.units.values():
-        if unit.level_id in venue.levels and unit.walkable:
+        if unit.level_id in venue.levels and unit.walkable and unit.geometry.is_valid:
             by_level[unit.level_id].append(unit)
     trees = {lid: STRtree([u.geometry for u in us]) for lid, us in by_level.items()}
     next_levels = _next_levels(venue)

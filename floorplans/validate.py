@@ -369,18 +369,18 @@ def _disconnected(venue: Venue, report: Report) -> None:
     main = ranked[0]
     for group in ranked[1:]:
         unit = venue.units[group[0][3][0]]
-        level = venue.levels[unit.level_id]
+        level = venue.levels.get(unit.level_id)  # unknown: reported as a broken reference
         spot = unit.geometry.representative_point()
         names = ", ".join(d[2] for d in group[:6]) + (f" and {len(group) - 6} more" if len(group) > 6 else "")
+        on_floor = f" on floor {level.ordinal}" if level else ""
         report.error(
             "places-disconnected",
             group[0][0],
             group[0][1],
             f"{len(group)} place(s) cannot reach the other {len(main)} (and the venue has no entrance "
-            f"to say which side is right): {names}, around the {describe(venue, unit)} on floor "
-            f"{level.ordinal}",
+            f"to say which side is right): {names}, around the {describe(venue, unit)}{on_floor}",
             "add the missing door (opening) or vertical relationship between the two groups",
-            at=(level.ordinal, spot.x, spot.y),
+            at=(level.ordinal, spot.x, spot.y) if level else None,
         )
 
 

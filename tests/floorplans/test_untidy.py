@@ -8,12 +8,15 @@ The fixtures are one campus with each fault switched on alone, and all together
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import networkx as nx
@@ -308,6 +311,35 @@ def test_the_plan_shows_guesses_in_their_colour_and_problems_as_numbers() -> Non
     assert not [e for e in public.iter(f"{ns}polyline") if e.get("data-inferred")]
     assert not [e for e in public.iter(f"{ns}path") if e.get("data-inferred-link")]
     assert "inferred on import" not in ET.tostring(public, encoding="unicode")
+
+
+def _bow_tie(feature: dict[str, Any]) -> None:
+    ring = feature["geometry"]["coordinates"][0]
+    ring[1], ring[2] = ring[2], ring[1]
+
+
+@pytest.mark.parametrize(
+    ("what", "ftype", "spoil", "code"),
+    [
+        ("every unit crosses itself", "unit", _bow_tie, "polygon-invalid"),
+        ("every level crosses itself", "level", _bow_tie, "polygon-invalid"),
+        ("no level has a geometry", "level", lambda f: f.update(geometry=None), "geometry-missing"),
+    ],
+)
+def test_broken_outlines_get_a_report_not_a_crash(
+    what: str, ftype: str, spoil: Callable[[dict[str, Any]], None], code: str, tmp_path: Path
+) -> None:
+    # The repair rules reason from outlines: from broken ones they guess nothing.
+    folder = tmp_path / "broken"
+    shutil.copytree(ROOT / "all", folder)
+    path = folder / f"{ftype}.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        spoil(feature)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    report = load_and_validate(folder).report
+    assert not report.usable, what
+    assert code in {p.code for p in report.errors}
 
 
 def test_cli_repair_then_validate_then_render(tmp_path: Path) -> None:
