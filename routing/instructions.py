@@ -291,9 +291,11 @@ def _floor_maneuvers(
             continue
         k = positions[a]
         into = None
+        # What the walker enters at or right after the turn, from where they come: a turn
+        # made on the threshold of a corridor is a turn into that corridor.
         before, after = unit_of(k - 1) if k > 0 else None, None
         for i in range(k, min(k + 4, idx[-1] + 1)):
-            if unit_of(i) != unit_of(k):
+            if unit_of(i) != before:
                 after = unit_of(i)
                 break
         if after is None and k + 1 <= idx[-1]:
@@ -306,7 +308,10 @@ def _floor_maneuvers(
         ):
             into = venue.units[after].name
         node = nodes[k]
-        landmark = None if into else router.landmark_near(node.ordinal, node.x, node.y, exclude={unit_of(k)})
+        # Never the place the walker is in or has just left.
+        landmark = (
+            None if into else router.landmark_near(node.ordinal, node.x, node.y, exclude={unit_of(k), before})
+        )
         out.append(
             Maneuver(
                 "turn",
