@@ -30,7 +30,39 @@ from typing import Any
 
 #: RSSI outside this range (dBm) is not a BLE reading.
 RSSI_MIN, RSSI_MAX = -120.0, 10.0
+#: A reference power (RSSI at 1 m) outside this range (dBm) is something else (often the
+#: advertised transmit level, "txpower": 12): ignored.
+REF_POWER_MIN, REF_POWER_MAX = -100.0, -30.0
 _TAG = re.compile(r"^[A-Za-z0-9:._-]{1,64}$")
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+_IBEACON_ID = re.compile(rf"^(?:ibeacon:)?({_UUID})-(\d{{1,5}})-(\d{{1,5}})$", re.IGNORECASE)
+_EDDYSTONE_ID = re.compile(r"^(?:eddy:)?([0-9a-fA-F]{20})-([0-9a-fA-F]{12})$", re.IGNORECASE)
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(?::?[0-9a-fA-F]{2}){5}$")
+
+
+def canonical_tag(raw: str) -> str:
+    """One id per wristband, whichever gateway heard it (see docs/tracking.md):
+
+    - iBeacon: ``<uuid, lower case, with hyphens>-<major>-<minor>`` (decimal), from
+      ESPresense's ``iBeacon:<uuid>-<major>-<minor>``, OpenMQTTGateway's ``uuid``,
+      ``major``, ``minor`` fields or decoded manufacturer data, or typed by hand;
+    - Eddystone UID: ``<namespace, 20 hex>-<instance, 12 hex>``, lower case, from
+      ESPresense's ``eddy:...`` or decoded service data;
+    - a MAC address: ``AA:BB:CC:DD:EE:FF``;
+    - anything else (a serial number): as given.
+    """
+    text = raw.strip()
+    m = _IBEACON_ID.match(text)
+    if m:
+        u = m.group(1).replace("-", "").lower()
+        return f"{u[0:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:32]}-{int(m.group(2))}-{int(m.group(3))}"
+    m = _EDDYSTONE_ID.match(text)
+    if m:
+        return f"{m.group(1).lower()}-{m.group(2).lower()}"
+    if _MAC.match(text):
+        h = text.replace(":", "").upper()
+        return ":".join(h[i : i + 2] for i in range(0, 12, 2))
+    return text
 
 
 class PayloadError(ValueError):
@@ -179,7 +211,23 @@ def _tag(value: Any, where: str) -> str:
             f"{where}: tag {str(value)[:40]!r} is not a wristband id "
             "(1 to 64 letters, digits, ':', '.', '_' or '-')",
         )
+    return canonical_tag(value)
+
+
+def _receiver(value: str, where: str) -> str:
+    if not _TAG.match(value):
+        raise PayloadError(
+            "tag", f"{where}: receiver {value[:40]!r} is not a receiver id (letters, digits, '.', '_', '-')"
+        )
     return value
+
+
+def _ref_power(value: Any, field: str, where: str) -> float | None:
+    """A reference power (RSSI at 1 m), or None when absent or implausible."""
+    power = _num(value, field, where, required=False)
+    if power is None or not REF_POWER_MIN <= power <= REF_POWER_MAX:
+        return None
+    return power
 
 
 def _native(item: Any, receiver: str, topic: str, index: int) -> Reading:
@@ -189,10 +237,10 @@ def _native(item: Any, receiver: str, topic: str, index: int) -> Reading:
     battery = _num(item.get("battery_mv"), "battery_mv", where, required=False)
     return Reading(
         tag=_tag(item.get("tag"), where),
-        receiver=_tag(receiver, topic),
+        receiver=_receiver(receiver, topic),
         rssi=_rssi(item.get("rssi"), where),
         ts=_num(item.get("ts"), "ts", where, required=False),
-        tx_power=_num(item.get("tx_power"), "tx_power", where, required=False),
+        tx_power=_ref_power(item.get("tx_power"), "tx_power", where),
         battery_mv=int(battery) if battery is not None else None,
     )
 
@@ -200,12 +248,15 @@ def _native(item: Any, receiver: str, topic: str, index: int) -> Reading:
 def _espresense(data: Any, device: str, room: str, topic: str) -> Reading:
     if not isinstance(data, dict):
         raise PayloadError("type", f"{topic}: payload is not a JSON object")
+    # ESPresense names an iBeacon "iBeacon:<uuid>-<major>-<minor>" in the topic and in
+    # "id"; the id is the device's, the topic's last level the node (room) that heard it.
+    ident = data.get("id") if isinstance(data.get("id"), str) else device
     return Reading(
-        tag=_tag(device, topic),
-        receiver=_tag(room, topic),
+        tag=_tag(ident, topic),
+        receiver=_receiver(room, topic),
         rssi=_rssi(data.get("rssi"), topic),
         ts=_num(data.get("ts"), "ts", topic, required=False),
-        tx_power=_num(data.get("rssi@1m"), "rssi@1m", topic, required=False),
+        tx_power=_ref_power(data.get("rssi@1m"), "rssi@1m", topic),
     )
 
 
@@ -213,7 +264,12 @@ def _theengs(data: Any, gateway: str, mac: str, topic: str) -> Reading:
     if not isinstance(data, dict):
         raise PayloadError("type", f"{topic}: payload is not a JSON object")
     tag = str(data.get("id") or mac)
-    tx = _num(data.get("txpower"), "txpower", topic, required=False)
+    # "txpower" is a reference power at 1 m in decoded iBeacon messages (-66) but the
+    # advertised transmit level in the older short form (12): kept only when plausible.
+    tx = _ref_power(data.get("txpower"), "txpower", topic)
+    uuid, major, minor = data.get("uuid"), data.get("major"), data.get("minor")
+    if isinstance(uuid, str) and isinstance(major, int) and isinstance(minor, int):
+        tag = f"{uuid}-{major}-{minor}"  # decoded iBeacon (Theengs decoder)
     battery = None
     try:
         return _theengs_frames(data, gateway, topic, tag, tx, battery)
@@ -229,16 +285,19 @@ def _theengs_frames(
     if isinstance(data.get("manufacturerdata"), str):
         ib = decode_ibeacon(data["manufacturerdata"])
         if ib is not None:
-            tag, tx = ib.tag, float(ib.measured_power)
+            tag = ib.tag
+            tx = float(ib.measured_power) if REF_POWER_MIN <= ib.measured_power <= REF_POWER_MAX else None
     if isinstance(data.get("servicedata"), str):
         frame = decode_eddystone(data["servicedata"])
         if isinstance(frame, EddystoneUID):
             tag, tx = frame.tag, float(frame.tx_power) - 41.0  # 0 m power -> 1 m power
+            if not REF_POWER_MIN <= tx <= REF_POWER_MAX:
+                tx = None
         elif isinstance(frame, EddystoneTLM):
             battery = frame.battery_mv
     return Reading(
         tag=_tag(tag, topic),
-        receiver=_tag(gateway, topic),
+        receiver=_receiver(gateway, topic),
         rssi=_rssi(data.get("rssi"), topic),
         tx_power=tx,
         battery_mv=battery,

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from beacons.payloads import canonical_tag
 from floorplans.store import Base as FloorPlanBase
 from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, to_db
 
@@ -199,6 +200,7 @@ class TrackerStore:
     def register(self, tags: list[str], *, actor: str, now: datetime | None = None) -> int:
         """Add wristbands to the hospital's list; returns how many were new."""
         now = now or datetime.now(UTC)
+        tags = [canonical_tag(t) for t in tags]
         with self._session.begin() as s:
             known = set(s.scalars(select(WristbandRow.tag).where(WristbandRow.tag.in_(tags))))
             new = [t for t in dict.fromkeys(tags) if t not in known]
@@ -210,7 +212,7 @@ class TrackerStore:
 
     def registered(self, tag: str) -> bool:
         with self._session() as s:
-            return s.get(WristbandRow, tag) is not None
+            return s.get(WristbandRow, canonical_tag(tag)) is not None
 
     def wristbands(self) -> list[str]:
         with self._session() as s:
@@ -235,6 +237,7 @@ class TrackerStore:
         With *registered_only*, a wristband missing from the hospital's list is refused
         (what the care desk does: it catches a mistyped number)."""
         now = now or datetime.now(UTC)
+        tag = canonical_tag(tag)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._session.begin() as s:
             if registered_only and s.get(WristbandRow, tag) is None:

@@ -104,3 +104,102 @@ def test_any_payload_is_a_reading_or_a_payload_error(topic: str, payload: bytes)
         return
     for r in readings:
         assert -120 <= r.rssi <= 10 and r.tag and r.receiver
+
+
+# ----------------------------------------------------------------------------- one id per band
+
+UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
+CANONICAL = f"{UUID}-1-42"
+
+
+def test_one_wristband_one_id_whichever_gateway_heard_it() -> None:
+    """The same iBeacon wristband (uuid e2c56db5..., major 1, minor 42) heard by an
+    ESPresense node, by OpenMQTTGateway decoding it, by OpenMQTTGateway passing the raw
+    frame, and typed by hand in capitals: one id, the one it was linked with."""
+    esp = parse_message(
+        f"espresense/devices/iBeacon:{UUID}-1-42/theatre-2",
+        json.dumps(
+            {
+                "id": f"iBeacon:{UUID}-1-42",
+                "idType": 1,
+                "rssi@1m": -59,
+                "rssi": -71,
+                "raw": 2.48,
+                "distance": 2.31,
+                "mac": "c7a8b1d2e3f4",
+                "interval": 1000,
+            }
+        ),
+    )[0]
+    omg_decoded = parse_message(
+        "home/OpenMQTTGateway_ESP32/BTtoMQTT/C7A8B1D2E3F4",
+        json.dumps(
+            {
+                "id": "C7:A8:B1:D2:E3:F4",
+                "mac_type": 1,
+                "rssi": -78,
+                "distance": 7.85,
+                "brand": "GENERIC",
+                "model": "iBeacon",
+                "model_id": "IBEACON",
+                "mfid": "4c00",
+                "uuid": UUID.replace("-", ""),
+                "major": 1,
+                "minor": 42,
+                "txpower": -66,
+            }
+        ),
+    )[0]
+    omg_raw = parse_message(
+        "home/gw-1/BTtoMQTT/C7A8B1D2E3F4",
+        json.dumps(
+            {
+                "id": "C7:A8:B1:D2:E3:F4",
+                "rssi": -70,
+                "manufacturerdata": f"4c000215{UUID.replace('-', '')}0001002ac5",
+            }
+        ),
+    )[0]
+    assert esp.tag == omg_decoded.tag == omg_raw.tag == CANONICAL
+    assert esp.receiver == "theatre-2" and omg_decoded.receiver == "OpenMQTTGateway_ESP32"
+    assert esp.tx_power == -59 and omg_decoded.tx_power == -66 and omg_raw.tx_power == -59
+    from beacons.payloads import canonical_tag
+
+    assert canonical_tag(f"{UUID.upper()}-0001-042") == CANONICAL
+    assert canonical_tag(f"iBeacon:{UUID.replace('-', '')}-1-42") == CANONICAL
+    # Eddystone UID: ESPresense's "eddy:" and the decoded frame agree.
+    assert canonical_tag("eddy:00112233445566778899-AABBCCDDEEFF") == "00112233445566778899-aabbccddeeff"
+    frame = decode_eddystone("aafe00eb00112233445566778899aabbccddeeff")
+    assert isinstance(frame, EddystoneUID) and frame.tag == "00112233445566778899-aabbccddeeff"
+    # A MAC address, with or without colons, any case; a serial number as given.
+    assert canonical_tag("c7a8b1d2e3f4") == canonical_tag("C7:a8:B1:d2:E3:f4") == "C7:A8:B1:D2:E3:F4"
+    assert canonical_tag("wb-0042") == "wb-0042"
+
+
+def test_short_form_txpower_is_not_a_reference_power() -> None:
+    """OpenMQTTGateway's older short form: "txpower" is the advertised transmit level
+    (12 dBm here), not the RSSI at 1 m: ignored, the reading kept."""
+    r = parse_message(
+        "home/gw-2/BTtoMQTT/AABBCCDDEEFF",
+        b'{"id": "AA:BB:CC:DD:EE:FF", "rssi": -55, "txpower": 12, "distance": 0.49}',
+    )[0]
+    assert r.tag == "AA:BB:CC:DD:EE:FF" and r.rssi == -55 and r.tx_power is None
+    for bad in (0, -20, -110):
+        got = parse_message(
+            "wayfinding/d/receivers/rx/readings", json.dumps({"tag": "w", "rssi": -60, "tx_power": bad})
+        )
+        assert got[0].tx_power is None
+    assert parse_message("espresense/devices/w/rx", b'{"rssi": -60, "rssi@1m": 4}')[0].tx_power is None
+
+
+def test_a_wristband_linked_by_hand_is_heard_through_espresense(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Linked as typed from the band's label (capitals), heard as ESPresense names it."""
+    from tracker.store import TrackerStore
+
+    store = TrackerStore(f"sqlite:///{tmp_path / 's.db'}")
+    link, _ = store.link(
+        UUID.upper() + "-1-42", patient_ref="P-1", pathway_id="ambulatory-surgery", actor="t"
+    )
+    assert link.tag == CANONICAL
+    reading = parse_message(f"espresense/devices/iBeacon:{UUID}-1-42/rx-1", b'{"rssi": -60}')[0]
+    assert reading.tag == link.tag
