@@ -473,6 +473,39 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from beacons.calibration import CalibrationError, calibrate_files
+    from beacons.replay import ReplayError, read_receivers
+    from tracker.core import receivers_of
+
+    venue = _venue(args) if (args.venue or not args.receivers) else None
+    try:
+        receivers = read_receivers(args.receivers) if args.receivers else receivers_of(venue)  # type: ignore[arg-type]
+        if venue is not None and args.receivers:
+            raise CommandError("give --venue (the plan's receivers) or --receivers (a CSV), not both")
+        model, report, stats = calibrate_files(
+            receivers, args.walk, args.readings, venue=venue, tag_height=args.tag_height
+        )
+    except (CalibrationError, ReplayError, OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    out = Path(args.out)
+    out.write_text(model.to_json(), encoding="utf-8")
+    fitted = [r for r in report if r.offset_db is not None]
+    print(f"{stats.readings} readings, {len(fitted)} of {len(report)} receivers fitted -> {out}")
+    print(f"{'receiver':24} {'readings':>8} {'offset dB':>9} {'spread dB':>9}  note")
+    for r in sorted(report, key=lambda r: (r.note == "ok", r.id)):
+        offset = f"{r.offset_db:+.1f}" if r.offset_db is not None else "-"
+        spread = f"{r.spread_db:.1f}" if r.spread_db is not None else "-"
+        print(f"{r.id[:24]:24} {r.readings:>8} {offset:>9} {spread:>9}  {r.note}")
+    if stats.rejected:
+        print(
+            "rejected readings: "
+            + ", ".join(f"{k}: {v} (first: {stats.examples[k]})" for k, v in stats.rejected.items())
+        )
+    print(f"use it: wayfinding tracker --model {out}  (or locate --model)")
+    return 0
+
+
 # ------------------------------------------------------------------------------ tracking
 
 
@@ -512,6 +545,7 @@ def cmd_tracker(args: argparse.Namespace) -> int:
         signal_lost_s=args.signal_lost,
         zone_dwell_s=args.zone_dwell,
         backward_dwell_s=args.backward_dwell,
+        time_scale=args.time_scale,
     )
     model = PathLoss.load(args.model) if args.model else None
     tracker = Tracker(venue, _tracker_store(args), config=config, model=model)
@@ -663,6 +697,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         rate_hz=args.rate,
         stagger_s=args.stagger,
         seed=args.seed,
+        radio=args.radio,
     )
     for p in people:
         print(f"{p.tag}: " + ", ".join(f"{s}@{t:.0f}s" for s, t in p.truth))
@@ -860,6 +895,10 @@ def _demo_web(
     return base
 
 
+#: The demo's simulated patients walk this fast (m/s): faster than life, for a short demo.
+DEMO_SPEED = 3.0
+
+
 def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> int:
     import time
 
@@ -871,7 +910,8 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> i
     from tracker.simulator import run_simulation
 
     tstore = _tracker_store(args)
-    tracker = Tracker(venue, tstore, config=TrackerConfig(site="demo"))
+    # The demo's patients walk at 3 m/s, 2.5 times faster than life.
+    tracker = Tracker(venue, tstore, config=TrackerConfig(site="demo", time_scale=DEMO_SPEED / 1.2))
     service = MqttTracker(tracker, broker_url, client_id="wayfinding-demo-tracker")
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
@@ -911,7 +951,7 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> i
             venue,
             patients=args.patients,
             fmt="mixed",
-            speed=3.0,
+            speed=DEMO_SPEED,
             dwell_s=args.dwell,
             rate_hz=2.0,
             stagger_s=10.0,
@@ -1005,7 +1045,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--receivers", required=True, help="CSV id,level,x,y[,z]")
     p.add_argument("--readings", required=True, help="CSV ts,receiver,tag,rssi")
     p.add_argument("--out", required=True, help="CSV ts,tag,level,x,y,zone,confidence")
-    p.add_argument("--model", help="path-loss model JSON (see beacons.estimator.calibrate)")
+    p.add_argument("--model", help="path-loss model JSON (from 'wayfinding calibrate')")
     p.add_argument("--venue", help="IMDF archive: keep positions in walkable units, name zones")
     p.add_argument("--tag-height", type=float, default=None, help="wristband height, m (1.0)")
     p.set_defaults(func=cmd_locate)
@@ -1024,6 +1064,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=120.0,
         help="seconds an earlier stage must hold before the patient goes back to it (120)",
+    )
+    p.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="patients move this many times faster than life (simulations only; 1)",
     )
     p.add_argument("--client-id", default="wayfinding-tracker")
     p.add_argument("--shared-group", help="MQTT 5 shared subscription group (several trackers)")
@@ -1070,6 +1116,22 @@ def build_parser() -> argparse.ArgumentParser:
     q = ws.add_parser("list", help="list registered wristbands")
     p.set_defaults(func=cmd_wristband)
 
+    p = sub.add_parser(
+        "calibrate",
+        help="fit the radio model to the receivers from a walk with known positions",
+        description="Someone walks the wards with a wristband, standing a while in each room; "
+        "the walk file says where they were from when (time,place with a room's name or id, or "
+        "time,level,x,y), the readings file is what the receivers heard (ts,receiver,tag,rssi). "
+        "Writes the model for 'tracker --model' and prints how well each receiver fits.",
+    )
+    p.add_argument("--venue", help="IMDF archive with the receivers (default: the demo hospital)")
+    p.add_argument("--receivers", help="receivers CSV id,level,x,y[,z] instead of a venue")
+    p.add_argument("--walk", required=True, help="CSV time,place or time,level,x,y")
+    p.add_argument("--readings", required=True, help="CSV ts,receiver,tag,rssi")
+    p.add_argument("--out", required=True, help="model JSON to write")
+    p.add_argument("--tag-height", type=float, default=1.0, help="wristband height during the walk, m")
+    p.set_defaults(func=cmd_calibrate)
+
     p = sub.add_parser("simulate", help="simulated patients walking their pathway over MQTT")
     p.add_argument("--broker", default="mqtt://127.0.0.1:1883")
     p.add_argument("--patients", type=int, default=5)
@@ -1081,6 +1143,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=1.0, help="readings per second per wristband")
     p.add_argument("--stagger", type=float, default=5.0, help="seconds between two patients")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--radio",
+        default="realistic",
+        choices=["realistic", "mirror"],
+        help="realistic: a radio channel that shares nothing with the estimator (walls, "
+        "floors, body, fading, receivers that fall silent); mirror: the estimator's own law",
+    )
     p.add_argument("--link", action="store_true", help="link the simulated wristbands first")
     p.set_defaults(func=cmd_simulate)
 

@@ -40,7 +40,15 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from beacons.payloads import Reading
+from beacons.rooms import MOVE_RATE, RoomFilter
 
+#: A new zone from the room filter needs at least this probability.
+MIN_ROOM_P = 0.5
+#: How fast a walking wristband's RSSI at one receiver may drift (dB^2 per second): the
+#: Kalman filter's process noise. Higher follows a walker sooner, lower smooths more.
+RSSI_DRIFT_DB2_S = 4.0
+#: A receiver that has heard no wristband for this long (seconds) is taken as out of order.
+RECEIVER_LIVE_S = 30.0
 #: Height of a wristband above the floor, metres.
 TAG_HEIGHT_M = 1.0
 #: A receiver silent for more than FADE_AFTER_S seconds counts FADE_DB_S dB weaker per
@@ -173,6 +181,8 @@ class Estimator:
         dwell_s: float = 4.0,
         time_constant_s: float = 2.0,
         max_receivers: int = 6,
+        time_scale: float = 1.0,
+        room_filter: bool = True,
     ) -> None:
         self.receivers = {r.id: r for r in receivers}
         self.model = model or PathLoss()
@@ -183,19 +193,39 @@ class Estimator:
         self.max_receivers = max_receivers
         self.tags: dict[str, _TagState] = {}
         self._walkable = _WalkableIndex(venue) if venue is not None else None
+        self.rooms = (
+            RoomFilter(
+                venue,
+                self.receivers.values(),
+                p0=self.model.p0,
+                n=self.model.n,
+                per_receiver=self.model.per_receiver,
+                tag_height=tag_height,
+                move_rate=MOVE_RATE * time_scale,
+            )
+            if venue is not None and self.receivers and room_filter
+            else None
+        )
+        #: When each receiver last heard any wristband (reading time): a receiver silent
+        #: for RECEIVER_LIVE_S is out of order, its silence about a wristband says nothing.
+        self._rx_seen = np.full(len(self.rooms.rx_index) if self.rooms else 0, -np.inf)
 
     # -- smoothing -----------------------------------------------------------------------------
 
     def add(self, reading: Reading, ts: float) -> None:
         """Take one reading (the receiver must be known)."""
         state = self.tags.setdefault(reading.tag, _TagState())
+        if self.rooms is not None:
+            j = self.rooms.rx_index.get(reading.receiver)
+            if j is not None and ts > self._rx_seen[j]:
+                self._rx_seen[j] = ts
         r = state.rssi.get(reading.receiver)
         meas_var = self.model.sigma_db**2
         if r is None or ts - r.ts > self.window_s:
             state.rssi[reading.receiver] = _Rssi(reading.rssi, meas_var, ts, reading.tx_power)
             return
         dt = max(ts - r.ts, 0.0)
-        var = r.var + 4.0 * dt  # the wristband moves: RSSI drifts about 2 dB/s^0.5
+        var = r.var + RSSI_DRIFT_DB2_S * dt  # the wristband moves: its RSSI drifts
         innovation = reading.rssi - r.value
         gate = 3.0 * math.sqrt(var + meas_var)
         effective = meas_var * (10.0 if abs(innovation) > gate else 1.0)
@@ -224,6 +254,8 @@ class Estimator:
             return None
         # A receiver that has stopped hearing the tag fades (FADE_DB_S per second of
         # silence after FADE_AFTER_S): silence means the wristband moved away.
+        for rx in [rx for rx, r in state.rssi.items() if ts - r.ts > self.window_s]:
+            del state.rssi[rx]  # forgotten: the wristband has moved on
         heard = [
             (rx, _Rssi(r.value - max(0.0, ts - r.ts - FADE_AFTER_S) * FADE_DB_S, r.var, r.ts, r.tx_power))
             for rx, r in state.rssi.items()
@@ -231,7 +263,16 @@ class Estimator:
         ]
         if not heard:
             return None
-        ordinal = self._floor(state, heard)
+        room, room_p = (None, 0.0)
+        if self.rooms is not None:
+            live = self._rx_seen >= ts - RECEIVER_LIVE_S
+            room, room_p = self.rooms.update(tag, [(rx, r.value) for rx, r in heard], ts, live)
+        if room is not None and self.rooms is not None:
+            ordinal = int(self.rooms.ordinal[self.rooms.index[room]])
+        else:
+            ordinal = self._floor(state, heard)
+        if not any(self.receivers[rx].ordinal == ordinal for rx, _ in heard):
+            ordinal = self._floor(state, heard)
         on_floor = sorted(
             ((rx, r) for rx, r in heard if self.receivers[rx].ordinal == ordinal), key=lambda p: -p[1].value
         )[: self.max_receivers]
@@ -241,6 +282,15 @@ class Estimator:
         d3 = np.array([self.model.distance(rx, r.value, r.tx_power) for rx, r in on_floor])
         d = np.sqrt(np.maximum(d3**2 - dz**2, 0.09))
         x, y, rms = _multilaterate(pos, d, self.model)
+        if len(on_floor) >= 4:
+            # A wristband of unknown power (or worn under a sleeve), receivers not calibrated:
+            # all its readings are off by one common offset, that is, its distances are
+            # known up to one factor: fitted with the position (at most x3 either way).
+            for _ in range(3):
+                d_fit = np.maximum(np.hypot(np.hypot(pos[:, 0] - x, pos[:, 1] - y), dz), 0.5)
+                scale = min(max(float(np.median(np.log10(d3 / d_fit))), -0.5), 0.5)
+                d = np.sqrt(np.maximum((d3 / 10**scale) ** 2 - dz**2, 0.09))
+                x, y, rms = _multilaterate(pos, d, self.model)
         level_id = rx_info[0].level_id
         if self._walkable is not None:
             x, y = self._walkable.nearest(ordinal, x, y)
@@ -251,7 +301,9 @@ class Estimator:
             state.x += alpha * (x - state.x)
             state.y += alpha * (y - state.y)  # type: ignore[operator]
         state.ts, state.ordinal = ts, ordinal
-        zone = self._zone(state, on_floor, ordinal, ts)
+        if room is not None and room_p < MIN_ROOM_P and state.zone is not None:
+            room = state.zone  # not sure enough to move
+        zone = self._zone(state, on_floor, ordinal, ts, room)
         confidence = min(1.0, len(on_floor) / 4.0) * math.exp(-rms / 4.0)
         est = Estimate(
             tag,
@@ -282,10 +334,15 @@ class Estimator:
         return best
 
     def _zone(
-        self, state: _TagState, on_floor: list[tuple[str, _Rssi]], ordinal: int, ts: float
+        self,
+        state: _TagState,
+        on_floor: list[tuple[str, _Rssi]],
+        ordinal: int,
+        ts: float,
+        room: str | None = None,
     ) -> str | None:
-        candidate = None
-        if len(on_floor) >= 1:
+        candidate = room
+        if candidate is None and len(on_floor) >= 1:
             top_rx, top = on_floor[0]
             second = on_floor[1][1].value if len(on_floor) > 1 else -120.0
             info = self.receivers[top_rx]
@@ -299,12 +356,16 @@ class Estimator:
             return state.zone
         if candidate != state.candidate:
             state.candidate, state.candidate_since = candidate, ts
-        if state.zone is None or ts - state.candidate_since >= self.dwell_s:
+        # The first zone is taken at once; after that, a new zone (or losing the zone: a
+        # point outside every unit) must hold for dwell_s, whatever the zone was.
+        if state.last_estimate is None or ts - state.candidate_since >= self.dwell_s:
             state.zone, state.candidate = candidate, None
         return state.zone
 
     def forget(self, tag: str) -> None:
         self.tags.pop(tag, None)
+        if self.rooms is not None:
+            self.rooms.forget(tag)
 
 
 def _multilaterate(pos: np.ndarray, d: np.ndarray, model: PathLoss) -> tuple[float, float, float]:

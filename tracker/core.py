@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from beacons.estimator import Estimator, PathLoss, Receiver
 from beacons.payloads import PayloadError, parse_message
 from floorplans import Venue
@@ -30,6 +32,12 @@ log = logging.getLogger("wayfinding.tracker")
 #: A wristband whose loudest receiver changed is estimated at once, but not more often
 #: than this (seconds of reading time).
 URGENT_GAP_S = 0.25
+
+#: A new stage needs at least this probability (summed over its units) in the room filter.
+STAGE_P = 0.7
+#: ... or its zone must have held this long (seconds of readings): a room whose own
+#: receiver is silent still counts, later.
+STAGE_HOLD_S = 15.0
 
 #: Units anyone may pass through on a pathway without "leaving the allowed area".
 CIRCULATION = (
@@ -43,6 +51,24 @@ CIRCULATION = (
     "waitingroom",
     "restroom",
 )
+
+
+def receivers_of(venue: Venue) -> list[Receiver]:
+    """The venue's receivers as the estimator takes them (floor ordinal, height)."""
+    levels = venue.levels
+    return [
+        Receiver(
+            r.id,
+            levels[r.level_id].ordinal,
+            r.geometry.x,
+            r.geometry.y,
+            r.z if r.z is not None else 2.5,
+            r.level_id,
+            r.unit_id,
+        )
+        for r in venue.receivers.values()
+        if r.level_id in levels
+    ]
 
 
 @dataclass(slots=True)
@@ -68,6 +94,12 @@ class TrackerConfig:
     #: through the wall of a room the patient walks past: it must hold this long. The
     #: next stage is believed at once.
     skip_dwell_s: float = 20.0
+    #: Patients played faster than life (the demo, tests with a simulator): how many
+    #: times faster they move from room to room. 1 in service.
+    time_scale: float = 1.0
+    #: Zones from the room filter (beacons.rooms); False: from the multilateration point
+    #: alone (the method before issue 13, kept for comparison in bench/bench_stages.py).
+    room_filter: bool = True
 
 
 @dataclass(slots=True)
@@ -89,6 +121,11 @@ class _Runtime:
     backward_since: float = 0.0
     ahead: str | None = None  # a stage beyond the next one seen, not yet believed
     ahead_since: float = 0.0
+    zone_stage: str | None = None  # the stage of the current zone, and since when
+    zone_stage_since: float = 0.0
+    #: Stages ahead of the current one seen in passing (zone held, stage not believed):
+    #: stage -> reading time first seen. Used when a later stage is believed.
+    glimpsed: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,22 +176,14 @@ class Tracker:
         self.store = store
         self.config = config or TrackerConfig()
         self.clock = clock
-        levels = venue.levels
-        self.receivers = {
-            r.id: Receiver(
-                r.id,
-                levels[r.level_id].ordinal,
-                r.geometry.x,
-                r.geometry.y,
-                r.z if r.z is not None else 2.5,
-                r.level_id,
-                r.unit_id,
-            )
-            for r in venue.receivers.values()
-            if r.level_id in levels
-        }
+        self.receivers = {r.id: r for r in receivers_of(venue)}
         self.estimator = Estimator(
-            self.receivers.values(), model=model, venue=venue, dwell_s=self.config.zone_dwell_s
+            self.receivers.values(),
+            model=model,
+            venue=venue,
+            dwell_s=self.config.zone_dwell_s,
+            time_scale=self.config.time_scale,
+            room_filter=self.config.room_filter,
         )
         self.stage_of: dict[str, dict[str, str]] = {}
         self.stage_order: dict[str, dict[str, int]] = {
@@ -179,6 +208,7 @@ class Tracker:
             self.allowed[pw.id] = set(mapping) | {
                 u.id for u in venue.units.values() if u.category.startswith(CIRCULATION) and u.public
             }
+        self._stage_idx: dict[tuple[str, str], np.ndarray] = {}
         self.counters: Counter[str] = Counter()
         self.tags: dict[str, _Runtime] = {}
         self._log = _RateLimitedLog(self.config.log_every_s)
@@ -313,6 +343,15 @@ class Tracker:
         link = rt.link
         stage = self.stage_of.get(link.pathway_id, {}).get(zone or "")
         order = self.stage_order.get(link.pathway_id, {})
+        if stage != rt.zone_stage:
+            rt.zone_stage, rt.zone_stage_since = stage, ts
+        if (
+            stage is not None
+            and stage != link.stage_id
+            and ts - rt.zone_stage_since < STAGE_HOLD_S / self.config.time_scale
+            and self._stage_probability(tag, link, stage) < STAGE_P
+        ):
+            stage = None  # the room filter is not sure enough yet
         if (
             stage is not None
             and link.stage_id is not None
@@ -324,6 +363,8 @@ class Tracker:
                 stage = None  # not yet: keep the current stage
         elif stage is not None:
             rt.backward = None
+        if stage is not None and order.get(stage, 0) > order.get(link.stage_id or "", -1):
+            rt.glimpsed.setdefault(stage, ts)
         if (
             stage is not None
             and link.stage_id is not None
@@ -338,6 +379,9 @@ class Tracker:
         if stage is not None and stage != link.stage_id:
             rt.backward = None
             previous = link.stage_id
+            if previous is not None and order.get(stage, 0) > order.get(previous, 0) + 1:
+                self._passed(rt, previous, stage, now)
+            rt.glimpsed = {s: t for s, t in rt.glimpsed.items() if order.get(s, 0) > order.get(stage, 0)}
             link.stage_id = stage
             link.stage_since = datetime.fromtimestamp(now, UTC)
             self._event(rt, "stage", now, {"stage": stage, "from": previous})
@@ -365,6 +409,43 @@ class Tracker:
                 if rt.outside:
                     rt.outside = False
                     self._event(rt, "back-in-area", now, {})
+
+    def _stage_probability(self, tag: str, link: Link, stage: str) -> float:
+        """How likely the wristband is in one of the stage's units (room filter), 1.0 when
+        there is no room filter."""
+        rooms = self.estimator.rooms
+        belief = rooms.beliefs.get(tag) if rooms is not None else None
+        if rooms is None or belief is None:
+            return 1.0
+        key = (link.pathway_id, stage)
+        idx = self._stage_idx.get(key)
+        if idx is None:
+            units = [u for u, s in self.stage_of.get(link.pathway_id, {}).items() if s == stage]
+            idx = self._stage_idx[key] = np.array(
+                [rooms.index[u] for u in units if u in rooms.index], dtype=int
+            )
+        return float(belief.p[idx].sum())
+
+    def _passed(self, rt: _Runtime, previous: str, stage: str, now: float) -> None:
+        """A jump over stages, believed: each stage in between is written as passed (an
+        event with its reason, and the reading time it was seen when it was), never
+        silently skipped. The companion page shows them done."""
+        pathway = self.venue.pathways.get(rt.link.pathway_id)
+        if pathway is None:
+            return
+        ids = [s.id for s in pathway.stages]
+        for between in ids[ids.index(previous) + 1 : ids.index(stage)]:
+            seen = rt.glimpsed.get(between)
+            details: dict[str, Any] = {"stage": between, "to": stage}
+            if seen is not None:
+                details["seen_at"] = datetime.fromtimestamp(seen, UTC).isoformat()
+                details["reason"] = "seen briefly, then the next stage: taken as passed"
+            else:
+                details["reason"] = (
+                    f"not seen: the wristband went from {previous} to {stage} "
+                    f"(held {self.config.skip_dwell_s:g} s); taken as passed"
+                )
+            self._event(rt, "stage-passed", now, details)
 
     def _battery(self, rt: _Runtime, mv: int, now: float) -> None:
         self._states.setdefault(rt.link.id, {})["battery_mv"] = mv

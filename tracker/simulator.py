@@ -21,7 +21,8 @@ import random
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,8 @@ class Patient:
     track: list[tuple[float, int, float, float]]  # (t, ordinal, x, y), t from the patient's start
     truth: list[tuple[str, float]]  # (stage, t entered)
     start: float = 0.0
+    #: (from, to) times the patient is moved on a bed or a gurney.
+    beds: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -98,33 +101,48 @@ class RadioModel:
 
 
 def plan_patient(
-    router: Router, index: int, *, rng: random.Random, speed: float, dwell_s: float, ride_s: float = 10.0
+    router: Router,
+    index: int,
+    *,
+    rng: random.Random,
+    speed: float,
+    dwell_s: float | Callable[[Visit], float],
+    ride_s: float = 10.0,
+    bed_speed: float | None = None,
 ) -> Patient:
+    """One patient's walk through the pathway: *speed* on foot (m/s), *bed_speed* on the
+    legs made on a bed or a gurney (staff routes; *speed* when None), *dwell_s* at each
+    place (a number, or a function of the visit)."""
     venue = router.venue
     visits = ambulatory_itinerary(venue, rng)
     track: list[tuple[float, int, float, float]] = []
     truth: list[tuple[str, float]] = []
+    beds: list[tuple[float, float]] = []
     t = 0.0
     here = visits[0].place
     for visit in visits[1:]:
         route = router.route(here, visit.place, profile="staff" if visit.staff_route else "default")
         nodes = [router.walk.nodes[i] for i in route.nodes]
+        pace = bed_speed if (visit.staff_route and bed_speed) else speed
+        leg_start = t
         for a, b in itertools.pairwise(nodes):
             if a.ordinal != b.ordinal:  # lift or stairs: a short ride
                 t += ride_s
                 track.append((t, b.ordinal, b.x, b.y))
                 continue
-            t += math.hypot(b.x - a.x, b.y - a.y) / speed
+            t += math.hypot(b.x - a.x, b.y - a.y) / pace
             track.append((t, b.ordinal, b.x, b.y))
+        if visit.staff_route:
+            beds.append((leg_start, t))
         if visit.stage is not None and (not truth or truth[-1][0] != visit.stage):
             truth.append((visit.stage, t))
         last = track[-1]
-        t += dwell_s
+        t += dwell_s(visit) if callable(dwell_s) else dwell_s
         track.append((t, last[1], last[2], last[3]))
         here = visit.place
     if not track:
         raise ValueError("empty itinerary")
-    return Patient(index, tag_of(index), track, truth)
+    return Patient(index, tag_of(index), track, truth, beds=beds)
 
 
 def position(p: Patient, t: float) -> tuple[int, float, float] | None:
@@ -145,6 +163,20 @@ def position(p: Patient, t: float) -> tuple[int, float, float] | None:
         return o1, x1, y1
     f = (t - t0) / (t1 - t0)
     return o1, x0 + f * (x1 - x0), y0 + f * (y1 - y0)
+
+
+def heading(p: Patient, t: float) -> float | None:
+    """The direction the patient walks at *t* (radians), None while standing still."""
+    track = p.track
+    times = [q[0] for q in track]
+    i = int(np.searchsorted(times, t))
+    if i <= 0 or i >= len(track):
+        return None
+    _, o0, x0, y0 = track[i - 1]
+    _, o1, x1, y1 = track[i]
+    if o0 != o1 or (x0, y0) == (x1, y1):
+        return None
+    return math.atan2(y1 - y0, x1 - x0)
 
 
 class Simulator:
@@ -221,10 +253,25 @@ def messages(
     elif fmt == "espresense":
         for tag, items in heard.items():
             for rx, rssi in items:
+                # As an ESPresense node names an iBeacon, in the topic and in "id".
+                ident = f"iBeacon:{tag}"
+                minor = int(tag.rsplit("-", 1)[1])
                 out.append(
                     (
-                        f"espresense/devices/{tag}/{rx}",
-                        json.dumps({"id": tag, "rssi": rssi, "rssi@1m": -59, "ts": round(ts, 3)}),
+                        f"espresense/devices/{ident}/{rx}",
+                        json.dumps(
+                            {
+                                "id": ident,
+                                "idType": 1,
+                                "rssi@1m": -59,
+                                "rssi": rssi,
+                                "raw": round(10 ** ((-59 - rssi) / 20), 2),
+                                "distance": round(10 ** ((-59 - rssi) / 20), 2),
+                                "mac": f"aabbcc00{minor // 256:02x}{minor % 256:02x}",
+                                "interval": 1000,
+                                "ts": round(ts, 3),
+                            }
+                        ),
                     )
                 )
     elif fmt == "theengs":
@@ -261,11 +308,23 @@ def run_simulation(
     stop: threading.Event | None = None,
     on_start: object = None,
     linger_s: float = 15.0,
+    radio: str = "realistic",
 ) -> list[Patient]:
-    """Publish the patients' readings in real time until they have all arrived."""
+    """Publish the patients' readings in real time until they have all arrived.
+
+    *radio*: ``realistic`` (:class:`tracker.radio.RealisticRadio`, which shares nothing
+    with the estimator) or ``mirror`` (this module's :class:`Simulator`: the estimator's
+    own law, for tests about delivery rather than estimation)."""
+    from tracker.radio import RealisticRadio
+
+    if radio not in ("realistic", "mirror"):
+        raise ValueError(f"unknown radio {radio!r}: realistic or mirror")
     rng = random.Random(seed)
     router = Router(venue)
     sim = Simulator(venue, seed=seed)
+    channel = RealisticRadio(venue, seed=seed) if radio == "realistic" else None
+    noise = np.random.default_rng(seed)
+    facing: dict[str, float] = {}
     people = [
         plan_patient(router, i + 1, rng=rng, speed=speed, dwell_s=dwell_s, ride_s=ride_s)
         for i in range(patients)
@@ -298,9 +357,19 @@ def run_simulation(
                 for p in people:
                     if len(formats) > 1 and p.index % len(formats) != f_i:
                         continue
-                    where = position(p, elapsed - p.start)
-                    if where is not None:
+                    local = elapsed - p.start
+                    where = position(p, local)
+                    if where is None:
+                        continue
+                    if channel is None:
                         now_heard[p.tag] = sim.readings(p.tag, *where)
+                        continue
+                    h = heading(p, local)
+                    facing[p.tag] = h if h is not None else facing.get(p.tag, rng.uniform(-3.14, 3.14))
+                    on_bed = any(a <= local <= b for a, b in p.beds)
+                    now_heard[p.tag] = channel.hear(
+                        p.tag, elapsed, *where, facing[p.tag], on_bed=on_bed, rng=noise
+                    )
                 for topic, payload in messages(f, site, now_heard, now, battery):
                     client.publish(topic, payload, qos=1)
             k += 1

@@ -44,6 +44,9 @@ def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
             "2",
             "--signal-lost",
             "300",
+            # The simulated patients walk ten times faster than life (12 m/s).
+            "--time-scale",
+            "10",
         ],
         stdout=subprocess.PIPE,
         stderr=log.open("a"),

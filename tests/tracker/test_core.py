@@ -95,9 +95,15 @@ def test_a_jump_over_a_stage_counts_only_once_it_holds(setup, demo_venue) -> Non
     stay(tracker, sim, clock, unit_named(demo_venue, "Salle de réveil"), 10)
     stay(tracker, sim, clock, unit_named(demo_venue, "Accueil — Admissions"), 10)
     assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission"]
-    # Really there (stages in between missed by the radio): believed after 20 s.
-    stay(tracker, sim, clock, unit_named(demo_venue, "Salle de réveil"), 40)
+    # Really there (stages in between missed by the radio): believed once the room filter
+    # has followed the wristband there (no teleporting: through the corridors in between)
+    # and it has held 20 s.
+    stay(tracker, sim, clock, unit_named(demo_venue, "Salle de réveil"), 60)
     assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission", "recovery"]
+    # The stages in between are not silently skipped: each is written as passed, with why.
+    passed = store.events(kind="stage-passed")
+    assert [e.details["stage"] for e in passed] == ["preop", "theatre"]
+    assert all("not seen" in e.details["reason"] and e.details["to"] == "recovery" for e in passed)
     # The next stage is believed at once (after the zone's own few seconds of hysteresis).
     before = clock.now
     stay(tracker, sim, clock, unit_named(demo_venue, "Salon de sortie"), 20)

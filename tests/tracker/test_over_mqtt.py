@@ -106,6 +106,9 @@ def _follow_patients(demo_venue: Venue, broker: Broker, tmp_path: Path) -> None:
             ride_s=4.0,
             linger_s=10.0,
             seed=11,
+            # This test is about delivery (kills, restarts, garbage), not estimation: the
+            # estimator's own radio law keeps it about that. Estimation: test_stage_accuracy.
+            radio="mirror",
             on_start=lambda _p: started.append(time.time()),
         )
 
@@ -146,7 +149,10 @@ def _follow_patients(demo_venue: Venue, broker: Broker, tmp_path: Path) -> None:
     t0 = started[0]
     delays = []
     for p in people:  # type: ignore[attr-defined]
-        events = [e for e in store.events(kind="stage") if e.tag == p.tag]
+        # Every stage reached the companion, in order: shown, or (patients walk ten times
+        # faster than life here, a stage lasts 12 s) written as passed when the next one
+        # was seen. None lost to the kill or the broker restart.
+        events = [e for e in store.events() if e.tag == p.tag and e.kind in ("stage", "stage-passed")]
         seen = [(e.details["stage"], round(e.at.timestamp() - t0, 1)) for e in events]
         truth = [(s, round(p.start + t, 1)) for s, t in p.truth]
         assert [s for s, _ in seen] == STAGES, f"{p.tag}: tracker {seen}, truth {truth}, {marks}"
