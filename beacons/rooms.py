@@ -31,11 +31,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
+from scipy.spatial import cKDTree
 from shapely.geometry import Point
 
 #: Loss per room boundary between a point and a receiver, and per floor slab (dB).
 BOUNDARY_DB = 8.0
 SLAB_DB = 18.0
+#: Receivers further than this (m, horizontally) or more than one floor away are taken
+#: not to hear a point; what the model would say for them is FLOOR_DBM.
+HEAR_RANGE_M = 35.0
+FLOOR_DBM = -120.0
 #: Probability per second of leaving a unit for one it opens onto.
 MOVE_RATE = 0.15
 #: Share of the probability that may go anywhere at each step (recovers a wrong belief).
@@ -91,14 +97,19 @@ class RoomFilter:
         self.index = index
         k = len(self.units)
         self.ordinal = np.array([levels[venue.units[u].level_id].ordinal for u in self.units])
-        # Moves: row-normalised adjacency (to the units a unit opens onto).
-        adjacency = np.zeros((k, k))
+        # Moves: row-normalised adjacency (to the units a unit opens onto), sparse: a
+        # hospital has thousands of units, each opening onto a few.
+        rows_, cols_ = [], []
         for a, b in graph.edges:
-            if a in index and b in index:
-                adjacency[index[a], index[b]] = adjacency[index[b], index[a]] = 1.0
-        degree = adjacency.sum(axis=1, keepdims=True)
-        self.moves = np.divide(adjacency, degree, out=np.zeros_like(adjacency), where=degree > 0).T
-        # Room boundaries between units of one floor: hops in the room graph (capped at 3).
+            if a in index and b in index and a != b:
+                rows_ += [index[a], index[b]]
+                cols_ += [index[b], index[a]]
+        adjacency = sparse.csr_matrix((np.ones(len(rows_)), (rows_, cols_)), shape=(k, k))
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        inverse = sparse.diags(np.divide(1.0, degree, out=np.zeros(k), where=degree > 0))
+        self.moves = (inverse @ adjacency).T.tocsr()
+        # Room boundaries between units of one floor: hops in the room graph (capped at 3),
+        # kept as sorted keys (a * (k + 1) + b) for vectorised look-ups.
         same_floor = nx.Graph()
         same_floor.add_nodes_from(self.units)
         same_floor.add_edges_from(
@@ -106,7 +117,14 @@ class RoomFilter:
             for a, b in graph.edges
             if a in index and b in index and self.ordinal[index[a]] == self.ordinal[index[b]]
         )
-        hops = dict(nx.all_pairs_shortest_path_length(same_floor, cutoff=3))
+        keys, values = [], []
+        for a, row in nx.all_pairs_shortest_path_length(same_floor, cutoff=2):
+            for b, h in row.items():
+                keys.append(index[a] * (k + 1) + index[b])
+                values.append(h)
+        order = np.argsort(keys)
+        self._hop_keys = np.asarray(keys, dtype=np.int64)[order]
+        self._hop_values = np.asarray(values, dtype=float)[order]
         # Receivers: position, floor and unit.
         rx = [r for r in receivers if getattr(r, "ordinal", None) is not None]
         self.rx_index = {r.id: j for j, r in enumerate(rx)}  # type: ignore[attr-defined]
@@ -122,42 +140,67 @@ class RoomFilter:
                 uid = found.id if found is not None and found.id in index else None
             rx_unit.append(uid)
         per_receiver = per_receiver or {}
-        rx_p0 = np.array([per_receiver.get(r.id, (p0, n))[0] for r in rx])  # type: ignore[attr-defined]
-        rx_n = np.array([per_receiver.get(r.id, (p0, n))[1] for r in rx])  # type: ignore[attr-defined]
-        rx_xyz = np.array([(r.x, r.y, r.z) for r in rx]).reshape(-1, 3)  # type: ignore[attr-defined]
-        rx_ord = np.array([r.ordinal for r in rx])  # type: ignore[attr-defined]
-        # Points spread over each unit; the expected RSSI from each point at each receiver.
+        self._topo, self._levels, self._k = topo, levels, k
+        self._rx_p0 = np.array([per_receiver.get(r.id, (p0, n))[0] for r in rx])  # type: ignore[attr-defined]
+        self._rx_n = np.array([per_receiver.get(r.id, (p0, n))[1] for r in rx])  # type: ignore[attr-defined]
+        self._rx_xyz = np.array([(r.x, r.y, r.z) for r in rx], dtype=float).reshape(-1, 3)  # type: ignore[attr-defined,type-var]
+        self._rx_ord = np.array([r.ordinal for r in rx], dtype=int)  # type: ignore[attr-defined,type-var]
+        self._rx_col = np.array([index[u] if u is not None else k for u in rx_unit], dtype=int)
+        self._tag_height = tag_height
+        # Points spread over each unit; the expected RSSI from each point at the receivers
+        # that can hear it (same floor or one floor away, within HEAR_RANGE_M), sparse.
         points: list[tuple[float, float]] = []
         owner: list[int] = []
         for i, uid in enumerate(self.units):
             for p in _spread(venue.units[uid].geometry):
                 points.append(p)
                 owner.append(i)
-        pts = np.array(points)
-        self.owner = np.array(owner)
+        pts = np.array(points, dtype=float).reshape(-1, 2)
+        self.owner = np.array(owner, dtype=int)
         self.n_points = np.bincount(self.owner, minlength=k)
-        d_h = np.hypot(pts[:, None, 0] - rx_xyz[None, :, 0], pts[:, None, 1] - rx_xyz[None, :, 1])
-        storeys = np.abs(self.ordinal[self.owner][:, None] - rx_ord[None, :])
-        d_z = storeys * 4.0 + rx_xyz[None, :, 2] - tag_height
-        d3 = np.maximum(np.hypot(d_h, d_z), 0.5)
-        hop = np.full((k + 1, k + 1), 3.0)
-        hop[k, :] = hop[:, k] = 1.0  # a receiver in no unit: one boundary, say
-        for a, row in hops.items():
-            for b, h in row.items():
-                hop[index[a], index[b]] = min(h, 3)
-        rx_col = np.array([index[u] if u is not None else k for u in rx_unit], dtype=int)
-        walls = hop[self.owner[:, None], rx_col[None, :]] * (storeys == 0)
-        self.expected = (
-            rx_p0[None, :] - 10.0 * rx_n[None, :] * np.log10(d3) - BOUNDARY_DB * walls - SLAB_DB * storeys
-        )
+        pair_pt: list[np.ndarray] = []
+        pair_rx: list[np.ndarray] = []
+        if rx:
+            tree = cKDTree(self._rx_xyz[:, :2])
+            for i, near in enumerate(tree.query_ball_point(pts, HEAR_RANGE_M)):
+                near_arr = np.asarray(near, dtype=int)
+                near_arr = near_arr[np.abs(self._rx_ord[near_arr] - self.ordinal[self.owner[i]]) <= 1]
+                pair_pt.append(np.full(len(near_arr), i, dtype=int))
+                pair_rx.append(near_arr)
+        pp = np.concatenate(pair_pt) if pair_pt else np.zeros(0, dtype=int)
+        pr = np.concatenate(pair_rx) if pair_rx else np.zeros(0, dtype=int)
+        values_ = self._model(pts[pp, 0], pts[pp, 1], self.ordinal[self.owner[pp]], self.owner[pp], pr)
+        # Stored shifted above FLOOR_DBM so that absent pairs (0) read as "out of range".
+        # Per receiver, the points it hears and what it should hear (compressed columns);
+        # per point, the receivers that should hear it well (compressed rows). Raw arrays:
+        # the update gathers a few slices, scipy's indexing would cost more than the work.
+        by_rx = sparse.csc_matrix((values_, (pp, pr)), shape=(len(pts), len(rx)))
+        self._exp_ptr, self._exp_idx, self._exp_val = by_rx.indptr, by_rx.indices, by_rx.data
         self.beliefs: dict[str, RoomBelief] = {}
         # Receivers that should hear a wristband at a point (model above MISSING_DBM):
         # not hearing them at all is evidence too (see update).
-        self._near_pt, self._near_rx = np.nonzero(self.expected >= MISSING_DBM)
-        self._near_exp = self.expected[self._near_pt, self._near_rx]
-        self._topo, self._levels = topo, levels
-        self._hop, self._rx_col, self._rx_xyz, self._rx_ord = hop, rx_col, rx_xyz, rx_ord
-        self._rx_p0, self._rx_n, self._tag_height = rx_p0, rx_n, tag_height
+        strong = values_ >= MISSING_DBM
+        near = sparse.csr_matrix((values_[strong], (pp[strong], pr[strong])), shape=(len(pts), len(rx)))
+        self._near_ptr, self._near_idx, self._near_val = near.indptr, near.indices, near.data
+
+    def _model(
+        self, x: np.ndarray, y: np.ndarray, ordinal: np.ndarray, unit: np.ndarray, j: np.ndarray
+    ) -> np.ndarray:
+        """The model's RSSI from points (x, y, floor, unit index) at receivers *j*."""
+        k = self._k
+        d_h = np.hypot(x - self._rx_xyz[j, 0], y - self._rx_xyz[j, 1])
+        storeys = np.abs(ordinal - self._rx_ord[j])
+        d3 = np.maximum(np.hypot(d_h, storeys * 4.0 + self._rx_xyz[j, 2] - self._tag_height), 0.5)
+        rx_unit = self._rx_col[j]
+        key = unit.astype(np.int64) * (k + 1) + rx_unit
+        at = np.minimum(np.searchsorted(self._hop_keys, key), max(len(self._hop_keys) - 1, 0))
+        found = (self._hop_keys[at] == key) if len(self._hop_keys) else np.zeros(len(key), dtype=bool)
+        hops = np.where(found, self._hop_values[at] if len(self._hop_keys) else 0.0, 3.0)
+        hops = np.where((rx_unit == k) | (unit == k), 1.0, hops)  # a receiver in no unit: one boundary
+        walls = hops * (storeys == 0)
+        return np.asarray(
+            self._rx_p0[j] - 10.0 * self._rx_n[j] * np.log10(d3) - BOUNDARY_DB * walls - SLAB_DB * storeys
+        )
 
     def unit_index_at(self, ordinal: int, x: float, y: float) -> int:
         """The index of the unit at (x, y) on a floor (``len(units)`` when in none)."""
@@ -174,19 +217,15 @@ class RoomFilter:
 
     def in_room_of(self, j: int, row: int) -> bool:
         """Whether receiver *j* (``rx_index`` order) is in unit *row*."""
-        return row < len(self.units) and int(self._rx_col[j]) == row
+        return row < self._k and int(self._rx_col[j]) == row
 
     def expected_at(self, ordinal: int, x: float, y: float) -> np.ndarray:
         """What each receiver (in ``rx_index`` order) should hear from a wristband at
         (x, y) on a floor, by this filter's model."""
         row = self.unit_index_at(ordinal, x, y)
-        d_h = np.hypot(self._rx_xyz[:, 0] - x, self._rx_xyz[:, 1] - y)
-        storeys = np.abs(self._rx_ord - ordinal)
-        d3 = np.maximum(np.hypot(d_h, storeys * 4.0 + self._rx_xyz[:, 2] - self._tag_height), 0.5)
-        walls = self._hop[row, self._rx_col] * (storeys == 0)
-        return np.asarray(
-            self._rx_p0 - 10.0 * self._rx_n * np.log10(d3) - BOUNDARY_DB * walls - SLAB_DB * storeys
-        )
+        j = np.arange(len(self.rx_index))
+        n = len(j)
+        return self._model(np.full(n, x), np.full(n, y), np.full(n, ordinal), np.full(n, row), j)
 
     def update(
         self,
@@ -217,7 +256,15 @@ class RoomFilter:
             p = (1.0 - ANYWHERE) * p + ANYWHERE / k
         j = np.array([c[0] for c in cols])
         s = np.array([c[1] for c in cols])
-        resid = s[None, :] - self.expected[:, j]
+        # Only the points some heard receiver can hear (the others fit far worse than
+        # any of these: their likelihood is taken as nil).
+        at_col, at_point, at_value = _gather(self._exp_ptr, self._exp_idx, self._exp_val, j)
+        rows, local = np.unique(at_point, return_inverse=True)
+        if len(rows) == 0:
+            return self._keep(tag, p, ts)
+        expected = np.full((len(rows), len(cols)), FLOOR_DBM)
+        expected[local, at_col] = at_value
+        resid = s[None, :] - expected
         # One offset per point for all receivers: the wristband's own power, how it is
         # worn, the body (shrunk towards 0: with one receiver heard it explains nothing).
         m = len(cols)
@@ -227,29 +274,48 @@ class RoomFilter:
         score = (
             -np.where(r <= c, 0.5 * r * r, c * r - 0.5 * c * c).sum(axis=1) - 0.5 * (offset / OFFSET_DB) ** 2
         )
-        if live is not None and len(self._near_pt):
+        if live is not None:
             # Not heard by a working receiver that should hear it well: at most as bad as
             # one reading HUBER_DB off (it may be a fade, a body in the way).
+            near_row, near_rx, near_exp = _gather(self._near_ptr, self._near_idx, self._near_val, rows)
             unheard = live.copy()
             unheard[j] = False
-            mask = unheard[self._near_rx]
-            pts = self._near_pt[mask]
-            gap = np.clip((self._near_exp[mask] + offset[pts] - MISSING_DBM) / SIGMA_DB, 0.0, None)
+            mask = unheard[near_rx]
+            at = near_row[mask]
+            gap = np.clip((near_exp[mask] + offset[at] - MISSING_DBM) / SIGMA_DB, 0.0, None)
             miss = np.where(gap <= c, 0.5 * gap * gap, c * gap - 0.5 * c * c)
-            score -= np.bincount(pts, weights=miss, minlength=len(score))
+            score -= np.bincount(at, weights=miss, minlength=len(score))
         # A unit's likelihood: the mean over its points.
         top = score.max()
         per_point = np.exp(TEMPER * (score - top))
-        like = np.bincount(self.owner, weights=per_point, minlength=k) / np.maximum(self.n_points, 1)
+        like = np.bincount(self.owner[rows], weights=per_point, minlength=k) / np.maximum(self.n_points, 1)
         p = p * like
         total = p.sum()
-        p = p / total if total > 0 else np.full(k, 1.0 / k)
+        # Nothing the belief allowed fits: start again from what is heard.
+        fresh = like / like.sum() if like.sum() > 0 else np.full(k, 1.0 / k)
+        p = p / total if total > 0 else fresh
+        return self._keep(tag, p, ts)
+
+    def _keep(self, tag: str, p: np.ndarray, ts: float) -> tuple[str | None, float]:
         self.beliefs[tag] = RoomBelief(p, ts)
         best = int(np.argmax(p))
         return self.units[best], float(p[best])
 
     def forget(self, tag: str) -> None:
         self.beliefs.pop(tag, None)
+
+
+def _gather(
+    ptr: np.ndarray, idx: np.ndarray, val: np.ndarray, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of compressed rows (or columns) *which*: (position in *which*, index,
+    value), without building a scipy matrix."""
+    starts = ptr[which]
+    lengths = ptr[which + 1] - starts
+    owner = np.repeat(np.arange(len(which)), lengths)
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    at = starts[owner] + offsets
+    return owner, idx[at], val[at]
 
 
 def _spread(geometry: object, *, most: int = 12) -> list[tuple[float, float]]:

@@ -34,7 +34,7 @@ log = logging.getLogger("wayfinding.tracker")
 URGENT_GAP_S = 0.25
 
 #: A new stage needs at least this probability (summed over its units) in the room filter.
-STAGE_P = 0.7
+STAGE_P = 0.9
 #: ... or its zone must have held this long (seconds of readings): a room whose own
 #: receiver is silent still counts, later.
 STAGE_HOLD_S = 15.0
