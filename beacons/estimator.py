@@ -47,6 +47,9 @@ MIN_ROOM_P = 0.5
 #: How fast a walking wristband's RSSI at one receiver may drift (dB^2 per second): the
 #: Kalman filter's process noise. Higher follows a walker sooner, lower smooths more.
 RSSI_DRIFT_DB2_S = 4.0
+#: The room filter runs at most this often per wristband (seconds of readings): urgent
+#: estimates in between reuse its last answer.
+ROOM_EVERY_S = 1.0
 #: A receiver that has heard no wristband for this long (seconds) is taken as out of order.
 RECEIVER_LIVE_S = 30.0
 #: Height of a wristband above the floor, metres.
@@ -165,6 +168,11 @@ class _TagState:
     candidate: str | None = None
     candidate_since: float = 0.0
     last_estimate: Estimate | None = None
+    top: str | None = None  # the receiver hearing it loudest, and the one heard last
+    latest: str | None = None
+    room: str | None = None  # the room filter's last answer, and when
+    room_p: float = 0.0
+    room_ts: float | None = None
 
 
 class Estimator:
@@ -219,6 +227,7 @@ class Estimator:
             j = self.rooms.rx_index.get(reading.receiver)
             if j is not None and ts > self._rx_seen[j]:
                 self._rx_seen[j] = ts
+        state.latest = reading.receiver
         r = state.rssi.get(reading.receiver)
         meas_var = self.model.sigma_db**2
         if r is None or ts - r.ts > self.window_s:
@@ -241,10 +250,21 @@ class Estimator:
         state = self.tags.get(tag)
         if state is None or not state.rssi:
             return None
-        return max(
-            state.rssi.items(),
-            key=lambda kv: kv[1].value - max(0.0, ts - kv[1].ts - FADE_AFTER_S) * FADE_DB_S,
-        )[0]
+
+        def faded(rx: str) -> float:
+            r = state.rssi[rx]
+            return r.value - max(0.0, ts - r.ts - FADE_AFTER_S) * FADE_DB_S
+
+        top = state.top
+        if top is not None and top in state.rssi and ts - state.rssi[top].ts <= FADE_AFTER_S:
+            # The loudest has not faded: only the receiver just heard can overtake it.
+            latest = state.latest
+            if latest is not None and latest != top and faded(latest) > faded(top):
+                top = latest
+        else:
+            top = max(state.rssi, key=faded)
+        state.top = top
+        return top
 
     # -- estimation ----------------------------------------------------------------------------
 
@@ -264,9 +284,12 @@ class Estimator:
         if not heard:
             return None
         room, room_p = (None, 0.0)
-        if self.rooms is not None:
+        if self.rooms is not None and state.room_ts is not None and ts - state.room_ts < ROOM_EVERY_S:
+            room, room_p = state.room, state.room_p  # updated less than a second ago
+        elif self.rooms is not None:
             live = self._rx_seen >= ts - RECEIVER_LIVE_S
             room, room_p = self.rooms.update(tag, [(rx, r.value) for rx, r in heard], ts, live)
+            state.room, state.room_p, state.room_ts = room, room_p, ts
         if room is not None and self.rooms is not None:
             ordinal = int(self.rooms.ordinal[self.rooms.index[room]])
         else:
@@ -285,8 +308,8 @@ class Estimator:
         if len(on_floor) >= 4:
             # A wristband of unknown power (or worn under a sleeve), receivers not calibrated:
             # all its readings are off by one common offset, that is, its distances are
-            # known up to one factor: fitted with the position (at most x3 either way).
-            for _ in range(3):
+            # known up to one factor: fitted with the position (at most x3 either way), two rounds.
+            for _ in range(2):
                 d_fit = np.maximum(np.hypot(np.hypot(pos[:, 0] - x, pos[:, 1] - y), dz), 0.5)
                 scale = min(max(float(np.median(np.log10(d3 / d_fit))), -0.5), 0.5)
                 d = np.sqrt(np.maximum((d3 / 10**scale) ** 2 - dz**2, 0.09))
@@ -462,7 +485,7 @@ class _WalkableIndex:
             unit = self.venue.units[floor.unit_ids[i]]
             if not unit.walkable:
                 continue
-            q = nearest_points(unit.geometry.buffer(-0.2) if unit.geometry.area > 2 else unit.geometry, p)[0]
+            q = nearest_points(self._inner(unit.id), p)[0]
             dist = q.distance(p)
             if best is None or dist < best[0]:
                 best = (dist, q.x, q.y)

@@ -175,6 +175,7 @@ class RoomFilter:
         # per point, the receivers that should hear it well (compressed rows). Raw arrays:
         # the update gathers a few slices, scipy's indexing would cost more than the work.
         by_rx = sparse.csc_matrix((values_, (pp, pr)), shape=(len(pts), len(rx)))
+        by_rx.sort_indices()  # points in order within each receiver's column (searchsorted)
         self._exp_ptr, self._exp_idx, self._exp_val = by_rx.indptr, by_rx.indices, by_rx.data
         self.beliefs: dict[str, RoomBelief] = {}
         # Receivers that should hear a wristband at a point (model above MISSING_DBM):
@@ -256,10 +257,14 @@ class RoomFilter:
             p = (1.0 - ANYWHERE) * p + ANYWHERE / k
         j = np.array([c[0] for c in cols])
         s = np.array([c[1] for c in cols])
-        # Only the points some heard receiver can hear (the others fit far worse than
-        # any of these: their likelihood is taken as nil).
+        # The wristband is within range of the receiver that hears it loudest: only the
+        # points that receiver can hear are scored (the others: likelihood nil).
+        loudest = j[int(np.argmax(s))]
+        rows = self._exp_idx[self._exp_ptr[loudest] : self._exp_ptr[loudest + 1]]
         at_col, at_point, at_value = _gather(self._exp_ptr, self._exp_idx, self._exp_val, j)
-        rows, local = np.unique(at_point, return_inverse=True)
+        keep = np.isin(at_point, rows)
+        at_col, at_point, at_value = at_col[keep], at_point[keep], at_value[keep]
+        local = np.searchsorted(rows, at_point)
         if len(rows) == 0:
             return self._keep(tag, p, ts)
         expected = np.full((len(rows), len(cols)), FLOOR_DBM)
@@ -318,7 +323,7 @@ def _gather(
     return owner, idx[at], val[at]
 
 
-def _spread(geometry: object, *, most: int = 12) -> list[tuple[float, float]]:
+def _spread(geometry: object, *, most: int = 8) -> list[tuple[float, float]]:
     """A few points spread over a unit (a grid inside it, at least its inner point)."""
     from shapely.geometry.base import BaseGeometry
 

@@ -95,7 +95,8 @@ class TrackerConfig:
     #: next stage is believed at once.
     skip_dwell_s: float = 20.0
     #: Patients played faster than life (the demo, tests with a simulator): how many
-    #: times faster they move from room to room. 1 in service.
+    #: times faster they move from room to room (the room filter's move rate, the time a
+    #: stage or a jump over stages must hold). 1 in service.
     time_scale: float = 1.0
     #: Zones from the room filter (beacons.rooms); False: from the multilateration point
     #: alone (the method before issue 13, kept for comparison in bench/bench_stages.py).
@@ -372,7 +373,7 @@ class Tracker:
         ):
             if rt.ahead != stage:
                 rt.ahead, rt.ahead_since = stage, ts
-            if ts - rt.ahead_since < self.config.skip_dwell_s:
+            if ts - rt.ahead_since < self.config.skip_dwell_s / self.config.time_scale:
                 stage = None  # not yet: keep the current stage
         else:
             rt.ahead = None  # anything else seen in between: start again
@@ -443,7 +444,7 @@ class Tracker:
             else:
                 details["reason"] = (
                     f"not seen: the wristband went from {previous} to {stage} "
-                    f"(held {self.config.skip_dwell_s:g} s); taken as passed"
+                    f"(held {self.config.skip_dwell_s / self.config.time_scale:g} s); taken as passed"
                 )
             self._event(rt, "stage-passed", now, details)
 

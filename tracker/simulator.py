@@ -309,6 +309,7 @@ def run_simulation(
     on_start: object = None,
     linger_s: float = 15.0,
     radio: str = "realistic",
+    conditions: Any = None,
 ) -> list[Patient]:
     """Publish the patients' readings in real time until they have all arrived.
 
@@ -322,7 +323,7 @@ def run_simulation(
     rng = random.Random(seed)
     router = Router(venue)
     sim = Simulator(venue, seed=seed)
-    channel = RealisticRadio(venue, seed=seed) if radio == "realistic" else None
+    channel = RealisticRadio(venue, seed=seed, conditions=conditions) if radio == "realistic" else None
     noise = np.random.default_rng(seed)
     facing: dict[str, float] = {}
     people = [
