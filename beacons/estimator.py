@@ -200,6 +200,7 @@ class Estimator:
         self.time_constant_s = time_constant_s
         self.max_receivers = max_receivers
         self.tags: dict[str, _TagState] = {}
+        self.room_every_s = ROOM_EVERY_S / time_scale
         self._walkable = _WalkableIndex(venue) if venue is not None else None
         self.rooms = (
             RoomFilter(
@@ -284,7 +285,7 @@ class Estimator:
         if not heard:
             return None
         room, room_p = (None, 0.0)
-        if self.rooms is not None and state.room_ts is not None and ts - state.room_ts < ROOM_EVERY_S:
+        if self.rooms is not None and state.room_ts is not None and ts - state.room_ts < self.room_every_s:
             room, room_p = state.room, state.room_p  # updated less than a second ago
         elif self.rooms is not None:
             live = self._rx_seen >= ts - RECEIVER_LIVE_S

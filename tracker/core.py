@@ -286,7 +286,7 @@ class Tracker:
             # Estimates run on the readings' own clock, so that a backlog replayed after
             # a restart still goes through every room the patient went through.
             since = ts - rt.last_estimate
-            if since >= cfg.estimate_every_s or (urgent and since >= URGENT_GAP_S):
+            if since >= cfg.estimate_every_s / cfg.time_scale or (urgent and since >= URGENT_GAP_S):
                 rt.last_estimate = ts
                 rt.dirty = rt.urgent = False
                 self._estimate(r.tag, rt, ts, now)

@@ -89,6 +89,9 @@ def test_companions_follow_two_patients_live_in_their_languages(
             kwargs={
                 "patients": 2, "fmt": "mixed", "speed": 12.0, "dwell_s": 8.0, "rate_hz": 3.0,
                 "stagger_s": 3.0, "ride_s": 4.0, "linger_s": 3.0, "seed": 11,
+                # About the pages following live, not estimation (tests/tracker/test_stage_accuracy):
+                # the estimator's own radio law.
+                "radio": "mirror",
             },
         )  # fmt: skip
         walk.start()
@@ -328,7 +331,7 @@ def test_tracker_and_simulator_work_on_the_embedded_broker(demo_venue: Venue, tm
 
         threading.Thread(target=first_stage, daemon=True).start()
         run_simulation(broker.url, demo_venue, patients=1, fmt="mixed", speed=12.0, dwell_s=10.0, rate_hz=3.0,
-                       ride_s=4.0, seed=3, stop=sim_stop)  # fmt: skip
+                       ride_s=4.0, seed=3, stop=sim_stop, radio="mirror")  # fmt: skip
         stages = [e.details["stage"] for e in store.events(link.id, kind="stage")]
         assert stages[:1] == ["admission"], stages
         assert service.published >= 2  # the status at linking, then "admission"
