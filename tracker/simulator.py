@@ -230,6 +230,53 @@ class Simulator:
         return out
 
 
+class Hearing:
+    """What the receivers hear from simulated patients, second by second: through
+    :class:`tracker.radio.RealisticRadio` (with the way each patient faces and whether
+    they lie on a bed) or, with ``radio="mirror"``, through :class:`Simulator` (the
+    estimator's own law). *facing*: where each patient faces before their first step
+    (drawn when missing)."""
+
+    def __init__(
+        self,
+        venue: Venue,
+        *,
+        radio: str = "realistic",
+        seed: int = 1,
+        conditions: Any = None,
+        facing: dict[str, float] | None = None,
+    ) -> None:
+        from tracker.radio import RealisticRadio
+
+        if radio not in ("realistic", "mirror"):
+            raise ValueError(f"unknown radio {radio!r}: realistic or mirror")
+        self.channel = (
+            RealisticRadio(venue, seed=seed, conditions=conditions) if radio == "realistic" else None
+        )
+        self.mirror = Simulator(venue, seed=seed) if radio == "mirror" else None
+        self.noise = np.random.default_rng(seed)
+        self.facing = dict(facing or {})
+        self._draw = random.Random(seed)
+
+    def __call__(self, p: Patient, local: float, t: float) -> list[tuple[str, float]] | None:
+        """(receiver, rssi) heard at *t* (the channel's clock) from *p*, *local* seconds
+        after their start; None before it."""
+        where = position(p, local)
+        if where is None:
+            return None
+        if self.mirror is not None:
+            return self.mirror.readings(p.tag, *where)
+        assert self.channel is not None
+        h = heading(p, local)
+        if h is None:  # standing still: as they last faced
+            h = self.facing.get(p.tag)
+            if h is None:
+                h = self._draw.uniform(-math.pi, math.pi)
+        self.facing[p.tag] = h
+        on_bed = any(a <= local <= b for a, b in p.beds)
+        return self.channel.hear(p.tag, t, *where, h, on_bed=on_bed, rng=self.noise)
+
+
 def messages(
     fmt: str, site: str, heard: dict[str, list[tuple[str, float]]], ts: float, battery: dict[str, int]
 ) -> list[tuple[str, str]]:
@@ -316,16 +363,9 @@ def run_simulation(
     *radio*: ``realistic`` (:class:`tracker.radio.RealisticRadio`, which shares nothing
     with the estimator) or ``mirror`` (this module's :class:`Simulator`: the estimator's
     own law, for tests about delivery rather than estimation)."""
-    from tracker.radio import RealisticRadio
-
-    if radio not in ("realistic", "mirror"):
-        raise ValueError(f"unknown radio {radio!r}: realistic or mirror")
+    hearing = Hearing(venue, radio=radio, seed=seed, conditions=conditions)
     rng = random.Random(seed)
     router = Router(venue)
-    sim = Simulator(venue, seed=seed)
-    channel = RealisticRadio(venue, seed=seed, conditions=conditions) if radio == "realistic" else None
-    noise = np.random.default_rng(seed)
-    facing: dict[str, float] = {}
     people = [
         plan_patient(router, i + 1, rng=rng, speed=speed, dwell_s=dwell_s, ride_s=ride_s)
         for i in range(patients)
@@ -358,19 +398,9 @@ def run_simulation(
                 for p in people:
                     if len(formats) > 1 and p.index % len(formats) != f_i:
                         continue
-                    local = elapsed - p.start
-                    where = position(p, local)
-                    if where is None:
-                        continue
-                    if channel is None:
-                        now_heard[p.tag] = sim.readings(p.tag, *where)
-                        continue
-                    h = heading(p, local)
-                    facing[p.tag] = h if h is not None else facing.get(p.tag, rng.uniform(-3.14, 3.14))
-                    on_bed = any(a <= local <= b for a, b in p.beds)
-                    now_heard[p.tag] = channel.hear(
-                        p.tag, elapsed, *where, facing[p.tag], on_bed=on_bed, rng=noise
-                    )
+                    heard = hearing(p, elapsed - p.start, elapsed)
+                    if heard is not None:
+                        now_heard[p.tag] = heard
                 for topic, payload in messages(f, site, now_heard, now, battery):
                     client.publish(topic, payload, qos=1)
             k += 1

@@ -36,7 +36,7 @@ from floorplans import Venue
 from routing import Router
 from tracker.core import Tracker, TrackerConfig, receivers_of
 from tracker.radio import Conditions, RealisticRadio
-from tracker.simulator import Patient, Simulator, Visit, heading, messages, plan_patient, position
+from tracker.simulator import Hearing, Patient, Visit, messages, plan_patient
 from tracker.store import TrackerStore
 
 T0 = 1_800_000_000.0
@@ -155,7 +155,6 @@ def run_trial(
     dwell_s: tuple[float, float] = (60.0, 240.0),
     stagger_s: float = 30.0,
     rate_hz: float = 1.0,
-    on_reading: Callable[[str, list[tuple[str, float]]], Any] | None = None,
     speed: float | None = None,
 ) -> TrialResult:
     """Walk *patients* through the pathway and score the tracker's stages.
@@ -187,12 +186,8 @@ def run_trial(
         )[0].id
     clock = [T0]
     tracker = Tracker(venue, store, config=config or TrackerConfig(), model=model, clock=lambda: clock[0])
-    realistic = RealisticRadio(venue, seed=seed, conditions=conditions) if radio == "realistic" else None
-    mirror = Simulator(venue, seed=seed) if radio == "mirror" else None
-    if realistic is None and mirror is None:
-        raise ValueError(f"unknown radio {radio!r}: realistic or mirror")
-    noise = np.random.default_rng(seed)
     facing = {p.tag: rng.uniform(-np.pi, np.pi) for p in people}
+    hearing = Hearing(venue, radio=radio, seed=seed, conditions=conditions, facing=facing)
     end = max(p.start + p.track[-1][0] for p in people) + 30.0
     step = 1.0 / rate_hz
     result = TrialResult()
@@ -201,24 +196,11 @@ def run_trial(
     while t <= end:
         heard: dict[str, list[tuple[str, float]]] = {}
         for p in people:
-            local = t - p.start
-            where = position(p, local)
-            if where is None:
+            got = hearing(p, t - p.start, t)
+            if got is None:
                 continue
-            if realistic is not None:
-                h = heading(p, local)
-                if h is None:
-                    h = facing[p.tag]
-                else:
-                    facing[p.tag] = h
-                on_bed = any(a <= local <= b for a, b in p.beds)
-                heard[p.tag] = realistic.hear(p.tag, t, *where, h, on_bed=on_bed, rng=noise)
-            else:
-                assert mirror is not None
-                heard[p.tag] = mirror.readings(p.tag, *where)
-            if on_reading is not None:
-                on_reading(p.tag, heard[p.tag])
-            result.readings += len(heard[p.tag])
+            heard[p.tag] = got
+            result.readings += len(got)
         now = T0 + t
         clock[0] = now
         fmt_tx = "native"
