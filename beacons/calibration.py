@@ -106,14 +106,19 @@ def _place(venue: object | None, ref: str, t: float, where: str) -> WalkStop:
     if not isinstance(venue, Venue):
         raise CalibrationError(f"{where}: a place name needs --venue (or give level,x,y)")
     wanted = ref.strip().casefold()
-    unit = venue.units.get(ref.strip()) or next(
-        (
+    unit = venue.units.get(ref.strip())
+    if unit is None:
+        named = [
             u
             for u in venue.units.values()
             if any(str(v).strip().casefold() == wanted for v in (u.name or {}).values())
-        ),
-        None,
-    )
+        ]
+        if len(named) > 1:  # "Toilettes", "Salle d'attente": which one was the walker in?
+            raise CalibrationError(
+                f"{where}: {len(named)} rooms are named {ref!r}; give the id of the one walked "
+                f"({', '.join(u.id for u in named[:5])}{', ...' if len(named) > 5 else ''})"
+            )
+        unit = named[0] if named else None
     if unit is None or unit.level_id not in venue.levels:
         raise CalibrationError(f"{where}: no room named or numbered {ref!r} on the plan")
     point = unit.anchor_point()
@@ -239,5 +244,15 @@ def calibrate_files(
         samples = samples_from_walk(stops, read_readings(readings, stats))
     except ReplayError as exc:
         raise CalibrationError(str(exc)) from None
+    known = {r.id for r in receivers}
+    for rx, _, _ in samples:
+        if rx not in known:  # counted and shown, not silently dropped
+            stats.reject("unknown-receiver", rx)
+    if samples and not any(rx in known for rx, _, _ in samples):
+        raise CalibrationError(
+            f"{readings}: none of the receivers that heard the walk is on the plan "
+            f"(first: {samples[0][0]!r}); check the receiver ids against the plan's receivers"
+        )
+    samples = [sample for sample in samples if sample[0] in known]
     model, report = fit(receivers, samples, venue=venue, tag_height=tag_height)
     return model, report, stats
