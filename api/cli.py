@@ -598,10 +598,12 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_discharge(args: argparse.Namespace) -> int:
+    from beacons.payloads import canonical_tag
     from tracker.store import LinkError
 
     store = _tracker_store(args)
-    link = next((lk for lk in store.active_links() if lk.tag == args.tag), None)
+    tag = canonical_tag(args.tag)  # as linked, however it is typed
+    link = next((lk for lk in store.active_links() if lk.tag == tag), None)
     if link is None:
         raise CommandError(f"wristband {args.tag!r} is not linked to anyone")
     try:

@@ -203,3 +203,23 @@ def test_a_wristband_linked_by_hand_is_heard_through_espresense(tmp_path) -> Non
     assert link.tag == CANONICAL
     reading = parse_message(f"espresense/devices/iBeacon:{UUID}-1-42/rx-1", b'{"rssi": -60}')[0]
     assert reading.tag == link.tag
+    # Discharged from the command line by the id as ESPresense shows it.
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "--db",
+            f"sqlite:///{tmp_path / 's.db'}",
+            "discharge",
+            f"iBeacon:{UUID}-1-42",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert store.active_links() == []
