@@ -56,8 +56,13 @@ def staff_app(db: str, app_settings: Settings) -> Iterator[TestClient]:
 
 
 def fresh_client(client: TestClient) -> TestClient:
-    """Another browser on the same server: no cookies."""
-    return TestClient(client.app, base_url="https://testserver")
+    """Another browser on the same server: no cookies. It shares the server's event loop
+    (as every request does under uvicorn): a client of its own would run each request in a
+    new loop, where the live hub's lock, held by its poll in the server's loop, cannot be
+    awaited ("bound to a different event loop", seen once in CI)."""
+    other = TestClient(client.app, base_url="https://testserver")
+    other.portal = client.portal
+    return other
 
 
 def csrf_of(html: str) -> str:
