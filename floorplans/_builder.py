@@ -107,9 +107,11 @@ class VenueBuilder:
 
     # -- structure ------------------------------------------------------------------------
 
-    def building(self, key: str, name: Label, *, category: str = "unspecified") -> str:
+    def building(
+        self, key: str, name: Label, *, alt_name: Label | None = None, category: str = "unspecified"
+    ) -> str:
         fid = self._new(key)
-        self.venue.buildings[fid] = Building(fid, name, category=category)
+        self.venue.buildings[fid] = Building(fid, name, alt_name, category=category)
         return fid
 
     def level(self, key: str, building_id: str, ordinal: int, name: Label, short_name: Label) -> str:
@@ -129,9 +131,12 @@ class VenueBuilder:
         restriction: str | None = None,
         keywords: dict[str, list[str]] | None = None,
         accessibility: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> str:
         fid = self._new(key)
-        extra: dict[str, Any] = {"keywords": keywords} if keywords else {}
+        extra = dict(extra or {})
+        if keywords:
+            extra["keywords"] = keywords
         self.venue.units[fid] = Unit(
             fid,
             level_id,

@@ -8,15 +8,17 @@ change the hospital, change this file and run::
 
 Three buildings on four floors (-1 to 2):
 
-- A, "Bâtiment A — Accueil et consultations": main entrance and hall,
+- A, "Bâtiment A" (alt_name "Accueil et consultations"): main entrance and hall,
   admissions, cafeteria, chapel, laboratory, pharmacy; car-park entrance in
   the basement; consultations upstairs; lifts A1 and A2, stairs A.
-- B, "Bâtiment B — Plateau technique": emergency entrance and department,
+- B, "Bâtiment B" (alt_name "Plateau technique"): emergency entrance and department,
   radiology, intensive care, operating suite (staff only) and recovery room
   on level 2; public lift B, stairs B and the staff-only bed lift.
-- C, "Bâtiment C — Femme-enfant et ambulatoire" (levels 0 to 2): reached from
-  A by a gallery with a ramp and a flight of steps (level 0) and by a
-  footbridge (level 1); the ambulatory surgery unit (UCA) on level 1.
+- C, "Bâtiment C" (alt_name "Femme-enfant et ambulatoire", levels 0 to 2): reached from
+  A by a gallery with a ramp and a flight of steps (level 0, rising towards C:
+  their ``uphill`` bearing) and by a footbridge (level 1); the ambulatory
+  surgery unit (UCA) on level 1. Directions name a building by its name, the
+  short one said aloud; ``alt_name`` says what is in it.
 """
 
 from __future__ import annotations
@@ -87,13 +89,19 @@ def build_demo_hospital() -> Venue:
     )
     bldg = {
         "A": b.building(
-            "A", L("Bâtiment A — Accueil et consultations", "Building A — Main hall and outpatient clinics")
+            "A",
+            L("Bâtiment A", "Building A"),
+            alt_name=L("Accueil et consultations", "Main hall and outpatient clinics"),
         ),
         "B": b.building(
-            "B", L("Bâtiment B — Plateau technique", "Building B — Diagnostics, emergency and surgery")
+            "B",
+            L("Bâtiment B", "Building B"),
+            alt_name=L("Plateau technique", "Diagnostics, emergency and surgery"),
         ),
         "C": b.building(
-            "C", L("Bâtiment C — Femme-enfant et ambulatoire", "Building C — Women, children and day surgery")
+            "C",
+            L("Bâtiment C", "Building C"),
+            alt_name=L("Femme-enfant et ambulatoire", "Women, children and day surgery"),
         ),
     }
     lv: dict[str, str] = {}
@@ -173,7 +181,7 @@ def build_demo_hospital() -> Venue:
             room("consult-a0-2", 6, "Consultation 2", "Consulting room 2"),
             room("consult-a0-3", 6, "Consultation 3", "Consulting room 3"),
         ],
-        link=passage("to-c", "Passage vers le bâtiment C", "Way to building C"),
+        link=passage("to-c", "Galerie A–C", "Gallery A–C"),
     )
     a_wing(
         1,
@@ -327,7 +335,7 @@ def build_demo_hospital() -> Venue:
             room("paeds-wait", 6, "Salle d'attente pédiatrie", "Paediatric waiting room", "waitingroom"),
             toilets("wc-c0"),
             room("orl", 6, "ORL", "Ear, nose and throat"),
-            passage("from-a", "Passage vers le bâtiment A", "Way to building A"),
+            passage("from-a", "Galerie A–C", "Gallery A–C"),
             room("maternity", 12, "Maternité — accueil", "Maternity reception"),
             room("gyneco", 12, "Gynécologie", "Gynaecology"),
         ],
@@ -386,7 +394,7 @@ def build_demo_hospital() -> Venue:
             lv[f"A{o}"],
             "walkway",
             box(72, 8, 86, 11),
-            name=L("Galerie A–B", "A–B gallery"),
+            name=L("Galerie A–B", "Gallery A–B"),
         )
         b.door(
             f"gallery-ab-{o}/door-b",
@@ -401,8 +409,9 @@ def build_demo_hospital() -> Venue:
         lv["A0"],
         "ramp",
         box(30, 19, 32.8, 40),
-        name=L("Rampe vers le bâtiment C", "Ramp to building C"),
+        name=L("Rampe entre les bâtiments A et C", "Ramp between buildings A and C"),
         accessibility=["wheelchair"],
+        extra={"uphill": 0.0},  # rises towards building C (north): "go up" from A, "go down" from C
     )
     b.unit("gallery-ac-wall", lv["A0"], "structure", box(32.8, 19, 33.2, 40))
     steps = b.unit(
@@ -410,7 +419,8 @@ def build_demo_hospital() -> Venue:
         lv["A0"],
         "steps",
         box(33.2, 19, 36, 40),
-        name=L("Marches vers le bâtiment C", "Steps to building C"),
+        name=L("Marches entre les bâtiments A et C", "Steps between buildings A and C"),
+        extra={"uphill": 0.0},
     )
     for key, uid in (("ramp", ramp), ("steps", steps)):
         b.door(
@@ -425,7 +435,7 @@ def build_demo_hospital() -> Venue:
         lv["A1"],
         "footbridge",
         box(30, 19, 36, 40),
-        name=L("Passerelle vers le bâtiment C", "Footbridge to building C"),
+        name=L("Passerelle entre les bâtiments A et C", "Footbridge between buildings A and C"),
     )
     b.door(
         "footbridge/door-c",

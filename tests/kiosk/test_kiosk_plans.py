@@ -25,7 +25,7 @@ def _unit(store: FloorPlanStore, name: str) -> str:
 
 def _close_paediatrics_step_free(store: FloorPlanStore) -> None:
     until = datetime.now(UTC) + timedelta(hours=2)
-    for name in ("Rampe vers le bâtiment C", "Ascenseur C"):
+    for name in ("Rampe entre les bâtiments A et C", "Ascenseur C"):
         store.close(_unit(store, name), reason="maintenance", actor="test", until=until)
 
 

@@ -40,7 +40,7 @@ def test_eight_threads_agree_with_one_while_closures_start_and_end(demo_venue: V
     now = datetime.now(UTC)
     # The A-B gallery and the ramp to building C are closed from now + 1 h to now + 2 h:
     # queries "at" different times see them start and end.
-    ramp = closure(demo_venue, "Rampe vers le bâtiment C")
+    ramp = closure(demo_venue, "Rampe entre les bâtiments A et C")
     window = [
         _gallery(demo_venue, start=now + timedelta(hours=1), end=now + timedelta(hours=2)),
         FakeClosure(
