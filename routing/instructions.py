@@ -5,9 +5,13 @@ the path simplified to 1 m, so that a corridor walked along its doors is one
 straight line), where it enters another building, takes a ramp or steps,
 changes floor, and where it arrives, with the side of the door. Turns are
 relative to the walker's heading; the first one from a kiosk is relative to
-the screen ("with the screen behind you"), the first one on a new floor
-relative to the lift or stairs one leaves. Steps closer than a few metres are
-merged. Each step is a :class:`Maneuver` (structured, language-free); its
+the screen ("with the screen behind you"), from a room to its door ("leave
+Cardiology and turn left"), on a new floor to the lift or stairs one leaves.
+Two turns a few metres apart are one step ("turn right, then immediately
+left"). Each name said is true where it is said: a turn is "into" the
+corridor entered within a few metres of it; a landmark is a room whose door
+is at the turn, ahead or beside the walker, never a place already walked
+through, the origin or the destination. Each step is a :class:`Maneuver` (structured, language-free); its
 words come from the language catalogues (:mod:`routing.language`).
 """
 
@@ -32,6 +36,16 @@ STRAIGHT_DEG = 30.0
 #: Decision points closer than this (metres along the way) are merged.
 MERGE_M = 3.0
 SIMPLIFY_M = 1.5
+#: A turn is "into" a corridor entered between 1 m before and this far after it.
+INTO_AHEAD_M = 4.0
+#: Two turns closer than this are said as one step ("right, then immediately left").
+CLOSE_TURNS_M = 5.0
+#: Two opposite bends closer than this are a jog across a doorway, not turns.
+JOG_M = 2.0
+#: A place said "past" has its door this close to the point halfway along the stretch.
+PAST_M = 5.0
+#: Units one walks along or through, as opposed to rooms one leaves by a door.
+CIRCULATION = ("walkway", "lobby", "footbridge", "ramp", "steps", "elevator", "stairs", "escalator")
 
 
 @dataclass(slots=True)
@@ -43,8 +57,11 @@ class Maneuver:
     past: Label | None = None
     level: Label | None = None
     side: str | None = None
-    context: str | None = None  # depart: kiosk, lift, place
+    context: str | None = None  # depart: kiosk, lift, room, place
     angle: float | None = None  # turns: degrees, positive = left
+    #: A second turn a few metres after this one, said in the same step.
+    then: str | None = None
+    then_node: int | None = None
     origin: Label | None = None
     distance_m: float = 0.0
     ordinal: int = 0
@@ -110,6 +127,7 @@ def build_maneuvers(
     facing: float | None,
     destination_name: Label,
     destination_unit: str | None,
+    origin_unit: str | None = None,
 ) -> list[Maneuver]:
     g = router.walk
     venue = router.venue
@@ -122,6 +140,12 @@ def build_maneuvers(
 
     def unit_of(k: int) -> str | None:
         return nodes[k].unit_id
+
+    # Never a landmark: where the walk starts and ends.
+    terminal_units = {u for u in (origin_unit, destination_unit) if u is not None}
+    terminal_names = [
+        n for n in (origin_name, destination_name, *(venue.units[u].name for u in terminal_units)) if n
+    ]
 
     def building_of(uid: str | None) -> str | None:
         if uid is None:
@@ -181,7 +205,9 @@ def build_maneuvers(
         idx = list(range(run.start, run.end + 1))
         walk: list[Maneuver] = []
         if len(idx) >= 2:
-            walk = _floor_maneuvers(router, idx, xy, cum, edges, nodes, unit_of, building_of)
+            walk = _floor_maneuvers(
+                router, idx, xy, cum, edges, nodes, unit_of, building_of, terminal_units, terminal_names
+            )
         depart_ctx = (
             "kiosk"
             if first_run and origin_kind == "kiosk" and facing is not None
@@ -207,7 +233,31 @@ def build_maneuvers(
             y=xy[idx[0]][1],
             at_node=idx[0],
         )
-        if depart_ctx == "kiosk" and first_heading is not None and facing is not None:
+        exit_at = _room_exit(g, idx, edges, unit_of, venue) if depart_ctx == "place" else None
+        if exit_at is not None:
+            # Leaving a room: its door gives the facing ("leave X and turn left").
+            d = exit_at
+            after = next(
+                (
+                    xy[i]
+                    for i in idx
+                    if i > d + 1 and math.hypot(xy[i][0] - xy[d + 1][0], xy[i][1] - xy[d + 1][1]) > SIMPLIFY_M
+                ),
+                None,
+            )
+            dep.context = "room"
+            dep.at_node = d + 1
+            dep.x, dep.y = xy[d + 1]
+            dep.modifier = (
+                modifier(_angle(_heading(xy[d], xy[d + 1]), _heading(xy[d + 1], after)))
+                if after
+                else "straight"
+            )
+            entered = venue.units.get(unit_of(d + 1) or "")
+            if entered is not None and entered.name and entered.category in CIRCULATION:
+                dep.name = entered.name
+            walk = [m for m in walk if m.at_node > d + 1 and cum[m.at_node] - cum[d + 1] >= INTO_AHEAD_M]
+        elif depart_ctx == "kiosk" and first_heading is not None and facing is not None:
             rad = math.radians(facing)
             dep.modifier = modifier(_angle((math.sin(rad), math.cos(rad)), first_heading))
         elif (
@@ -226,7 +276,7 @@ def build_maneuvers(
         elif not first_run and len(idx) < 2:
             walk = []
         # Towards: the first named corridor or room entered after departure.
-        if walk and walk[0].type == "depart":
+        if walk and walk[0].type == "depart" and walk[0].context != "room":
             for i in idx[1:]:
                 uid = unit_of(i)
                 if uid and uid != unit_of(idx[0]) and venue.units[uid].name:
@@ -238,7 +288,15 @@ def build_maneuvers(
         out_run = walk
         if last_run:
             out_run = _arrival(
-                router, idx, xy, cum, edges, nodes, out_run, destination_name, destination_unit
+                router,
+                idx,
+                xy,
+                cum,
+                edges,
+                nodes,
+                out_run,
+                destination_name,
+                destination_unit,
             )
         # Distances: from each step to the next one on this floor.
         marks = [m.at_node for m in out_run]
@@ -271,10 +329,18 @@ def _floor_maneuvers(
     nodes: list[Any],
     unit_of: Any,
     building_of: Any,
+    ends: set[str],
+    end_names: list[Label],
 ) -> list[Maneuver]:
     g = router.walk
     venue = router.venue
     pts = [xy[i] for i in idx]
+    # Where the walk first enters each unit: a unit walked through is never a landmark after.
+    first_seen: dict[str, int] = {}
+    for i in idx:
+        u = unit_of(i)
+        if u and u not in first_seen:
+            first_seen[u] = i
     simple = _simplified(pts)
     # Map simplified vertices back to path positions (simplify keeps a subset of points).
     positions = []
@@ -291,26 +357,32 @@ def _floor_maneuvers(
             continue
         k = positions[a]
         into = None
-        # What the walker enters at or right after the turn, from where they come: a turn
-        # made on the threshold of a corridor is a turn into that corridor.
-        before, after = unit_of(k - 1) if k > 0 else None, None
-        for i in range(k, min(k + 4, idx[-1] + 1)):
-            if unit_of(i) != before:
-                after = unit_of(i)
+        # What the walker enters right at the turn (from 1 m before it, a turn made on the
+        # threshold of a corridor, to a few metres after): a corridor reached later is not
+        # named here.
+        for i in idx[1:]:
+            if cum[i] < cum[k] - 1.0 or unit_of(i) == unit_of(i - 1) or unit_of(i) is None:
+                continue
+            if cum[i] > cum[k] + INTO_AHEAD_M:
                 break
-        if after is None and k + 1 <= idx[-1]:
-            after = unit_of(k + 1)
-        if (
-            after
-            and after != before
-            and venue.units[after].name
-            and venue.units[after].category in ("walkway", "lobby", "footbridge", "ramp")
-        ):
-            into = venue.units[after].name
+            unit = venue.units[unit_of(i)]
+            if unit.name and unit.category in ("walkway", "lobby", "footbridge"):
+                into = unit.name
+            break
         node = nodes[k]
-        # Never the place the walker is in or has just left.
+        # Something the walker sees at the turn, ahead or beside: never a place already
+        # walked through, nor where the walk starts or ends.
         landmark = (
-            None if into else router.landmark_near(node.ordinal, node.x, node.y, exclude={unit_of(k), before})
+            None
+            if into
+            else router.landmark_near(
+                node.ordinal,
+                node.x,
+                node.y,
+                exclude={u for u, i in first_seen.items() if i <= k} | ends,
+                ahead=_heading(simple[a - 1], simple[a]),
+                avoid_names=end_names,
+            )
         )
         out.append(
             Maneuver(
@@ -353,6 +425,7 @@ def _floor_maneuvers(
             out.append(
                 Maneuver(
                     venue.units[ub].category,
+                    _up_or_down(venue.units[ub], xy, idx, i + 1, unit_of),
                     name=venue.units[ub].name,
                     ordinal=nodes[i].ordinal,
                     x=nodes[i].x,
@@ -362,7 +435,7 @@ def _floor_maneuvers(
             )
     out.sort(key=lambda m: m.at_node)
     # Landmarks passed on long straight stretches (not the places walked through).
-    walked = {unit_of(i) for i in idx}
+    walked = {unit_of(i) for i in idx} | ends
     marks = [m.at_node for m in out]
     bounds = list(zip([idx[0], *marks], [*marks, idx[-1]], strict=True))
     for m, (a, b) in zip([None, *out], bounds, strict=True):
@@ -379,11 +452,39 @@ def _floor_maneuvers(
             node.ordinal,
             x0 + share * (x1 - x0),
             y0 + share * (y1 - y0),
-            radius=min(20.0, (cum[b] - cum[a]) / 2),
+            radius=PAST_M,
             exclude=walked,
             only_notable=True,
+            avoid_names=end_names,
         )
     return out
+
+
+def _up_or_down(unit: Any, xy: list[tuple[float, float]], idx: list[int], i: int, unit_of: Any) -> str | None:
+    """Up or down a ramp or steps, from the plan's ``uphill`` bearing (degrees clockwise
+    from the plan's north, +y) and the way the walker crosses the unit."""
+    uphill = unit.extra.get("uphill")
+    if not isinstance(uphill, (int, float)) or isinstance(uphill, bool):
+        return None
+    out = next((j for j in idx if j > i and unit_of(j) != unit.id), idx[-1])
+    dx, dy = xy[out][0] - xy[i][0], xy[out][1] - xy[i][1]
+    along = dx * math.sin(math.radians(uphill)) + dy * math.cos(math.radians(uphill))
+    if abs(along) < 1.0:
+        return None  # crossed sideways
+    return "up" if along > 0 else "down"
+
+
+def _room_exit(g: Any, idx: list[int], edges: list[int], unit_of: Any, venue: Any) -> int | None:
+    """Where a walk that starts in a room goes out of its door (path index), if it does."""
+    start = venue.units.get(unit_of(idx[0]) or "")
+    if start is None or start.category in CIRCULATION:
+        return None
+    for i in idx[:-1]:
+        if unit_of(i) != start.id:
+            return None
+        if g.kind[edges[i]] in ("door", "passage") and unit_of(i + 1) != start.id:
+            return i
+    return None
 
 
 def _arrival(
@@ -400,7 +501,11 @@ def _arrival(
     g = router.walk
     last = idx[-1]
     door_at = None
-    for i in reversed(idx[:-1]):
+    unit = router.venue.units.get(dest_unit or "")
+    # A room ends at its door ("the door is on your left"); a point in a hall or a corridor
+    # (a defibrillator, a cash machine, a kiosk) ends at the point itself.
+    by_door = unit is not None and unit.category not in ("walkway", "lobby", "footbridge", "ramp", "steps")
+    for i in reversed(idx[:-1]) if by_door else ():
         if (
             g.kind[edges[i]] in ("door", "passage")
             and nodes[i + 1].unit_id == dest_unit
@@ -450,17 +555,30 @@ def _merge(steps: list[Maneuver]) -> list[Maneuver]:
                 out[-1].distance_m += turn.distance_m
         prev = out[-1] if out else None
         if prev is not None and m.type == "turn" and prev.ordinal == m.ordinal:
-            if prev.type == "turn" and prev.distance_m < 5.0:
-                # Two bends a few metres apart: one turn of their sum (a jog cancels out).
+            if prev.type == "turn" and prev.then is None and prev.distance_m < CLOSE_TURNS_M:
                 total = (prev.angle or 0.0) + (m.angle or 0.0)
-                prev.angle, prev.modifier = total, modifier(total)
-                prev.name = m.name or prev.name
-                prev.distance_m += m.distance_m
-                prev.past = prev.past or m.past
-                if prev.modifier == "straight" and not prev.name:
+                slight = (prev.modifier or "").startswith("slight") and (m.modifier or "").startswith(
+                    "slight"
+                )
+                if (
+                    abs(total) < STRAIGHT_DEG
+                    and (prev.distance_m < JOG_M or slight)
+                    and not (prev.name or m.name)
+                ):
+                    # A jog (across a doorway, round a pillar): no turn at all. One that leads
+                    # into a corridor is said ("bear left, then immediately bear right into").
                     out.pop()
                     if out:
-                        out[-1].distance_m += prev.distance_m
+                        out[-1].distance_m += prev.distance_m + m.distance_m
+                        out[-1].past = out[-1].past or m.past
+                    continue
+                # Two turns a few metres apart: one step that says both, never their sum
+                # (left, 4 m, left is not a U-turn; right then left is not straight on).
+                prev.then, prev.then_node = m.modifier, m.at_node
+                prev.name = m.name or prev.name
+                prev.landmark = None if prev.name else prev.landmark
+                prev.distance_m += m.distance_m
+                prev.past = prev.past or m.past
                 continue
             if prev.type in ("enter_building", "depart") and prev.distance_m < MERGE_M:
                 prev.distance_m += m.distance_m
@@ -501,24 +619,33 @@ def _render(m: Maneuver, cat: Catalogue, *, speech: bool) -> str:
             head = cat.render("depart_kiosk", turn=turn)
         elif m.context == "lift":
             head = cat.render("depart_lift", lift=_name(m.name, lang), turn=turn)
+        elif m.context == "room":
+            origin = _name(m.origin, lang)
+            key = "depart_room_into" if m.name else "depart_room"
+            head = cat.render(_unnamed(cat, key, origin), origin=origin, turn=turn, name=_name(m.name, lang))
+            towards = ""
         else:
-            head = cat.render("depart", origin=_name(m.origin, lang), turn=turn)
+            origin = _name(m.origin, lang)
+            head = cat.render(_unnamed(cat, "depart", origin), origin=origin, turn=turn)
         return f"{head}{towards}{walk}{past}."
     if m.type == "turn":
         turn = cat.turn(m.modifier or "straight")
+        then = cat.then(m.then) if m.then else ""
+        key = "turn_then" if m.then else "turn"
         if m.name:
-            head = cat.render("turn_into", turn=turn, name=_name(m.name, lang))
+            head = cat.render(f"{key}_into", turn=turn, then=then, name=_name(m.name, lang))
         elif m.landmark:
-            head = cat.render("turn_at", landmark=_name(m.landmark, lang), turn=turn)
+            head = cat.render(f"{key}_at", landmark=_name(m.landmark, lang), turn=turn, then=then)
         else:
-            head = cat.render("turn", turn=turn)
+            head = cat.render(key, turn=turn, then=then)
         return f"{head}{walk}{past}."
     if m.type == "continue":
         return f"{cat.render('continue', distance=dist)}{past}."
     if m.type == "enter_building":
         return f"{cat.render('enter_building', building=_name(m.name, lang))}{walk}{past}."
     if m.type in ("ramp", "steps"):
-        return f"{cat.render(m.type, name=_name(m.name, lang))}{walk}{past}."
+        key = f"{m.type}_{m.modifier}" if m.modifier else m.type
+        return f"{cat.render(key, name=_name(m.name, lang))}{walk}{past}."
     if m.type in ("elevator", "stairs", "escalator"):
         key = "elevator" if m.type == "elevator" else f"{m.type}_{m.modifier or 'up'}"
         if m.side in ("left", "right"):
@@ -527,7 +654,12 @@ def _render(m: Maneuver, cat: Catalogue, *, speech: bool) -> str:
             )
         return cat.render(key, name=_name(m.name, lang), level=level) + "."
     if m.type == "arrive":
-        if m.side in (None, "ahead", "here"):
-            return cat.render("arrive_here", name=_name(m.name, lang), side=cat.side("ahead"))
-        return cat.render("arrive", name=_name(m.name, lang), side=cat.side(m.side))
+        name = _name(m.name, lang)
+        key = "arrive_here" if m.side in (None, "ahead", "here") else "arrive"
+        return cat.render(_unnamed(cat, key, name), name=name, side=cat.side(m.side or "ahead"))
     return ""
+
+
+def _unnamed(cat: Catalogue, key: str, name: str) -> str:
+    """The template for a place without a name ("You have arrived, straight ahead")."""
+    return f"{key}_unnamed" if not name.strip() and f"{key}_unnamed" in cat.data["templates"] else key

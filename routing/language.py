@@ -56,16 +56,27 @@ class Catalogue:
         pattern = g.get("no_article_pattern")
         if pattern and re.search(pattern, name):
             return name
-        first = name.split(maxsplit=1)[0].lower() if name.split() else ""
-        article = g["articles"].get(first)
-        if article is None:
-            if g.get("elide_before_vowel") and first[:1] in _VOWELS:
-                article = g["elide_before_vowel"]
-            else:
-                article = g["default_article"]
+        words = name.split()
+        if not words:
+            return name
+        first, last = words[0].lower(), words[-1].lower().strip(".,;:")
+        if any(last.endswith(end) for end in g.get("no_article_endings", ())) and first not in g.get(
+            "article_anyway", ()
+        ):
+            return name  # English: "Radiology", "Respiratory medicine", not "the Radiology"
+        article = g["articles"].get(first, g["default_article"])
+        elided = g.get("elide_before_vowel")
+        if (
+            elided
+            and article in g.get("elided_articles", ())
+            and first[:1] in _VOWELS
+            and first not in g.get("h_aspire", ())
+        ):
+            article = elided  # "l'endoscopie", never "la endoscopie"; "le hall" keeps its article
         if not article:
             return name
-        shown = name[:1].lower() + name[1:] if g.get("lowercase_after_article") else name
+        acronym = len(words[0]) > 1 and words[0][:2].isupper()  # "l'ORL", never "l'oRL"
+        shown = name[:1].lower() + name[1:] if g.get("lowercase_after_article") and not acronym else name
         return f"{article}{shown}" if article.endswith("'") else f"{article} {shown}"
 
     def with_preposition(self, preposition: str, phrase: str) -> str:
@@ -79,6 +90,10 @@ class Catalogue:
 
     def turn(self, modifier: str) -> str:
         return str(self.data["turn"][modifier])
+
+    def then(self, modifier: str) -> str:
+        """The second of two turns said together: "then immediately left"."""
+        return str(self.data["then"][modifier])
 
     def side(self, side: str) -> str:
         return str(self.data["side"][side])
@@ -120,6 +135,8 @@ class Catalogue:
         out = text
         for written, spoken in self.data["speech"]["replace"].items():
             out = out.replace(written, spoken)
+        for pattern, spoken in self.data["speech"].get("patterns", ()):
+            out = re.sub(pattern, spoken, out)
         return _NUMBER.sub(lambda m: _words(int(m.group(0)), self.lang), out)
 
     @property

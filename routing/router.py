@@ -25,7 +25,7 @@ from routing.engine import Overlay, edge_seconds
 from routing.graph import VERTICAL_KINDS, WalkGraph, build_walk_graph
 from routing.instructions import Maneuver, Step, build_maneuvers, render_step
 from routing.language import catalogue
-from routing.places import Place, PlaceIndex, PlaceNotFound
+from routing.places import AmbiguousPlace, Place, PlaceIndex, PlaceNotFound
 from routing.profiles import SLOW_SPEED, WALK_SPEED, Profile, get_profile
 
 #: Amenity categories and unit categories worth naming as landmarks.
@@ -219,8 +219,8 @@ class Router:
 
     # -- routing ----------------------------------------------------------------------------------
 
-    def resolve(self, ref: str) -> Place:
-        return self.places.resolve(ref)
+    def resolve(self, ref: str, lang: str | None = None) -> Place:
+        return self.places.resolve(ref, lang)
 
     def route(
         self,
@@ -234,8 +234,17 @@ class Router:
     ) -> Route:
         prof = get_profile(profile)
         speed = SLOW_SPEED if slow else WALK_SPEED
-        src = origin if isinstance(origin, Place) else self.resolve(origin)
-        dst = destination if isinstance(destination, Place) else self.resolve(destination)
+        catalogue(lang)  # an unknown language is a ValueError before any work
+        src = origin if isinstance(origin, Place) else self.resolve(origin, lang)
+        if len(src.alternatives) > 1:
+            # Several places share the origin's name: the route from the wrong one is wrong
+            # from its first word. Ask (the kiosk and the phone page give their own place).
+            raise AmbiguousPlace(
+                origin if isinstance(origin, str) else label_text(src.name, lang),
+                [(p.id, self.places.describe(p, lang)) for p in src.alternatives],
+                lang,
+            )
+        dst = destination if isinstance(destination, Place) else self.resolve(destination, lang)
         active = self._active(at)
         closed = self._closed_edges(active)
         best: tuple[float, list[int], Place, Place] | None = None
@@ -311,6 +320,7 @@ class Router:
             facing=src.facing,
             destination_name=dst.name,
             destination_unit=dst.unit_id,
+            origin_unit=src.unit_id,
         )
         distance = float(sum(g.length[e] for e in edges))
         return Route(
@@ -460,10 +470,13 @@ class Router:
         y: float,
         *,
         radius: float = 3.5,
-        exclude: set[str | None] | None = None,
+        exclude: set[str | None] | set[str] | None = None,
         only_notable: bool = False,
+        ahead: tuple[float, float] | None = None,
+        avoid_names: list[Label] | None = None,
     ) -> Label | None:
-        """The name of a room whose door is near (x, y): notable places first."""
+        """The name of a room whose door is near (x, y): notable places first. With
+        *ahead* (the walker's heading), only doors ahead or beside, never behind."""
         entry = self._doors.get(ordinal)
         if entry is None:
             return None
@@ -472,13 +485,20 @@ class Router:
         if not len(idx):
             return None
         idx = idx[usable[idx] & (notable[idx] if only_notable else True)]
+        if ahead is not None and len(idx):
+            along = (pts[idx, 0] - x) * ahead[0] + (pts[idx, 1] - y) * ahead[1]
+            idx = idx[along >= -1.0]
         if not len(idx):
             return None
         d = np.hypot(pts[idx, 0] - x, pts[idx, 1] - y)
         order = np.lexsort((d, ~notable[idx]))
         for k in idx[order]:
-            if not exclude or uids[k] not in exclude:
-                return self.venue.units[uids[k]].name
+            if exclude and uids[k] in exclude:
+                continue
+            name = self.venue.units[uids[k]].name
+            if avoid_names and name in avoid_names:
+                continue  # another "waiting room" than the one walked to: it would confuse
+            return name
         return None
 
 
@@ -490,4 +510,4 @@ def _clock(dt: datetime) -> str:
     )
 
 
-__all__ = ["Leg", "NoRoute", "PlaceNotFound", "Route", "Router"]
+__all__ = ["AmbiguousPlace", "Leg", "NoRoute", "PlaceNotFound", "Route", "Router"]

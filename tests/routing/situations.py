@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from floorplans import Venue
-from routing import NoRoute, Router
+from routing import NoRoute, PlaceNotFound, Router
 from tests.routing.conftest import FakeClosure
 
 FIXTURES = Path(__file__).parent / "fixtures"
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "es")
 #: Closures in fixtures run from START to END; routes are asked at AT.
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2030, 1, 1, 14, 0, tzinfo=UTC)
@@ -47,10 +47,26 @@ SITUATIONS = {
         "Borne du hall d'accueil", "Cardiologie", "step_free", ["Ascenseur A1", "Ascenseur A2"]
     ),
     "no_step_free_route_closure": Situation(
-        "Borne du hall d'accueil", "Pédiatrie", "step_free", ["Rampe vers le bâtiment C", "Ascenseur C"]
+        "Borne du hall d'accueil",
+        "Pédiatrie",
+        "step_free",
+        ["Rampe entre les bâtiments A et C", "Ascenseur C"],
     ),
     "staff_only_destination": Situation("Borne du hall d'accueil", "Salle de réveil"),
     "emergency_to_toilets": Situation("Borne des urgences", "toilettes"),
+    # Issue 11: each name said is true where it is said.
+    "turn_into_the_gallery_at_the_turn": Situation("Pédiatrie", "Radiologie"),
+    "leave_room_landmark_ahead": Situation("Gynécologie", "Kinésithérapie"),
+    "two_turns_close_together": Situation(
+        "73e2d407-de58-54ef-a68b-4de69e4bdb36", "b69abc78-8e8c-5a18-8c41-b852689fa15a"
+    ),
+    "point_in_a_hall": Situation("Pneumologie", "Défibrillateur"),
+    "steps_down_towards_a": Situation("Unité de chirurgie ambulatoire", "Borne du hall d'accueil"),
+    "ramp_down_towards_a": Situation("Pédiatrie", "Hall d'accueil", "step_free"),
+    "shared_name_as_origin": Situation("toilettes", "Radiologie"),
+    "nearest_exit": Situation("Radiologie", "sortie"),
+    "nearest_lift": Situation("Cardiologie", "ascenseur", "step_free"),
+    "nearest_entrance_from_the_hall": Situation("Borne du hall d'accueil", "entrée"),
 }
 
 
@@ -78,6 +94,14 @@ def run(venue: Venue, s: Situation) -> dict[str, Any]:
     result: dict[str, Any] = {"from": s.origin, "to": s.to, "profile": s.profile, "close": s.close}
     try:
         route = router.route(s.origin, s.to, profile=s.profile, at=AT)
+    except PlaceNotFound:
+        result["not_found"] = {}
+        for lang in LANGUAGES:
+            try:
+                router.route(s.origin, s.to, profile=s.profile, lang=lang, at=AT)
+            except PlaceNotFound as exc:
+                result["not_found"][lang] = str(exc)
+        return result
     except NoRoute:
         result["no_route"] = {}
         for lang in LANGUAGES:

@@ -17,11 +17,11 @@ def test_situation_reads_as_pinned(name: str, demo_venue: Venue) -> None:
     assert run(demo_venue, SITUATIONS[name]) == expected
 
 
-def test_every_situation_is_covered_in_french_and_english() -> None:
+def test_every_situation_is_covered_in_every_language() -> None:
     for path in FIXTURES.glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
-        texts = data.get("screen") or data.get("no_route")
-        assert set(texts) == {"fr", "en"}, path.name
+        texts = data.get("screen") or data.get("no_route") or data.get("not_found")
+        assert set(texts) == {"fr", "en", "es"}, path.name
 
 
 def test_speech_spells_levels_and_numbers() -> None:
@@ -46,5 +46,5 @@ def test_distances_are_rounded_as_people_say_them() -> None:
 
 
 def test_unknown_language_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="no catalogue for language 'xx'; available: en, fr"):
+    with pytest.raises(ValueError, match="no catalogue for language 'xx'; available: en, es, fr"):
         catalogue("xx")
