@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 from collections import Counter
@@ -288,9 +289,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_route(args: argparse.Namespace) -> int:
     from api.service import ServiceError, UnknownLanguage, WayfindingService
-    from routing import NoRoute, PlaceNotFound
+    from routing import NoRoute, PlaceNotFound, available_languages
     from routing.speech import SpeechUnavailable, speak_route
 
+    if args.lang.strip().split("-")[0].lower() not in available_languages():
+        languages = ", ".join(available_languages())
+        raise CommandError(f"--lang {args.lang!r}: no directions in that language; available: {languages}")
+    if args.audio is not None:
+        audio = Path(args.audio)
+        if not args.audio.strip():
+            raise CommandError("--audio needs a file name, e.g. --audio route.wav")
+        if audio.is_dir():
+            raise CommandError(
+                f"--audio {args.audio}: is a folder; give a file name, e.g. {audio / 'route.wav'}"
+            )
+        if not audio.parent.is_dir():
+            raise CommandError(f"--audio {args.audio}: the folder {audio.parent} does not exist")
     try:
         service = WayfindingService(
             database_url=args.db or get_settings().database_url,
@@ -1268,9 +1282,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options whose value may start with a minus sign: a point on floor -1 ("-1:3,5").
+_POINT_OPTIONS = ("--from", "--to")
+_NEGATIVE_POINT = re.compile(r"^-\d+\s*:")
+
+
+def _glue_negative_points(argv: Sequence[str]) -> list[str]:
+    """``--from -1:3,5`` as ``--from=-1:3,5``: argparse takes a value that starts with a
+    minus sign for an option."""
+    out: list[str] = []
+    it = iter(argv)
+    for arg in it:
+        if arg in _POINT_OPTIONS:
+            value = next(it, None)
+            if value is not None and _NEGATIVE_POINT.match(value):
+                out.append(f"{arg}={value}")
+                continue
+            out.append(arg)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_negative_points(sys.argv[1:] if argv is None else argv))
     handler: Handler = args.func
     try:
         return handler(args)

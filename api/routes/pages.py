@@ -23,7 +23,7 @@ from api.routes.public import route_json
 from api.schemas import PublicProfile
 from api.service import Snapshot, WayfindingService, route_query
 from floorplans.model import label_text
-from routing import NoRoute, PlaceNotFound, Route
+from routing import AmbiguousPlace, NoRoute, PlaceNotFound, Route
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -189,8 +189,12 @@ def route_page(
             lang,
             origin=None if bad_is_from else src,
             to=dst if bad_is_from else None,
-            error=words["not_found"].format(ref=exc.ref),
-            suggestions=[{"text": s, "href": retry(s)} for s in exc.suggestions],
+            error=words["ambiguous" if isinstance(exc, AmbiguousPlace) else "not_found"].format(ref=exc.ref),
+            suggestions=(
+                [{"text": text, "href": retry(pid)} for pid, text in exc.choices]
+                if isinstance(exc, AmbiguousPlace)
+                else [{"text": s, "href": retry(s)} for s in exc.suggestions]
+            ),
             status=404,
             profile=profile,
             slow=slow,

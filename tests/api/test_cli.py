@@ -153,7 +153,41 @@ def test_route_command_errors_are_one_clear_line() -> None:
     assert proc.returncode == 1 and proc.stderr.startswith("error: no place matches 'boulangerie'")
     proc = run("route", "--from", "Borne du hall d'accueil", "--to", "Salle de réveil")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ("Salle de réveil est réservé au personnel : pas d'itinéraire public.")
+    assert proc.stderr.strip() == "Salle de réveil : accès réservé au personnel, pas d'itinéraire public."
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--lang", "de"], "error: --lang 'de': no directions in that language; available: en, es, fr"),
+        (["--lang", ""], "error: --lang '': no directions in that language; available: en, es, fr"),
+        (["--audio", ""], "error: --audio needs a file name, e.g. --audio route.wav"),
+        (["--audio", "/tmp"], "error: --audio /tmp: is a folder; give a file name, e.g. /tmp/route.wav"),
+        (
+            ["--audio", "/no/such/folder/r.wav"],
+            "error: --audio /no/such/folder/r.wav: the folder /no/such/folder",
+        ),
+        (["--from", "0:900,900"], "error: the point '0:900,900' is outside the building"),
+        (
+            ["--from", "toilettes"],
+            "error: « toilettes » désigne 14 lieux ; précisez lequel : Toilettes — Niveau -1",
+        ),
+    ],
+)
+def test_route_inputs_a_visitor_may_type_end_in_one_clear_line(args: list[str], said: str) -> None:
+    base = {"--from": "Cardiologie", "--to": "Radiologie"}
+    for i in range(0, len(args), 2):
+        base.pop(args[i], None)
+    extra = [x for kv in base.items() for x in kv]
+    proc = run("route", *extra, *args)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith(said), proc.stderr
+
+
+def test_route_from_a_point_below_ground_is_not_taken_for_an_option() -> None:
+    proc = run("route", "--from", "-1:3,5", "--to", "Radiologie", "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Car park hall -> Radiology")
 
 
 def test_demo_prints_pages_that_answer_and_a_companion_link_that_advances(tmp_path: Path) -> None:

@@ -86,6 +86,19 @@ def test_unknown_place_is_404_with_suggestions(client: TestClient) -> None:
     assert "boulangerie" in body["detail"] and isinstance(body["suggestions"], list)
 
 
+def test_generic_words_lead_to_the_nearest_and_a_shared_origin_asks_which(client: TestClient) -> None:
+    lift = route(client, **{"from": "Cardiologie", "to": "lift", "profile": "step_free", "lang": "en"})
+    assert lift["destination"]["name"] == "Lift A1" and lift["distance_m"] < 50
+    r = client.get("/api/v1/route", params={"from": "toilettes", "to": "Radiologie", "lang": "en"})
+    assert r.status_code == 404 and "names 14 places; say which one" in r.json()["detail"]
+    ids = r.json()["suggestions"]
+    first = client.get("/api/v1/route", params={"from": ids[0], "to": "Radiologie"})
+    assert len(ids) == 14 and first.is_success
+    page = client.get("/route", params={"from": "toilettes", "to": "Radiologie"})
+    assert page.status_code == 404 and "Plusieurs lieux s&#39;appellent « toilettes » : lequel ?" in page.text
+    assert "Toilettes — Rez-de-chaussée, Bâtiment B" in page.text and f"from={ids[0]}" in page.text
+
+
 def test_no_route_is_422_with_the_reason_in_the_asked_language(client: TestClient) -> None:
     r = client.get("/api/v1/route", params={"from": KIOSK, "to": "Salle de réveil", "lang": "en"})
     assert r.status_code == 422
@@ -99,7 +112,7 @@ def test_bad_parameters_say_what_to_fix(client: TestClient) -> None:
     r = client.get("/api/v1/route", params={"to": "radio"})
     assert r.status_code == 422 and "'from'" in r.json()["detail"]
     r = client.get("/api/v1/route", params={"from": KIOSK, "to": "radio", "lang": "de"})
-    assert r.status_code == 422 and "available: en, fr" in r.json()["detail"]
+    assert r.status_code == 422 and "available: en, es, fr" in r.json()["detail"]
     r = client.get("/api/v1/route", params={"from": KIOSK, "to": "radio", "profile": "staff"})
     assert r.status_code == 422, "the staff profile (through staff-only places) is not public"
     r = client.get("/api/v1/levels/7/map.svg")
