@@ -67,6 +67,7 @@ SITUATIONS = {
     "nearest_exit": Situation("Radiologie", "sortie"),
     "nearest_lift": Situation("Cardiologie", "ascenseur", "step_free"),
     "nearest_entrance_from_the_hall": Situation("Borne du hall d'accueil", "entrée"),
+    "elision_and_articles": Situation("Endoscopie", "Point information"),
 }
 
 

@@ -24,6 +24,29 @@ def test_every_situation_is_covered_in_every_language() -> None:
         assert set(texts) == {"fr", "en", "es"}, path.name
 
 
+def test_a_place_without_a_name_is_never_an_empty_name() -> None:
+    from routing.instructions import Maneuver, render_step
+
+    here = Maneuver("arrive", name={}, side="ahead")
+    door = Maneuver("arrive", name={}, side="left")
+    leave = Maneuver("depart", "right", context="room", origin={}, name={"fr": "Couloir B", "en": "Corridor B"})
+    assert render_step(here, "fr") == "Vous êtes arrivé : c'est devant vous."
+    assert render_step(door, "en") == "You have arrived: the door is on your left."
+    assert render_step(leave, "fr") == "Sortez de la pièce, tournez à droite dans le couloir B."
+    assert render_step(leave, "es") == "Salga de la sala, gire a la derecha hacia Couloir B."
+
+
+def test_french_names_take_their_article_elided_and_english_specialities_none() -> None:
+    fr, en = catalogue("fr"), catalogue("en")
+    assert fr.definite("Endoscopie") == "l'endoscopie"
+    assert fr.definite("Hall d'accueil") == "le hall d'accueil"
+    assert fr.definite("ORL") == "l'ORL"
+    assert fr.with_preposition("de", fr.definite("Hall du parking")) == "du hall du parking"
+    assert en.definite("Respiratory medicine") == "Respiratory medicine"
+    assert en.definite("Information point") == "the information point"
+    assert en.definite("Lift B") == "Lift B"
+
+
 def test_speech_spells_levels_and_numbers() -> None:
     fr, en = catalogue("fr"), catalogue("en")
     assert (
