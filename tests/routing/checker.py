@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 
 from floorplans.model import label_text
 from routing import Route, Router
@@ -189,7 +189,7 @@ class Checker:
                     why += self._landmark(walk, k, m.landmark, ends)
             if m.past:
                 nxt = maneuvers[j + 1].at_node if j + 1 < len(maneuvers) else hi
-                why += self._past(walk, k, min(nxt, hi), m.past, ends, route)
+                why += self._past(walk, k, min(nxt, hi), m.past, ends)
             if m.type == "depart" and j == 0:
                 origin_unit = v.units.get(route.origin.unit_id or "")
                 in_room = origin_unit is not None and origin_unit.category.split(".")[0] in ROOMS
@@ -257,17 +257,26 @@ class Checker:
                     tally.problems.append(Problem(name, j + 1, lang, step.screen, "; ".join(words)))
         return tally
 
-    def _landmark(self, walk: Walk, k: int, label: Any, ends: set[str]) -> list[str]:
-        node = walk.nodes[k]
-        units = self._named(node.ordinal, label)
+    def _named_place(
+        self, how: str, walk: Walk, k: int, label: Any, ends: set[str], walked: set[str | None]
+    ) -> tuple[list[Any], list[str]]:
+        """The rooms named *label* on the walker's floor, or why it may not be said."""
+        units = self._named(walk.nodes[k].ordinal, label)
         text = label_text(label, "fr")
         if not units:
-            return [f"at {text}: no such room on this floor"]
+            return units, [f"{how} {text}: no such room on this floor"]
         if any(u.id in ends for u in units) or text in self._end_names(ends):
-            return [f"at {text}: the origin or the destination (or its namesake)"]
-        walked = {n.unit_id for n in walk.nodes[: k + 1]}
+            return units, [f"{how} {text}: the origin or the destination (or its namesake)"]
         if any(u.id in walked for u in units):
-            return [f"at {text}: a place already walked through"]
+            return units, [f"{how} {text}: a place walked through"]
+        return units, []
+
+    def _landmark(self, walk: Walk, k: int, label: Any, ends: set[str]) -> list[str]:
+        node = walk.nodes[k]
+        text = label_text(label, "fr")
+        units, why = self._named_place("at", walk, k, label, ends, {n.unit_id for n in walk.nodes[: k + 1]})
+        if why:
+            return why
         p = Point(node.x, node.y)
         h = walk.heading_into(k)
         for u in units:
@@ -278,18 +287,12 @@ class Checker:
                 return [f"at {text}: behind the walker"]
         return [f"at {text}: more than {LANDMARK_M:g} m from the turn"]
 
-    def _past(self, walk: Walk, k: int, nxt: int, label: Any, ends: set[str], route: Route) -> list[str]:
+    def _past(self, walk: Walk, k: int, nxt: int, label: Any, ends: set[str]) -> list[str]:
         node = walk.nodes[k]
-        units = self._named(node.ordinal, label)
         text = label_text(label, "fr")
-        if not units:
-            return [f"past {text}: no such room on this floor"]
-        if any(u.id in ends for u in units) or text in self._end_names(ends):
-            return [f"past {text}: the origin or the destination (or its namesake)"]
-        walked = {n.unit_id for n in walk.nodes}
-        if any(u.id in walked for u in units):
-            return [f"past {text}: walked into, not past"]
-        from shapely.geometry import LineString
+        units, why = self._named_place("past", walk, k, label, ends, {n.unit_id for n in walk.nodes})
+        if why:
+            return why
 
         pts = [(n.x, n.y) for n in walk.nodes[k : nxt + 1] if n.ordinal == node.ordinal]
         line = LineString(pts) if len(pts) > 1 else Point(node.x, node.y)

@@ -97,20 +97,12 @@ def concave_hospital(seed: int = 0) -> Venue:
         b.door(f"l{lv}/stairs/door", stair, corridor, width=1.4)
         lifts.append(lift)
         stairs.append(stair)
-        b.amenity(
-            f"l{lv}/aed",
-            hall,
-            "defibrillator",
-            name=_l("Défibrillateur", "Defibrillator"),
-            point=Point(-17, 27),
-        )
-        b.amenity(
-            f"l{lv}/water",
-            hall,
-            "drinkingwater",
-            name=_l("Fontaine à eau", "Water fountain"),
-            point=Point(-3, 27),
-        )
+        for key, category, name, at in (
+            ("aed", "defibrillator", _l("Défibrillateur", "Defibrillator"), Point(-17, 27)),
+            ("water", "drinkingwater", _l("Fontaine à eau", "Water fountain"), Point(-3, 27)),
+        ):
+            # One in each arm of the U: the way between them goes round the notch.
+            b.amenity(f"l{lv}/{key}", hall, category, name=name, point=at)
         if lv == 0:
             b.entrance("entrance", hall, Point(-10, 0), name=_l("Entrée principale", "Main entrance"))
             b.kiosk("kiosk", hall, Point(-10, 3), facing=0.0, name=_l("Borne du hall", "Hall kiosk"))

@@ -95,21 +95,15 @@ def run(venue: Venue, s: Situation) -> dict[str, Any]:
     result: dict[str, Any] = {"from": s.origin, "to": s.to, "profile": s.profile, "close": s.close}
     try:
         route = router.route(s.origin, s.to, profile=s.profile, at=AT)
-    except PlaceNotFound:
-        result["not_found"] = {}
+    except (PlaceNotFound, NoRoute) as first:
+        # The refusal, as said in every language.
+        key = "not_found" if isinstance(first, PlaceNotFound) else "no_route"
+        result[key] = {}
         for lang in LANGUAGES:
             try:
                 router.route(s.origin, s.to, profile=s.profile, lang=lang, at=AT)
-            except PlaceNotFound as exc:
-                result["not_found"][lang] = str(exc)
-        return result
-    except NoRoute:
-        result["no_route"] = {}
-        for lang in LANGUAGES:
-            try:
-                router.route(s.origin, s.to, profile=s.profile, lang=lang, at=AT)
-            except NoRoute as exc:
-                result["no_route"][lang] = normalize_times(str(exc))
+            except (PlaceNotFound, NoRoute) as exc:
+                result[key][lang] = normalize_times(str(exc))
         return result
     result["screen"] = {lang: [st.screen for st in route.steps(lang)] for lang in LANGUAGES}
     result["speech"] = {lang: [st.speech for st in route.steps(lang)] for lang in LANGUAGES}

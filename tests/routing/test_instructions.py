@@ -29,7 +29,9 @@ def test_a_place_without_a_name_is_never_an_empty_name() -> None:
 
     here = Maneuver("arrive", name={}, side="ahead")
     door = Maneuver("arrive", name={}, side="left")
-    leave = Maneuver("depart", "right", context="room", origin={}, name={"fr": "Couloir B", "en": "Corridor B"})
+    leave = Maneuver(
+        "depart", "right", context="room", origin={}, name={"fr": "Couloir B", "en": "Corridor B"}
+    )
     assert render_step(here, "fr") == "Vous êtes arrivé : c'est devant vous."
     assert render_step(door, "en") == "You have arrived: the door is on your left."
     assert render_step(leave, "fr") == "Sortez de la pièce, tournez à droite dans le couloir B."
