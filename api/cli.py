@@ -1039,7 +1039,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="destination", required=True, help="same forms as --from")
     p.add_argument("--profile", default="default", choices=["default", "step_free", "avoid_stairs", "staff"])
     p.add_argument("--slow", action="store_true", help="a slower walking pace")
-    p.add_argument("--lang", default="fr", help="language of the directions (fr, en, ...)")
+    p.add_argument(
+        "--lang",
+        default="fr",
+        help="language of the directions: fr, en, es (a file per language in routing/locales)",
+    )
     p.add_argument("--json", action="store_true", help="the whole route as JSON")
     p.add_argument("--audio", metavar="FILE.wav", help="also speak the directions into a WAV")
     p.add_argument(
