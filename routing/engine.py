@@ -332,6 +332,43 @@ class Overlay:
             path.append(int(cell_t.nodes[node]))
         return float(via_overlay), path
 
+    def nearest(
+        self,
+        s: int,
+        targets: list[int],
+        profile: Profile,
+        speed: float,
+        closed: frozenset[int] = frozenset(),
+    ) -> tuple[float, int | None]:
+        """The target reached soonest from node *s*: (seconds, node), (inf, None) if none.
+
+        One search for them all (the nearest of 500 lifts): Dijkstra in the origin's
+        cell, then on the overlay to every portal; each target adds the shortest of its
+        cell's portal-to-node distances, already known from the customisation."""
+        metric = self.metric(profile, speed, closed)
+        cs = int(self.cell_of[s])
+        ds = dijkstra(metric.cells[cs].csr, directed=True, indices=int(self.local[s]))
+        p = len(self.portals)
+        od = np.full(p, np.inf)
+        sp = self.cell_portals[cs]
+        if len(sp):
+            assert metric.source_pos is not None
+            src_vals = np.full(p, BIG)
+            src_vals[self.overlay_id[sp]] = np.where(np.isfinite(ds[self.local[sp]]), ds[self.local[sp]], BIG)
+            data = metric.overlay.data.copy()  # this query's own copy: the metric is shared
+            data[metric.source_pos] = src_vals
+            od = dijkstra(_csr_sharing_structure(metric.overlay, data), directed=True, indices=p)[:p]
+        best: tuple[float, int | None] = (float("inf"), None)
+        for t in targets:
+            ct, lt = int(self.cell_of[t]), int(self.local[t])
+            cost = float(ds[lt]) if ct == cs else float("inf")
+            cell = metric.cells[ct]
+            if cell.dist is not None and len(cell.portals):
+                cost = min(cost, float(np.min(od[self.overlay_id[self.cell_portals[ct]]] + cell.dist[:, lt])))
+            if cost < best[0]:
+                best = (cost, t)
+        return best if best[0] < UNREACHABLE else (float("inf"), None)
+
     @staticmethod
     def _unwind(cell: Cell, pred: NDArray[np.int32], target_local: int) -> list[int]:
         return [int(cell.nodes[i]) for i in _unwind_pred(pred, target_local)]

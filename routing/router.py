@@ -248,11 +248,20 @@ class Router:
         active = self._active(at)
         closed = self._closed_edges(active)
         best: tuple[float, list[int], Place, Place] | None = None
+        targets = dst.alternatives or [dst]
+        by_node = {t.node: t for t in reversed(targets)}
         for s in src.alternatives or [src]:
-            for t in dst.alternatives or [dst]:
-                cost, path = self.overlay.shortest_path(s.node, t.node, prof, speed, closed)
-                if path and (best is None or cost < best[0]):
-                    best = (cost, path, s, t)
+            # The nearest of several (every lift, every exit) in one search, then its path.
+            _near, node = (
+                self.overlay.nearest(s.node, list(by_node), prof, speed, closed)
+                if len(by_node) > 1
+                else (0.0, targets[0].node)
+            )
+            if node is None:
+                continue
+            cost, path = self.overlay.shortest_path(s.node, node, prof, speed, closed)
+            if path and (best is None or cost < best[0]):
+                best = (cost, path, s, by_node[node])
         if best is None:
             raise self._why_not(src, dst, prof, speed, lang, active)
         cost, path, s, t = best

@@ -64,6 +64,29 @@ def test_route_cost_equals_plain_dijkstra(
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(venue=venues, profile=st.sampled_from(sorted(PROFILES)), pick=st.randoms(use_true_random=False))
+def test_the_nearest_of_many_is_the_closest_by_plain_dijkstra(
+    venue: tuple[int, int, int, int], profile: str, pick: random.Random
+) -> None:
+    """ "The nearest lift" in one search: the same seconds as networkx to the closest one."""
+    from routing.profiles import WALK_SPEED, get_profile
+
+    router = _router(*venue)
+    graph = router.profile_graph(profile)
+    nodes = list(graph.nodes)
+    s = pick.choice(nodes)
+    targets = pick.sample(nodes, min(len(nodes), pick.randint(2, 15)))
+    lengths = nx.single_source_dijkstra_path_length(graph, s)
+    reachable = [lengths[t] for t in targets if t in lengths]
+    cost, node = router.overlay.nearest(s, targets, get_profile(profile), WALK_SPEED)
+    if not reachable:
+        assert node is None
+        return
+    assert cost == pytest.approx(min(reachable), rel=1e-9, abs=1e-6)
+    assert node in targets and lengths[node] == pytest.approx(cost, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(venue=venues, pick=st.randoms(use_true_random=False))
 def test_step_free_and_public_routes_keep_their_promises(
     venue: tuple[int, int, int, int], pick: random.Random
