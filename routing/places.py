@@ -64,7 +64,8 @@ class AmbiguousPlace(PlaceNotFound):
         self.choices = choices
         words = catalogue(lang).section("places")
         listed = "; ".join(words["choice"].format(name=d, id=i) for i, d in choices)
-        self.args = (words["ambiguous"].format(ref=ref, n=len(choices), choices=listed),)
+        said = " ".join(ref.split())  # one line, whatever was typed
+        self.args = (words["ambiguous"].format(ref=said, n=len(choices), choices=listed),)
 
 
 @dataclass(slots=True)

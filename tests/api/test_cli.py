@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.cli import main
 from floorplans import DEMO_PATH
@@ -295,3 +297,43 @@ def test_staff_accounts_and_wristbands_from_the_command_line(
     log = accounts.engine.connect().exec_driver_sql("SELECT actor, action FROM audit_log").fetchall()
     assert ("it.admin", "add-account") in log and ("it.admin", "register-wristbands") in log
     assert ("it.admin", "link-wristband") in log and ("it.admin", "disable-account") in log
+
+
+_TYPED = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        ["Cardiologie", "toilettes", "sortie", "-1:3,5", "0:900,900", "9:0,0", "-", "--", "radio"]
+    ),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    origin=_TYPED,
+    to=_TYPED,
+    lang=st.one_of(st.sampled_from(["fr", "en", "es", "de", "", "EN-gb", "x" * 200]), st.text(max_size=6)),
+    profile=st.sampled_from(["default", "step_free", "avoid_stairs", "staff"]),
+)
+def test_nothing_typed_into_route_ends_in_a_traceback(
+    origin: str,
+    to: str,
+    lang: str,
+    profile: str,
+    service: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Whatever a visitor types: directions (0), no way (2) or one clear line (1); argparse's
+    own usage message (2) for an option it cannot read. Never an exception."""
+    import api.service
+
+    monkeypatch.setattr(api.service, "WayfindingService", lambda **_kw: service)
+    try:
+        code = main(["route", "--from", origin, "--to", to, "--lang", lang, "--profile", profile])
+    except SystemExit as exc:  # argparse: "--from: expected one argument" and the usage
+        code = exc.code
+    out = capsys.readouterr()
+    assert code in (0, 1, 2)
+    assert "Traceback" not in out.err
+    if code == 1:
+        assert out.err.startswith("error: ") and out.err.count("\n") == 1, out.err
