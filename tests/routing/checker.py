@@ -17,6 +17,8 @@ with the instruction builder's code or constants:
 - a lift or stairs goes to the level said, up or down as said;
 - arrival: at the destination, or at the door of its room on the side said;
 - distances within 3 m or 25 % of the walked length;
+- no clear bend (over 60 degrees, 4 m away from any step) between two steps:
+  a turn nobody said;
 - the words: no empty name, no "{", French elision and contractions, no "the"
   before a medical speciality in English.
 
@@ -41,6 +43,11 @@ LANDMARK_M = 6.0
 PAST_M = 12.0
 CHORD_M = 3.0
 MIN_BEND = 20.0
+#: A bend this sharp between two steps, away from both, is a turn nobody said.
+UNSAID_DEG = 60.0
+UNSAID_MARGIN_M = 4.0
+SAID_AFTER_DEPART_M = 8.0
+SAID_BEFORE_SIDE_M = 10.0
 ROOMS = ("room", "office", "foodservice", "laboratory", "restroom", "waitingroom", "lounge")
 _FR_ELISION = re.compile(r"\b(le|la|de|que) ([aeiouyàâéèêëîïôöùûü])", re.IGNORECASE)
 _FR_CONTRACTION = re.compile(r"\b(de le|de les|à le|à les) ", re.IGNORECASE)
@@ -238,6 +245,8 @@ class Checker:
                     cross = h[0] * ny_ - h[1] * nx_
                     if (cross > 0) != (m.side == "left"):
                         why.append(f"door said on the {m.side}, it is on the other side")
+            if j + 1 < len(maneuvers):
+                why += self._unsaid_turns(walk, m, maneuvers[j + 1])
             if j + 1 < len(maneuvers) and m.distance_m >= 1.0:
                 nxt = maneuvers[j + 1].at_node
                 if walk.nodes[min(nxt, len(walk.nodes) - 1)].ordinal == node.ordinal:
@@ -256,6 +265,31 @@ class Checker:
                     tally.reasons.update(w.split(":")[0] for w in words)
                     tally.problems.append(Problem(name, j + 1, lang, step.screen, "; ".join(words)))
         return tally
+
+    @staticmethod
+    def _unsaid_turns(walk: Walk, m: Any, following: Any) -> list[str]:
+        """A clear bend of the walked line between this step and the next that no step says
+        (two turns summed into "straight on", a turn dropped as too close to another).
+        Said bends: at each step; the turn of "leaving the lift, turn right" a few metres
+        out of it; the turn into a lift or stairs said as its side ("on your left")."""
+        k = min(m.at_node, len(walk.nodes) - 1)
+        nxt = min(following.at_node, len(walk.nodes) - 1)
+        after = SAID_AFTER_DEPART_M if m.type == "depart" else UNSAID_MARGIN_M
+        before = SAID_BEFORE_SIDE_M if following.side in ("left", "right") else UNSAID_MARGIN_M
+        then_at = walk.cum[m.then_node] if getattr(m, "then_node", None) is not None else None
+        for i in range(k + 1, nxt):
+            if walk.nodes[i].ordinal != walk.nodes[k].ordinal:
+                break
+            s = walk.cum[i]
+            if s - walk.cum[k] < after or walk.cum[nxt] - s < before:
+                continue
+            if then_at is not None and abs(s - then_at) < UNSAID_MARGIN_M:
+                continue
+            bend = walk.bend(i)
+            if abs(bend) > UNSAID_DEG:
+                ahead = walk.cum[i] - walk.cum[k]
+                return [f"unsaid turn: the line bends {bend:.0f} deg {ahead:.0f} m after this step"]
+        return []
 
     def _named_place(
         self, how: str, walk: Walk, k: int, label: Any, ends: set[str], walked: set[str | None]

@@ -74,6 +74,14 @@ def test_the_checker_catches_wrong_steps(demo_router: Router) -> None:
     wrong.maneuvers[arrive].side = "left" if route.maneuvers[arrive].side == "right" else "right"
     assert "door said on the" in _why(r, wrong)
 
+    long = r.route("Pédiatrie", "Radiologie")
+    assert _why(r, long) == ""
+    wrong = copy.deepcopy(long)
+    drop = next(j for j, m in enumerate(wrong.maneuvers) if m.type == "turn" and j > 1)
+    wrong.maneuvers[drop - 1].distance_m += wrong.maneuvers[drop].distance_m
+    del wrong.maneuvers[drop]  # a turn nobody says ("straight on" where the path turns)
+    assert "unsaid turn" in _why(r, wrong)
+
     wrong = copy.deepcopy(route)
     wrong.maneuvers[0].distance_m *= 4
     assert "distance: said" in _why(r, wrong)
