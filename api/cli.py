@@ -288,13 +288,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from api.service import ServiceError, UnknownLanguage, WayfindingService
-    from routing import NoRoute, PlaceNotFound, available_languages
+    from api.service import ServiceError, UnknownLanguage, WayfindingService, check_lang
+    from routing import NoRoute, PlaceNotFound
     from routing.speech import SpeechUnavailable, speak_route
 
-    if args.lang.strip().split("-")[0].lower() not in available_languages():
-        languages = ", ".join(available_languages())
-        raise CommandError(f"--lang {args.lang!r}: no directions in that language; available: {languages}")
+    try:
+        check_lang(args.lang)
+    except UnknownLanguage as exc:
+        raise CommandError(f"--lang: {exc}") from None
     if args.audio is not None:
         audio = Path(args.audio)
         if not args.audio.strip():

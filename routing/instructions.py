@@ -464,8 +464,8 @@ def _up_or_down(unit: Any, xy: list[tuple[float, float]], idx: list[int], i: int
     """Up or down a ramp or steps, from the plan's ``uphill`` bearing (degrees clockwise
     from the plan's north, +y) and the way the walker crosses the unit."""
     uphill = unit.extra.get("uphill")
-    if not isinstance(uphill, (int, float)) or isinstance(uphill, bool):
-        return None
+    if not isinstance(uphill, (int, float)) or isinstance(uphill, bool) or not math.isfinite(uphill):
+        return None  # absent or not a bearing: "take the ramp", never a guessed up or down
     out = next((j for j in idx if j > i and unit_of(j) != unit.id), idx[-1])
     dx, dy = xy[out][0] - xy[i][0], xy[out][1] - xy[i][1]
     along = dx * math.sin(math.radians(uphill)) + dy * math.cos(math.radians(uphill))

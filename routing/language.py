@@ -29,13 +29,24 @@ def available_languages() -> list[str]:
     return sorted(p.stem for p in LOCALES.glob("*.json"))
 
 
-@cache
 def catalogue(lang: str) -> Catalogue:
-    base = lang.split("-", maxsplit=1)[0].lower()
-    path = LOCALES / f"{base}.json"
-    if not path.exists():
+    """The catalogue of *lang* ("fr", "fr-CA", "EN"); ``ValueError`` naming the languages
+    there are for anything else. Only a language that has a file is ever a file name
+    ("../../api/locales/fr" is no language), and only those are cached."""
+    base = lang.split("-", maxsplit=1)[0].strip().lower()
+    if base not in _known_languages():
         raise ValueError(f"no catalogue for language {lang!r}; available: {', '.join(available_languages())}")
-    return Catalogue(base, json.loads(path.read_text(encoding="utf-8")))
+    return _load(base)
+
+
+@cache
+def _known_languages() -> frozenset[str]:
+    return frozenset(available_languages())
+
+
+@cache
+def _load(base: str) -> Catalogue:
+    return Catalogue(base, json.loads((LOCALES / f"{base}.json").read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True, eq=False)

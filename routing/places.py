@@ -147,7 +147,7 @@ class PlaceIndex:
             for g in _trigrams(t):
                 grams.setdefault(g, []).append(i)
         self._grams = {g: np.asarray(v, dtype=np.int32) for g, v in grams.items()}
-        self._generic = self._generic_places(topo)
+        self._generic = self._generic_places()
 
     def _make(
         self, kind: str, fid: str, name: Label | None, node_key: str, *, facing: float | None = None
@@ -158,7 +158,7 @@ class PlaceIndex:
         n = self.graph.nodes[node]
         return Place(kind, fid, name or {}, node, n.unit_id, n.level_id, facing)
 
-    def _generic_places(self, topo: object) -> dict[str, list[Place]]:
+    def _generic_places(self) -> dict[str, list[Place]]:
         """Every public place of each generic kind: ways out, lifts, toilets, stairs."""
         v, g = self.venue, self.graph
 

@@ -161,8 +161,9 @@ def test_route_command_errors_are_one_clear_line() -> None:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--lang", "de"], "error: --lang 'de': no directions in that language; available: en, es, fr"),
-        (["--lang", ""], "error: --lang '': no directions in that language; available: en, es, fr"),
+        (["--lang", "de"], "error: --lang: no catalogue for language 'de'; available: en, es, fr"),
+        (["--lang", ""], "error: --lang: no catalogue for language ''; available: en, es, fr"),
+        (["--lang", "../locales/fr"], "error: --lang: no catalogue for language '../locales/fr'"),
         (["--audio", ""], "error: --audio needs a file name, e.g. --audio route.wav"),
         (["--audio", "/tmp"], "error: --audio /tmp: is a folder; give a file name, e.g. /tmp/route.wav"),
         (

@@ -113,6 +113,8 @@ def test_bad_parameters_say_what_to_fix(client: TestClient) -> None:
     assert r.status_code == 422 and "'from'" in r.json()["detail"]
     r = client.get("/api/v1/route", params={"from": KIOSK, "to": "radio", "lang": "de"})
     assert r.status_code == 422 and "available: en, es, fr" in r.json()["detail"]
+    r = client.get("/api/v1/route", params={"from": KIOSK, "to": "radio", "lang": "../../api/locales/fr"})
+    assert r.status_code == 422, "a language is never a path to another file"
     r = client.get("/api/v1/route", params={"from": KIOSK, "to": "radio", "profile": "staff"})
     assert r.status_code == 422, "the staff profile (through staff-only places) is not public"
     r = client.get("/api/v1/levels/7/map.svg")

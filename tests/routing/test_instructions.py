@@ -70,6 +70,13 @@ def test_distances_are_rounded_as_people_say_them() -> None:
     assert catalogue("fr").distance(42, speech=True) == "40 mètres"
 
 
+def test_a_language_is_never_a_path() -> None:
+    for lang in ("../../api/locales/fr", "../locales/fr", "fr/../en", ".."):
+        with pytest.raises(ValueError, match="no catalogue for language"):
+            catalogue(lang)
+    assert catalogue("FR-ca").lang == "fr"
+
+
 def test_unknown_language_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no catalogue for language 'xx'; available: en, es, fr"):
         catalogue("xx")
