@@ -164,9 +164,37 @@ class AccountStore:
             row.password_hash = _hasher.hash(password)
             add_audit(s, actor, "set-password", f"account {row.name}", {})
 
-    def set_active(self, name: str, active: bool, *, actor: str) -> None:
+    def set_roles(self, name: str, roles: list[str], *, actor: str) -> StaffUser:
+        """Give an account these roles. Nobody removes their own admin role, and the last
+        active administrator keeps theirs: the accounts would have no one to manage them."""
+        roles = _check_roles(roles)
         with self._session.begin() as s:
             row = self._row(s, name)
+            old = [r for r in row.roles.split(",") if r]
+            if "admin" in old and "admin" not in roles:
+                if row.name == actor:
+                    raise AccountError("you cannot remove your own admin role: ask another administrator")
+                if row.active and self._admins(s) <= 1:
+                    raise AccountError(f"{row.name} is the last active administrator: name another first")
+            if sorted(old) != roles:
+                row.roles = ",".join(roles)
+                add_audit(s, actor, "set-roles", f"account {row.name}", {"roles": roles, "was": old})
+            return _user(row)
+
+    @staticmethod
+    def _admins(s: Session) -> int:
+        rows = s.scalars(select(UserRow).where(UserRow.active.is_(True)))
+        return sum(1 for r in rows if "admin" in r.roles.split(","))
+
+    def set_active(self, name: str, active: bool, *, actor: str) -> None:
+        """Enable or disable an account. A disabled account's sessions end at its next
+        request (each request reads the account again) and its API keys are revoked."""
+        with self._session.begin() as s:
+            row = self._row(s, name)
+            if not active and row.name == actor:
+                raise AccountError("you cannot disable your own account: ask another administrator")
+            if not active and row.active and "admin" in row.roles.split(",") and self._admins(s) <= 1:
+                raise AccountError(f"{row.name} is the last active administrator: name another first")
             row.active = active
             if not active:
                 for key in s.scalars(select(ApiKeyRow).where(ApiKeyRow.user_id == row.id)):

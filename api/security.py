@@ -163,6 +163,7 @@ async def any_staff(request: Request, _key: Documented = None) -> StaffUser:
 
 CareStaff = Annotated[StaffUser, Depends(require("care"))]
 AdminStaff = Annotated[StaffUser, Depends(require("admin"))]
+FacilitiesStaff = Annotated[StaffUser, Depends(require("facilities"))]
 AnyStaff = Annotated[StaffUser, Depends(any_staff)]
 
 

@@ -40,6 +40,11 @@ All settings, in one place:
   ``10/minute`` / ``100/minute``): wrong passwords allowed per account name and
   per client address (a hospital's staff often share one) before logins from
   there are refused for a while.
+- ``WAYFINDING_UPLOAD_MAX_MB`` (default ``50``) and ``WAYFINDING_UPLOAD_MAX_POINTS``
+  (default ``500000``): the largest plan archive the facilities pages accept, in
+  megabytes as uploaded (it may unpack to four times that) and in coordinates;
+- ``WAYFINDING_USAGE_DAYS`` (default ``400``): how long the daily usage counts
+  (searches, routes, arrival answers) are kept; nothing in them names a person.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from floorplans.data import DEMO_PATH
+from floorplans.upload import UploadLimits
 
 
 def _login() -> str:
@@ -83,6 +89,9 @@ class Settings(BaseSettings):
     login_address_rate: str = "100/minute"
     kiosk_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "wayfinding-kiosk")
     kiosk_id: str | None = None
+    upload_max_mb: float = Field(default=50.0, gt=0, le=2048)
+    upload_max_points: int = Field(default=500_000, ge=1000)
+    usage_days: int = Field(default=400, ge=1, le=3650)
 
     @field_validator("mqtt_url")
     @classmethod
@@ -127,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def language_list(self) -> list[str]:
         return [x.strip().lower() for x in self.languages.split(",") if x.strip()]
+
+    def upload_limits(self) -> UploadLimits:
+        size = int(self.upload_max_mb * 1024 * 1024)
+        return UploadLimits(max_bytes=size, max_unpacked=4 * size, max_points=self.upload_max_points)
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -95,8 +95,9 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
     for uid in sorted(old.units.keys() & new.units.keys()):
         a, b = old.units[uid], new.units[uid]
         name = _n(a.name, uid, lang)
-        if label_text(a.name, lang) != label_text(b.name, lang):
-            yield Change("renamed", "unit", uid, f"unit {name} renamed to {_n(b.name, uid, lang)}")
+        if (a.name or {}) != (b.name or {}):
+            yield Change("renamed", "unit", uid, f"unit {name} {_renamed(a.name, b.name, uid, lang)}")
+        yield from _synonyms("unit", uid, name, _unit_keywords(a.extra), _unit_keywords(b.extra))
         if a.category != b.category:
             yield Change("changed", "unit", uid, f"unit {name} is now a {b.category} (was {a.category})")
         if a.restriction != b.restriction:
@@ -115,6 +116,43 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 f"unit {name} reshaped: {a.geometry.area:.1f} m² -> "
                 f"{b.geometry.area:.1f} m²" + (f", moved {shift:.1f} m" if shift > 0.1 else ""),
             )
+
+
+def _renamed(a: Label | None, b: Label | None, fid: str, lang: str) -> str:
+    """How a name changed, language by language: "renamed to 'X'", "named 'Y' in en"."""
+    a, b = a or {}, b or {}
+    parts = []
+    for tag in sorted(
+        a.keys() | b.keys(), key=lambda t: (t.split("-")[0] != lang.split("-", maxsplit=1)[0], t)
+    ):
+        if a.get(tag) == b.get(tag):
+            continue
+        if tag not in b:
+            parts.append(f"no longer named {a[tag]!r} in {tag}")
+        elif tag not in a:
+            parts.append(f"now named {b[tag]!r} in {tag}")
+        else:
+            parts.append(f"renamed to {b[tag]!r} in {tag} (was {a[tag]!r})")
+    return "; ".join(parts) or f"renamed to {_n(b, fid, lang)}"
+
+
+def _unit_keywords(extra: dict[str, object]) -> dict[str, list[str]]:
+    kw = extra.get("keywords")
+    return kw if isinstance(kw, dict) else {}  # type: ignore[return-value]
+
+
+def _synonyms(
+    ftype: str, fid: str, name: str, a: dict[str, list[str]], b: dict[str, list[str]]
+) -> Iterable[Change]:
+    for tag in sorted(a.keys() | b.keys()):
+        added = [w for w in b.get(tag, []) if w not in a.get(tag, [])]
+        removed = [w for w in a.get(tag, []) if w not in b.get(tag, [])]
+        if added:
+            words = ", ".join(repr(w) for w in added)
+            yield Change("changed", ftype, fid, f"{ftype} {name} also found as {words} ({tag})")
+        if removed:
+            words = ", ".join(repr(w) for w in removed)
+            yield Change("changed", ftype, fid, f"{ftype} {name} no longer found as {words} ({tag})")
 
 
 def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> str:
@@ -160,6 +198,14 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 f"opening {_n(a.name, oid, lang)}{_between(new, t_new, oid, lang)} "
                 f"moved {shift:.2f} m, now {b.geometry.length:.2f} m wide",
             )
+        if bool(a.extra.get("closed")) != bool(b.extra.get("closed")):
+            state = "closed for good (no route goes through it)" if b.extra.get("closed") else "open again"
+            yield Change(
+                "changed",
+                "opening",
+                oid,
+                f"door {_n(a.name, oid, lang)}{_between(new, t_new, oid, lang)} {state}",
+            )
         if sorted(t_old.opening_units.get(oid, [])) != sorted(t_new.opening_units.get(oid, [])):
             yield Change(
                 "changed",
@@ -203,12 +249,22 @@ def _named_points(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
             yield Change("added", ftype, fid, f"{ftype} {_n(b_tab[fid].name, fid, lang)} added")
         for fid in sorted(a_tab.keys() & b_tab.keys()):
             a, b = a_tab[fid], b_tab[fid]
-            if label_text(a.name, lang) != label_text(b.name, lang):
+            if (a.name or {}) != (b.name or {}):
                 yield Change(
                     "renamed",
                     ftype,
                     fid,
-                    f"{ftype} {_n(a.name, fid, lang)} renamed to {_n(b.name, fid, lang)}",
+                    f"{ftype} {_n(a.name, fid, lang)} {_renamed(a.name, b.name, fid, lang)}",
+                )
+            yield from _synonyms(
+                ftype, fid, _n(b.name, fid, lang), getattr(a, "keywords", {}), getattr(b, "keywords", {})
+            )
+            fa, fb = getattr(a, "facing", None), getattr(b, "facing", None)
+            if ftype == "kiosk" and fa != fb:
+                was = "no direction" if fa is None else f"{fa:.0f}°"
+                now = "no direction" if fb is None else f"{fb:.0f}°"
+                yield Change(
+                    "changed", ftype, fid, f"kiosk {_n(b.name, fid, lang)} now faces {now} (was {was})"
                 )
     for fid in sorted(old.occupants.keys() & new.occupants.keys()):
         ua, ub = old.occupant_unit(old.occupants[fid]), new.occupant_unit(new.occupants[fid])

@@ -358,6 +358,8 @@ def infer_doors(venue: Venue, report: Report) -> int:
     topo = topology(venue)
     ordinal_of = {lid: lv.ordinal for lid, lv in venue.levels.items()}
     joined = {p.a for p in topo.passages} | {p.b for p in topo.passages}
+    # A room behind a door closed for good is walled in on purpose: no door is guessed for it.
+    joined |= {u for oid in topo.closed_doors for u in topo.opening_units.get(oid, [])}
     sound = _sound(venue)
     lonely = [
         u

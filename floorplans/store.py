@@ -32,13 +32,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, defer, mapped_column, sessionmaker
 
 from floorplans._errors import FloorPlanError, StoreError
 from floorplans.diff import Change, diff_venues
 from floorplans.imdf import read_imdf
 from floorplans.model import Venue, label_text
 from floorplans.report import Report
+from floorplans.upload import UploadLimits, check_archive
 from floorplans.validate import validate_venue
 
 
@@ -51,7 +52,7 @@ class VersionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     venue_id: Mapped[str] = mapped_column(String(64), index=True)
     venue_name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), index=True)  # draft/published/archived
+    status: Mapped[str] = mapped_column(String(16), index=True)  # draft/published/archived/discarded
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -255,7 +256,20 @@ class FloorPlanStore:
         data = archive_bytes(path)
         return self.import_bytes(data, actor=actor, note=note, source=str(path))
 
-    def import_bytes(self, data: bytes, *, actor: str, note: str = "", source: str = "upload") -> VersionInfo:
+    def import_bytes(
+        self,
+        data: bytes,
+        *,
+        actor: str,
+        note: str = "",
+        source: str = "upload",
+        limits: UploadLimits | None = None,
+    ) -> VersionInfo:
+        """Store archive bytes as a draft (see :meth:`import_archive`). The bytes are first
+        checked as an upload (:func:`floorplans.upload.check_archive`, within *limits*):
+        :class:`~floorplans.upload.UploadRefused` and nothing stored when they are not a
+        reasonable zip."""
+        check_archive(data, limits, name=source)
         venue, report = self._load(data)
         if venue is None:
             raise FloorPlanError(f"{source}: not importable\n{report.to_text(limit=20)}")
@@ -309,8 +323,10 @@ class FloorPlanStore:
         return result.venue, result.report
 
     def versions(self, venue_id: str | None = None) -> list[VersionInfo]:
+        """Every version, oldest first (without their archives: those are read one by one)."""
         with self._session() as s:
-            q = select(VersionRow).order_by(VersionRow.id)
+            q = select(VersionRow).options(defer(VersionRow.archive), defer(VersionRow.report))
+            q = q.order_by(VersionRow.id)
             if venue_id:
                 q = q.where(VersionRow.venue_id == venue_id)
             return [_version(r) for r in s.scalars(q)]
@@ -366,6 +382,8 @@ class FloorPlanStore:
             row = s.get(VersionRow, version_id)
             if row is None:
                 raise StoreError(f"no floor plan version {version_id}")
+            if row.status == "discarded":
+                raise StoreError(f"version {version_id} was discarded; import or edit the plan again")
             if row.errors:
                 raise StoreError(
                     f"version {version_id} has {row.errors} error(s) and cannot be published; "
@@ -417,6 +435,45 @@ class FloorPlanStore:
         with self._session.begin() as s:
             self._audit(s, actor, "rollback", f"version {to}", to, {"from": current.id if current else None})
         return info
+
+    def discard(self, version_id: int, *, actor: str) -> VersionInfo:
+        """Set a draft aside: it stays in the list (who imported what) but cannot be published."""
+        with self._session.begin() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(f"no floor plan version {version_id}")
+            if row.status != "draft":
+                raise StoreError(
+                    f"version {version_id} is {row.status}, not a draft: only drafts are discarded"
+                )
+            row.status = "discarded"
+            self._audit(s, actor, "discard", f"version {row.id}", row.id, {})
+            return _version(row)
+
+    def edit(
+        self, base_id: int, action: str, feature_id: str, *, actor: str, note: str = "", **params: Any
+    ) -> tuple[VersionInfo, str]:
+        """One everyday change (:func:`floorplans.edit.apply_edit`) on version *base_id*,
+        stored as a new draft; returns the draft and what was done, in words."""
+        from floorplans.edit import apply_edit
+        from floorplans.imdf import imdf_zip_bytes
+
+        venue, _report = self._load(self.archive(base_id))  # a fresh copy: the cached one is shared
+        if venue is None:
+            raise StoreError(f"version {base_id} cannot be read")
+        done = apply_edit(venue, action, feature_id, **params)
+        data = imdf_zip_bytes(venue)
+        info = self.import_bytes(data, actor=actor, note=note or done, source=f"edit of version {base_id}")
+        with self._session.begin() as s:
+            self._audit(
+                s,
+                actor,
+                "edit",
+                f"version {info.id}",
+                info.id,
+                {"base": base_id, "edit": action, "done": done},
+            )
+        return info, done
 
     def diff(self, version_id: int, against: int | None = None, *, lang: str = "fr") -> list[Change]:
         """Changes from the published version (or *against*) to *version_id*."""

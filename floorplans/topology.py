@@ -69,6 +69,8 @@ class Topology:
     #: opening id -> walkable units whose boundary carries it.
     opening_units: dict[str, list[str]] = field(default_factory=dict)
     passages: list[Passage] = field(default_factory=list)
+    #: Openings marked ``closed`` (project extension): on the plan, no way through.
+    closed_doors: list[str] = field(default_factory=list)
     #: Pairs of units joined by a vertical link, with the relationship.
     vertical: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -184,6 +186,7 @@ def compute_topology(venue: Venue) -> Topology:
 def _openings(topo: Topology) -> None:
     venue = topo.venue
     for oid, opening in venue.openings.items():
+        closed = opening.extra.get("closed") is True
         mid = opening.geometry.interpolate(0.5, normalized=True)
         sides = []
         inside_other = False
@@ -202,6 +205,9 @@ def _openings(topo: Topology) -> None:
                 sides.append(across)
             inside_other = walled
         topo.opening_units[oid] = sides
+        if closed:  # a door closed for good (project extension): no way through it
+            topo.closed_doors.append(oid)
+            continue
         if len(sides) >= 2:
             # A door joins its two closest units; more only at corners.
             for i, a in enumerate(sides):
@@ -247,6 +253,7 @@ def _open_passages(topo: Topology) -> None:
     """Open spaces sharing a wall join without a door, unless a door is drawn there."""
     venue = topo.venue
     doored = {frozenset((p.a, p.b)) for p in topo.passages}
+    doored |= {frozenset(topo.opening_units.get(oid, [])) for oid in topo.closed_doors}
     for index in topo.floors.values():
         open_ids = [u for u in index.unit_ids if venue.units[u].category in OPEN_UNIT_CATEGORIES]
         if len(open_ids) < 2:

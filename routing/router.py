@@ -84,6 +84,27 @@ class Route:
     stairs: list[Label] = field(default_factory=list)
     buildings: list[Label] = field(default_factory=list)
     edge_kinds: list[str] = field(default_factory=list)
+    #: Closures in force that this route goes round (it would go through them otherwise).
+    detours: list[ClosureLike] = field(default_factory=list)
+    detour_names: dict[str, Label] = field(default_factory=dict)
+
+    def detour_text(self, lang: str = "fr") -> str:
+        """Why the route is not the usual one, in words ("" when it is)."""
+        if not self.detours:
+            return ""
+        cat = catalogue(lang)
+        nr = cat.section("no_route")
+        parts = "; ".join(
+            cat.fill(
+                nr["closure"],
+                squeeze=True,
+                closure_name=label_text(self.detour_names.get(c.feature_id), lang, fallback=c.feature_name),
+                until=_clock(c.ends_at),
+                reason=c.reason,
+            )
+            for c in self.detours
+        )
+        return cat.fill(nr["detour"], squeeze=True, closures=parts)
 
     def steps(self, lang: str = "fr") -> list[Step]:
         return [Step(m, render_step(m, lang), render_step(m, lang, speech=True)) for m in self.maneuvers]
@@ -110,6 +131,7 @@ class Route:
             "lifts": [label_text(x, lang) for x in self.lifts],
             "stairs": [label_text(x, lang) for x in self.stairs],
             "buildings": [label_text(x, lang) for x in self.buildings],
+            "detour": self.detour_text(lang),
             "legs": [
                 {
                     "level_id": leg.level_id,
@@ -132,6 +154,20 @@ class Route:
                 for s in self.steps(lang)
             ],
         }
+
+
+@dataclass(slots=True, frozen=True)
+class ClosureEffect:
+    """What a closure being prepared would do to one destination for one profile."""
+
+    profile: str
+    place: Place
+    #: ``unreachable`` (from every entrance and kiosk), ``unreachable-from`` (some), ``longer``.
+    kind: str
+    #: The entrances and kiosks concerned.
+    origins: list[Place]
+    #: The longest detour, seconds (``longer`` only).
+    extra_s: float | None
 
 
 class Router:
@@ -265,7 +301,17 @@ class Router:
         if best is None:
             raise self._why_not(src, dst, prof, speed, lang, active)
         cost, path, s, t = best
-        return self._make_route(s, t, prof, slow, speed, cost, path, closed)
+        route = self._make_route(s, t, prof, slow, speed, cost, path, closed)
+        if active:
+            # Would the way be another without the closures? Then say which ones it goes round.
+            free_cost, free_path = self.overlay.shortest_path(s.node, t.node, prof, speed)
+            if free_path and free_cost < cost - 1.0:
+                used = {e for a, b in itertools.pairwise(free_path) for e in self._pairs.get((a, b), [])}
+                route.detours = [c for c in active if used & set(self.walk.by_feature.get(c.feature_id, []))]
+                for c in route.detours:
+                    feat = self.venue.feature(c.feature_id)
+                    route.detour_names[c.feature_id] = getattr(feat, "name", None) or {}
+        return route
 
     def _edge_between(self, a: int, b: int, weights: np.ndarray) -> int:
         candidates = self._pairs.get((a, b), [])
@@ -432,6 +478,83 @@ class Router:
         feat = self.venue.feature(closure.feature_id)
         label = getattr(feat, "name", None)
         return label_text(label, lang, fallback=closure.feature_name)
+
+    # -- what a closure would do ------------------------------------------------------------------
+
+    def closure_effects(
+        self,
+        feature_ids: Iterable[str],
+        *,
+        profiles: Iterable[str] = ("default", "step_free"),
+        longer_s: float = 60.0,
+        at: datetime | None = None,
+    ) -> list[ClosureEffect]:
+        """What closing *feature_ids* (on top of the closures in force) does to visitors:
+        for each public profile, the services and amenities that no entrance or kiosk
+        reaches any more, and those reached only by a detour of *longer_s* or more.
+
+        One multi-source search (scipy's compiled Dijkstra) per profile before and after;
+        a closure is previewed in milliseconds on the demo hospital, before anyone confirms it.
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import dijkstra
+
+        wanted = [f for f in feature_ids if f]
+        unknown = [f for f in wanted if f not in self.walk.by_feature]
+        if unknown:
+            raise PlaceNotFound(unknown[0], [])
+        g = self.walk
+        n = len(g.nodes)
+        origins: list[Place] = [p for p in self.places.places if p.kind == "kiosk"]
+        origins += self.places._generic.get("entrance", [])
+        targets = [
+            p
+            for p in self.places.places
+            if p.kind in ("occupant", "amenity")
+            and (p.unit_id is None or self.venue.units[p.unit_id].public)
+            and p.name
+        ]
+        if not origins or not targets:
+            return []
+        src = np.fromiter((p.node for p in origins), dtype=np.int64)
+        dst = np.fromiter((p.node for p in targets), dtype=np.int64)
+        active = self._active(at)
+        before_closed = self._closed_edges(active)
+        after_closed = before_closed | frozenset(e for f in wanted for e in g.by_feature.get(f, []))
+        out: list[ClosureEffect] = []
+        for name in profiles:
+            prof = get_profile(name)
+
+            def times(closed: frozenset[int], prof: Profile = prof) -> np.ndarray:
+                w = self.overlay.metric(prof, WALK_SPEED, closed).weights
+                keep = w < 1e11
+                a, b, ww = np.asarray(g.src)[keep], np.asarray(g.dst)[keep], w[keep]
+                order = np.lexsort((ww, b, a))  # parallel edges: keep the quickest (coo sums them)
+                a, b, ww = a[order], b[order], ww[order]
+                first = np.ones(len(a), dtype=bool)
+                first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+                mat = coo_matrix((ww[first] + 1e-9, (a[first], b[first])), shape=(n, n)).tocsr()
+                d = dijkstra(mat, directed=True, indices=src)
+                return np.asarray(d[:, dst])
+
+            t0, t1 = times(before_closed), times(after_closed)
+            for j, place in enumerate(targets):
+                was, now = t0[:, j], t1[:, j]
+                lost = [
+                    origins[i] for i in range(len(origins)) if np.isfinite(was[i]) and not np.isfinite(now[i])
+                ]
+                if lost and len(lost) == int(np.isfinite(was).sum()):
+                    out.append(ClosureEffect(name, place, "unreachable", lost, None))
+                elif lost:
+                    out.append(ClosureEffect(name, place, "unreachable-from", lost, None))
+                else:
+                    ok = np.isfinite(was) & np.isfinite(now)
+                    if ok.any():
+                        extra = float(np.max(now[ok] - was[ok]))
+                        if extra >= longer_s:
+                            worse = [origins[i] for i in np.flatnonzero(ok & (now - was >= longer_s))]
+                            out.append(ClosureEffect(name, place, "longer", worse, extra))
+        return out
 
     # -- landmarks --------------------------------------------------------------------------------
 

@@ -1,0 +1,195 @@
+"""Everyday changes to a plan, without a GIS tool: each one a new draft with its diff.
+
+What facilities staff change most often is not geometry but words and
+status: a service renamed or given a name in another language, a synonym
+visitors type, a service moved to another room, a room made staff-only, a
+kiosk turned round, a door closed for good. :func:`apply_edit` makes one of
+these changes on a venue (a fresh copy read from the version's archive);
+:meth:`floorplans.store.FloorPlanStore.edit` stores the result as a draft, so
+that it is checked, compared and published like any import.
+
+Each edit names the feature by id and raises :class:`EditError` with what
+is wrong when the feature is not of the right kind or the value is not usable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from floorplans._errors import FloorPlanError
+from floorplans.model import Anchor, Label, Venue, label_text
+
+#: The edits there are, and the feature types each applies to.
+EDITS: dict[str, tuple[str, ...]] = {
+    "rename": ("unit", "occupant", "amenity", "kiosk", "opening"),
+    "synonyms": ("unit", "occupant", "amenity"),
+    "move": ("occupant",),
+    "access": ("unit",),
+    "facing": ("kiosk",),
+    "door": ("opening",),
+}
+MAX_NAME = 120
+MAX_SYNONYMS = 30
+
+
+class EditError(FloorPlanError):
+    """An edit that cannot be made as asked; the message says why and what to do."""
+
+
+def feature_type(venue: Venue, fid: str) -> str | None:
+    for ftype, table in (
+        ("unit", venue.units),
+        ("occupant", venue.occupants),
+        ("amenity", venue.amenities),
+        ("kiosk", venue.kiosks),
+        ("opening", venue.openings),
+    ):
+        if fid in table:
+            return ftype
+    return None
+
+
+def _feature(venue: Venue, action: str, fid: str) -> tuple[str, Any]:
+    if action not in EDITS:
+        raise EditError(f"no edit {action!r}; edits are {', '.join(EDITS)}")
+    ftype = feature_type(venue, fid)
+    if ftype is None:
+        raise EditError(f"no place {fid!r} in this version of the plan: pick it on the plan or in the list")
+    if ftype not in EDITS[action]:
+        kinds = " or ".join(EDITS[action])
+        raise EditError(f"{ftype} {fid!r} cannot take this change ({action}): choose a {kinds}")
+    table = getattr(venue, ftype + "s")
+    return ftype, table[fid]
+
+
+def _lang_key(label: dict[str, Any], lang: str) -> str:
+    """The key of *label* for *lang*: the one already there (``fr-FR`` for ``fr``), else *lang*."""
+    base = lang.split("-", maxsplit=1)[0].lower()
+    return next((k for k in label if k.split("-")[0].lower() == base), lang)
+
+
+def _check_lang(lang: str) -> str:
+    lang = lang.strip()
+    parts = lang.split("-")
+    if not (1 <= len(parts) <= 2 and 2 <= len(parts[0]) <= 3 and parts[0].isalpha()):
+        raise EditError(f"language {lang!r}: write a language code such as fr, en or de")
+    return lang
+
+
+def _name(f: Any, ftype: str, fid: str, venue: Venue) -> str:
+    return label_text(getattr(f, "name", None), venue.language, fallback=fid)
+
+
+def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
+    """Make one change on *venue* (in place); return what was done, in words.
+
+    - ``rename``: ``lang``, ``text`` (empty removes the name in that language);
+    - ``synonyms``: ``lang``, ``words`` (the whole list for that language);
+    - ``move``: ``unit_id``, the room the service (occupant) moves to;
+    - ``access``: ``staff_only`` (bool);
+    - ``facing``: ``degrees`` (compass bearing the kiosk's screen faces, or None);
+    - ``door``: ``closed`` (bool): closed for good, no route goes through it.
+    """
+    ftype, f = _feature(venue, action, fid)
+    name = _name(f, ftype, fid, venue)
+    if action == "rename":
+        lang = _check_lang(str(params.get("lang", "")))
+        text = " ".join(str(params.get("text", "")).split())
+        if len(text) > MAX_NAME:
+            raise EditError(f"the name has {len(text)} characters; at most {MAX_NAME}")
+        label: Label = dict(f.name or {})
+        key = _lang_key(label, lang)
+        if not text:
+            if key not in label:
+                raise EditError(f"{name!r} has no name in {lang} to remove")
+            if len(label) == 1 and ftype in ("occupant", "kiosk"):
+                raise EditError(f"{name!r} must keep a name: give another before removing this one")
+            del label[key]
+            f.name = label or None
+            return f"{ftype} {name!r}: name in {lang} removed"
+        if label.get(key) == text:
+            raise EditError(f"{name!r} is already named {text!r} in {lang}")
+        was = label.get(key)
+        label[key] = text
+        f.name = label
+        return f"{ftype} {name!r} renamed {text!r} in {lang}" + (f" (was {was!r})" if was else "")
+    if action == "synonyms":
+        lang = _check_lang(str(params.get("lang", "")))
+        raw = params.get("words") or []
+        words = list(dict.fromkeys(" ".join(str(w).split()) for w in raw if str(w).strip()))
+        if len(words) > MAX_SYNONYMS or any(len(w) > MAX_NAME for w in words):
+            raise EditError(f"at most {MAX_SYNONYMS} synonyms of at most {MAX_NAME} characters each")
+        kw: dict[str, list[str]] = dict(
+            (f.extra.get("keywords") or {}) if ftype == "unit" else (f.keywords or {})
+        )
+        key = _lang_key(kw, lang) if kw else lang
+        if kw.get(key, []) == words:
+            raise EditError(f"{name!r} already has these synonyms in {lang}")
+        if words:
+            kw[key] = words
+        else:
+            kw.pop(key, None)
+        if ftype == "unit":
+            if kw:
+                f.extra["keywords"] = kw
+            else:
+                f.extra.pop("keywords", None)
+        else:
+            f.keywords = kw
+        return f"{ftype} {name!r}: synonyms in {lang} " + (", ".join(words) if words else "removed")
+    if action == "move":
+        unit_id = str(params.get("unit_id", ""))
+        unit = venue.units.get(unit_id)
+        if unit is None or not unit.walkable:
+            raise EditError(f"no room {unit_id!r} to move {name!r} to: pick a room on the plan")
+        anchor = venue.anchors.get(f.anchor_id)
+        if anchor is not None and anchor.unit_id == unit_id:
+            raise EditError(
+                f"{name!r} is already in {label_text(unit.name, venue.language, fallback=unit_id)}"
+            )
+        point = unit.anchor_point()
+        shared = [o for o in venue.occupants.values() if o.anchor_id == f.anchor_id and o.id != fid]
+        if anchor is None or shared:
+            new_id = f"anchor-{fid}"
+            n = 1
+            while new_id in venue.anchors:
+                n += 1
+                new_id = f"anchor-{fid}-{n}"
+            venue.anchors[new_id] = Anchor(new_id, unit_id, point)
+            f.anchor_id = new_id
+        else:
+            anchor.unit_id, anchor.geometry = unit_id, point
+        where = label_text(unit.name, venue.language, fallback=unit_id)
+        return f"{ftype} {name!r} moved to {where!r}"
+    if action == "access":
+        staff_only = bool(params.get("staff_only"))
+        if (f.restriction is not None) == staff_only:
+            raise EditError(f"{name!r} is already {'staff-only' if staff_only else 'public'}")
+        f.restriction = "employeesonly" if staff_only else None
+        return f"unit {name!r} is now {'staff-only' if staff_only else 'open to the public'}"
+    if action == "facing":
+        degrees = params.get("degrees")
+        if degrees is not None:
+            try:
+                degrees = float(degrees)
+            except (TypeError, ValueError):
+                raise EditError(
+                    f"facing {degrees!r}: give a compass bearing in degrees (0 = north)"
+                ) from None
+            if not math.isfinite(degrees):
+                raise EditError("facing: give a compass bearing in degrees (0 = north, 90 = east)")
+            degrees %= 360
+        if f.facing == degrees:
+            raise EditError(f"kiosk {name!r} already faces {degrees}")
+        f.facing = degrees
+        return f"kiosk {name!r} now faces " + ("no set direction" if degrees is None else f"{degrees:.0f}°")
+    # door
+    closed = bool(params.get("closed"))
+    if bool(f.extra.get("closed")) == closed:
+        raise EditError(f"door {name!r} is already {'closed' if closed else 'open'}")
+    if closed:
+        f.extra["closed"] = True
+    else:
+        f.extra.pop("closed", None)
+    return f"door {name!r} " + ("closed for good" if closed else "open again")

@@ -1,0 +1,369 @@
+"""Facilities pages in-process: what a facilities office does, and what it must not be able to do.
+
+Upload a changed plan and read its report and diff; publish and see the phone route
+change; everyday changes become drafts; closures with their preview; accounts managed
+by an administrator; the wrong role, a forged form and hostile uploads refused without
+touching the plan in service. The browser tests are in ``test_facilities_browser.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import resource
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.accounts import AccountStore
+from api.app import create_app
+from api.service import WayfindingService
+from api.settings import Settings
+from floorplans import DEMO_PATH, FloorPlanStore
+from floorplans.store import archive_bytes
+from tests.api.conftest import published_demo
+from tests.api.test_staff import csrf_of, fresh_client
+
+PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": "admin-password-1"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = published_demo(tmp_path_factory.mktemp("facilities") / "w.db")
+    accounts = AccountStore(url)
+    accounts.add("claire", ["care"], PASSWORDS["claire"], actor="test")
+    accounts.add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
+    accounts.add("alice", ["admin"], PASSWORDS["alice"], actor="test")
+    return url
+
+
+@pytest.fixture(scope="module")
+def app(db: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=db, public_url="https://wayfinding.example.org", upload_max_mb=5)
+    service = WayfindingService(database_url=db, venue_path=DEMO_PATH)
+    with TestClient(create_app(settings, service, watch=False), base_url="https://testserver") as c:
+        yield c
+    service.close()
+
+
+def signed_in(app: TestClient, name: str) -> TestClient:
+    client = fresh_client(app)
+    token = csrf_of(client.get("/staff/login").text)
+    r = client.post(
+        "/staff/login",
+        data={"name": name, "password": PASSWORDS[name], "csrf": token, "next": "/staff/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+@pytest.fixture(scope="module")
+def fabien(app: TestClient) -> TestClient:
+    return signed_in(app, "fabien")
+
+
+def text_of(page: str) -> str:
+    """What a reader sees: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def changed_demo(tmp: Path) -> bytes:
+    """The demo archive as a facilities office would change it in its GIS tool: Radiology
+    renamed, and a unit that overlaps another (a problem to see on the plan)."""
+    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    occ = json.loads(files["occupant.geojson"])
+    for f in occ["features"]:
+        if f["properties"]["name"].get("fr") == "Radiologie":
+            f["properties"]["name"] = {"fr": "Imagerie médicale", "en": "Medical imaging"}
+    files["occupant.geojson"] = json.dumps(occ).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def upload(client: TestClient, data: bytes, name: str = "plan.zip", note: str = "") -> object:
+    token = csrf_of(client.get("/staff/plans").text)
+    return client.post(
+        "/staff/plans/upload",
+        data={"csrf": token, "note": note},
+        files={"archive": (name, data, "application/zip")},
+        follow_redirects=False,
+    )
+
+
+def published_id(db: str) -> int:
+    info = FloorPlanStore(db).published()
+    assert info is not None
+    return info.id
+
+
+def test_upload_report_diff_publish_and_the_phone_route_follows(
+    app: TestClient, fabien: TestClient, db: str, tmp_path: Path
+) -> None:
+    before = published_id(db)
+    phone = fresh_client(app)
+    assert "Radiologie" in phone.get("/api/v1/places", params={"q": "radiologie"}).text
+    r = upload(fabien, changed_demo(tmp_path), note="Radiologie devient Imagerie médicale")
+    assert r.status_code == 303, text_of(r.text)  # type: ignore[attr-defined]
+    page = fabien.get(r.headers["location"])  # type: ignore[attr-defined]
+    seen = text_of(page.text)
+    assert "occupant 'Radiologie' renamed to 'Imagerie médicale' in fr" in seen
+    assert "Publish" in seen or "Publier" in seen
+    assert page.text.count("<svg") >= 3  # every floor drawn
+    assert published_id(db) == before, "importing publishes nothing"
+    new_id = int(r.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    token = csrf_of(page.text)
+    r2 = fabien.post(f"/staff/plans/{new_id}/publish", data={"csrf": token}, follow_redirects=False)
+    assert r2.status_code == 303
+    assert published_id(db) == new_id
+    # The running server serves it at once: the phone finds the new name, not the old one.
+    found = phone.get("/api/v1/places", params={"q": "imagerie médicale"}).json()
+    assert found and found[0]["name"] == "Imagerie médicale"
+    route = phone.get("/route", params={"from": "Entrée principale", "to": "Imagerie médicale"})
+    assert route.status_code == 200 and "Imagerie médicale" in text_of(route.text)
+    # Roll back to the version before, after a confirmation page.
+    confirm = fabien.get(f"/staff/plans/{before}/rollback")
+    assert "Imagerie médicale" in text_of(confirm.text)
+    r3 = fabien.post(
+        f"/staff/plans/{before}/rollback", data={"csrf": csrf_of(confirm.text)}, follow_redirects=False
+    )
+    assert r3.status_code == 303 and published_id(db) == before
+    assert phone.get("/api/v1/places", params={"q": "radiologie"}).json()[0]["name"] == "Radiologie"
+
+
+def test_a_problem_is_numbered_on_the_plan_and_errors_block_publishing(
+    fabien: TestClient, db: str, tmp_path: Path
+) -> None:
+    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    units = json.loads(files["unit.geojson"])
+    victim = next(f for f in units["features"] if f["properties"].get("category") == "room")
+    victim["properties"]["level_id"] = "no-such-level"
+    files["unit.geojson"] = json.dumps(units).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    before = published_id(db)
+    r = upload(fabien, buf.getvalue(), name="broken.zip")
+    assert r.status_code == 303
+    page = fabien.get(r.headers["location"])  # type: ignore[attr-defined]
+    seen = text_of(page.text)
+    assert "no-such-level" in seen
+    assert 'id="publish"' not in page.text, "a plan with errors offers no Publish button"
+    assert re.search(r'<g data-problem="1"', page.text), "the first problem is marked on a floor"
+    vid = int(r.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    forced = fabien.post(f"/staff/plans/{vid}/publish", data={"csrf": csrf_of(page.text)})
+    assert "cannot be published" in text_of(forced.text)
+    assert published_id(db) == before
+    gone = fabien.post(f"/staff/plans/{vid}/discard", data={"csrf": csrf_of(page.text)})
+    assert "discarded" in text_of(gone.text) or "écartée" in text_of(gone.text)
+    assert FloorPlanStore(db).version(vid).status == "discarded"
+
+
+def test_versions_list_compare_and_export(fabien: TestClient, db: str) -> None:
+    store = FloorPlanStore(db)
+    ids = [v.id for v in store.versions()]
+    listing = text_of(fabien.get("/staff/plans").text)
+    for i in ids:
+        assert f"Version {i}" in listing
+    assert "fabien" in listing  # who imported
+    exported = fabien.get(f"/staff/plans/{ids[0]}/export.zip")
+    assert exported.headers["content-type"] == "application/zip"
+    assert exported.content == store.archive(ids[0])
+    if len(ids) > 1:
+        cmp = fabien.get("/staff/plans-compare", params={"a": ids[0], "b": ids[1]})
+        assert cmp.status_code == 200
+
+
+def test_everyday_changes_are_drafts_with_their_diff(app: TestClient, fabien: TestClient, db: str) -> None:
+    base = published_id(db)
+    venue = FloorPlanStore(db).venue(base)
+    cardio = next(o for o in venue.occupants.values() if (o.name or {}).get("fr") == "Cardiologie")
+    page = fabien.get("/staff/plans-edit", params={"feature": cardio.id})
+    assert page.status_code == 200 and 'id="selection"' in page.text
+    token = csrf_of(page.text)
+
+    def edit(**form: str) -> str:
+        r = fabien.post(
+            "/staff/plans-edit",
+            data={"csrf": token, "base": str(base), "feature": cardio.id, **form},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        return text_of(fabien.get(r.headers["location"]).text)
+
+    seen = edit(action="rename", lang="de", text="Kardiologie")
+    assert "now named 'Kardiologie' in de" in seen
+    seen = edit(action="synonyms", lang="fr", text="cardio, coeur, ECG, tension artérielle")
+    assert "also found as 'tension artérielle' (fr)" in seen
+    assert "no longer found as 'cœur' (fr)" in seen
+    seen = edit(action="rename", lang="fr", text="")
+    # Removing a name is allowed while another language still names it.
+    assert "no longer named 'Cardiologie' in fr" in seen
+    assert published_id(db) == base, "an edit publishes nothing by itself"
+    bad = fabien.post(
+        "/staff/plans-edit",
+        data={"csrf": token, "base": str(base), "feature": cardio.id, "action": "move", "unit_id": "nowhere"},
+    )
+    assert "no room 'nowhere'" in text_of(bad.text)
+
+
+def test_a_closure_is_previewed_then_routes_refuse_with_the_reason(
+    app: TestClient, fabien: TestClient, db: str
+) -> None:
+    venue = FloorPlanStore(db).venue(published_id(db))
+    lift = next(r for r in venue.relationships.values() if (r.name or {}).get("fr") == "Ascenseur B")
+    page = fabien.get("/staff/closures", params={"feature": lift.id})
+    token = csrf_of(page.text)
+    preview = fabien.post(
+        "/staff/closures", data={"csrf": token, "feature": lift.id, "reason": "panne", "until": "2h"}
+    )
+    seen = text_of(preview.text)
+    assert "Bloc opératoire" in seen and ("sans marche" in seen or "step-free" in seen), seen[:2000]
+    assert FloorPlanStore(db).closures() == [], "a preview closes nothing"
+    phone = fresh_client(app)
+    ok = phone.get(
+        "/api/v1/route", params={"from": "Entrée principale", "to": "Bloc opératoire", "profile": "step_free"}
+    )
+    assert ok.status_code == 200
+    done = fabien.post(
+        "/staff/closures",
+        data={"csrf": token, "feature": lift.id, "reason": "panne", "until": "2h", "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    refused = phone.get(
+        "/api/v1/route", params={"from": "Entrée principale", "to": "Bloc opératoire", "profile": "step_free"}
+    )
+    assert refused.status_code == 422
+    assert "panne" in refused.json()["detail"]
+    listing = fabien.get("/staff/closures")
+    closure_id = FloorPlanStore(db).closures()[0].id
+    fabien.post(f"/staff/closures/{closure_id}/reopen", data={"csrf": csrf_of(listing.text)})
+    again = phone.get(
+        "/api/v1/route", params={"from": "Entrée principale", "to": "Bloc opératoire", "profile": "step_free"}
+    )
+    assert again.status_code == 200
+    assert "panne" in text_of(fabien.get("/staff/closures").text)  # in the past closures
+
+
+def test_roles_and_forged_forms(app: TestClient, db: str) -> None:
+    care = signed_in(app, "claire")
+    for path in ("/staff/plans", "/staff/plans-edit", "/staff/closures", f"/staff/plans/{published_id(db)}"):
+        assert care.get(path).status_code == 403, path
+    assert care.get("/staff/accounts").status_code == 403
+    anonymous = fresh_client(app)
+    r = anonymous.get("/staff/plans", follow_redirects=False)
+    assert r.status_code == 303 and "/staff/login" in r.headers["location"]
+    fab = signed_in(app, "fabien")
+    before = published_id(db)
+    forged = fab.post(f"/staff/plans/{before}/discard", data={"csrf": "made-up"})
+    assert forged.status_code == 403
+    forged_upload = fab.post(
+        "/staff/plans/upload", data={"csrf": "made-up"}, files={"archive": ("x.zip", b"PK", "application/zip")}
+    )
+    assert forged_upload.status_code == 403
+    assert published_id(db) == before
+
+
+def _zip(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _bomb() -> bytes:
+    """One entry of 1 GB of zeros: about 1 MB compressed, written in pieces."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("unit.geojson", "w", force_zip64=True) as f:
+        block = b"\0" * (1 << 20)
+        for _ in range(1024):
+            f.write(block)
+    return buf.getvalue()
+
+
+def _many_points() -> bytes:
+    ring = [[2.0 + i * 1e-7, 48.0] for i in range(1_000_000)]
+    unit = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "u", "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+    archive = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    archive["unit.geojson"] = json.dumps(unit).encode()
+    return _zip(archive)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("bomb", "unpacks to"),
+        ("escape", "points outside the archive"),
+        ("huge", "dépasse 5 Mo"),
+        ("points", "coordinates"),
+        ("not-zip", "not a .zip archive"),
+        ("no-venue", "ne peut pas être lue comme un plan"),
+    ],
+)
+def test_hostile_uploads_are_refused_quickly_and_touch_nothing(
+    fabien: TestClient, db: str, case: str, expected: str
+) -> None:
+    data = {
+        "bomb": _bomb,
+        "escape": lambda: _zip({"../../etc/venue.geojson": b"{}", "manifest.json": b"{}"}),
+        "huge": lambda: b"PK\x03\x04" + bytes(200 * 1024 * 1024),
+        "points": _many_points,
+        "not-zip": lambda: b"<html>not a plan</html>",
+        "no-venue": lambda: _zip({"manifest.json": b'{"version": "1.0.0"}'}),
+    }[case]()
+    store = FloorPlanStore(db)
+    before, count = published_id(db), len(store.versions())
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    r = upload(fabien, data, name=f"{case}.zip")
+    elapsed = time.perf_counter() - t0
+    assert r.status_code in (411, 413, 422), r.status_code  # type: ignore[attr-defined]
+    assert expected in text_of(r.text), text_of(r.text)[:600]  # type: ignore[attr-defined]
+    assert elapsed < 10, f"{case}: refused after {elapsed:.1f} s"
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+    # Memory held for the request itself (the 200 MB body goes to a temporary file).
+    assert grown_mb < 300, f"{case}: peak memory grew {grown_mb:.0f} MB"
+    assert published_id(db) == before and len(store.versions()) == count
+    del data
+
+
+def test_accounts_admin_pages(app: TestClient, db: str) -> None:
+    alice = signed_in(app, "alice")
+    page = alice.get("/staff/accounts")
+    token = csrf_of(page.text)
+    made = alice.post("/staff/accounts", data={"csrf": token, "name": "nadia", "roles": ["facilities"]})
+    assert made.status_code == 201
+    password = re.search(r'<p class="code">([^<]+)</p>', made.text)
+    assert password
+    nadia = fresh_client(app)
+    t = csrf_of(nadia.get("/staff/login").text)
+    nadia.post("/staff/login", data={"name": "nadia", "password": password.group(1), "csrf": t})
+    assert nadia.get("/staff/plans").status_code == 200
+    # Roles changed: nadia is now care only, and the facilities pages close to her at once.
+    alice.post("/staff/accounts/nadia", data={"csrf": token, "what": "roles", "roles": ["care"]})
+    assert nadia.get("/staff/plans").status_code == 403
+    # Disabled: her session ends at her next request.
+    alice.post("/staff/accounts/nadia", data={"csrf": token, "what": "disable"})
+    r = nadia.get("/staff/", follow_redirects=False)
+    assert r.status_code == 303 and "/staff/login" in r.headers["location"]
+    # Nobody removes their own admin role, nor disables themselves.
+    own = alice.post("/staff/accounts/alice", data={"csrf": token, "what": "roles", "roles": ["care"]})
+    assert own.status_code == 422 and "your own admin role" in text_of(own.text)
+    assert "admin" in AccountStore(db).by_name("alice").roles  # type: ignore[union-attr]
+    off = alice.post("/staff/accounts/alice", data={"csrf": token, "what": "disable"})
+    assert off.status_code == 422
+    audit = [e["action"] for e in FloorPlanStore(db).audit_log(50)]
+    assert {"add-account", "set-roles", "disable-account"} <= set(audit)
