@@ -28,6 +28,8 @@ from routing.language import catalogue
 from routing.places import AmbiguousPlace, Place, PlaceIndex, PlaceNotFound
 from routing.profiles import SLOW_SPEED, WALK_SPEED, Profile, get_profile
 
+#: Amenities that are a way between floors, not somewhere to go.
+VERTICAL_AMENITIES = frozenset({"elevator", "stairs", "escalator", "ramp"})
 #: Amenity categories and unit categories worth naming as landmarks.
 NOTABLE_UNITS = ("foodservice", "lobby", "waitingroom", "lounge")
 
@@ -512,6 +514,7 @@ class Router:
             for p in self.places.places
             if p.kind in ("occupant", "amenity")
             and (p.unit_id is None or self.venue.units[p.unit_id].public)
+            and not (p.kind == "amenity" and self.venue.amenities[p.id].category in VERTICAL_AMENITIES)
             and p.name
         ]
         if not origins or not targets:

@@ -751,6 +751,18 @@ async def _closures_page(
     return _page("fac_closures.html", ctx, status)
 
 
+def _whole_link(venue: Venue, fid: str) -> str:
+    """A lift or stairs clicked on one floor means the whole lift or stairs: the relationship
+    that joins its stops (closing one floor's cabin alone would leave the others running)."""
+    unit = venue.units.get(fid)
+    if unit is None or unit.category not in ("elevator", "stairs", "escalator"):
+        return fid
+    for r in venue.relationships.values():
+        if fid in r.unit_ids() and r.category in ("elevator", "stairs", "escalator"):
+            return r.id
+    return fid
+
+
 @pages.get("/staff/closures", response_class=HTMLResponse)
 async def closures_page(
     request: Request,
@@ -761,6 +773,7 @@ async def closures_page(
 ) -> HTMLResponse:
     preview = None
     if feature:
+        feature = _whole_link(snap.venue, feature)
         lang, words = _words(request, settings)
         if feature in snap.router.walk.by_feature:
             preview = await _in_thread(lambda: _effects_text(snap, feature, lang, words))

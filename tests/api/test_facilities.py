@@ -26,7 +26,6 @@ from api.app import create_app
 from api.service import WayfindingService
 from api.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
-from floorplans.store import archive_bytes
 from tests.api.conftest import published_demo
 from tests.api.test_staff import csrf_of, fresh_client
 
@@ -269,7 +268,9 @@ def test_roles_and_forged_forms(app: TestClient, db: str) -> None:
     forged = fab.post(f"/staff/plans/{before}/discard", data={"csrf": "made-up"})
     assert forged.status_code == 403
     forged_upload = fab.post(
-        "/staff/plans/upload", data={"csrf": "made-up"}, files={"archive": ("x.zip", b"PK", "application/zip")}
+        "/staff/plans/upload",
+        data={"csrf": "made-up"},
+        files={"archive": ("x.zip", b"PK", "application/zip")},
     )
     assert forged_upload.status_code == 403
     assert published_id(db) == before
@@ -286,7 +287,10 @@ def _zip(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes
 def _bomb() -> bytes:
     """One entry of 1 GB of zeros: about 1 MB compressed, written in pieces."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("unit.geojson", "w", force_zip64=True) as f:
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("unit.geojson", "w", force_zip64=True) as f,
+    ):
         block = b"\0" * (1 << 20)
         for _ in range(1024):
             f.write(block)

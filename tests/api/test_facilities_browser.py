@@ -1,0 +1,139 @@
+"""A facilities manager in a real Chromium against ``wayfinding serve``, and a visitor's phone beside.
+
+Upload a changed demo archive, read the diff and a problem marked on the plan, publish,
+and the next phone route follows; close a lift by clicking it on the plan, read what it
+does, confirm, and the step-free route refuses with the reason; rename a service and find
+it by its new name on the phone page. Screenshots go to ``$WAYFINDING_SCREENSHOTS``
+(``docs/screenshots``) or a temporary folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from api.accounts import AccountStore
+from floorplans import DEMO_PATH, FloorPlanStore
+from tests.api.conftest import LiveServer, phone
+
+PASSWORD = "facilities-pw-1"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("fac-live") / "w.db", refresh_s=0.5)
+    AccountStore(srv.db_url).add("fabien", ["facilities"], PASSWORD, actor="test")
+    yield srv
+    srv.stop()
+
+
+def desk(browser: Browser, server: LiveServer) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{server.url}/staff/plans")
+    page.fill("#name", "fabien")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/plans")
+    return page
+
+
+def changed_archive(tmp: Path) -> Path:
+    """Radiologie renamed, and a door drawn 0.28 m off its wall (a warning with a place)."""
+    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    occ = json.loads(files["occupant.geojson"])
+    for f in occ["features"]:
+        if f["properties"]["name"].get("fr") == "Radiologie":
+            f["properties"]["name"] = {"fr": "Imagerie médicale", "en": "Medical imaging"}
+    files["occupant.geojson"] = json.dumps(occ).encode()
+    ops = json.loads(files["opening.geojson"])
+    door = ops["features"][5]
+    door["geometry"]["coordinates"] = [[x, y + 2.5e-6] for x, y in door["geometry"]["coordinates"]]
+    files["opening.geojson"] = json.dumps(ops).encode()
+    path = tmp / "plan-imagerie.zip"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def phone_route(browser: Browser, server: LiveServer, origin: str, to: str, profile: str = "") -> str:
+    page = phone(browser)
+    params = f"from={origin}&to={to}" + (f"&profile={profile}" if profile else "")
+    page.goto(f"{server.url}/route?{params}")
+    text = page.inner_text("main")
+    page.context.close()
+    return text
+
+
+def test_upload_read_publish_close_rename_and_the_phone_follows(
+    browser: Browser, server: LiveServer, tmp_path: Path, shots: Path
+) -> None:
+    page = desk(browser, server)
+    # 1. Upload a changed plan: the report marks the misplaced door, the diff names the change.
+    page.set_input_files("#archive", str(changed_archive(tmp_path)))
+    page.fill("#note", "Radiologie devient Imagerie médicale")
+    page.click("form[action='/staff/plans/upload'] button[type=submit]")
+    page.wait_for_url("**/staff/plans/*")
+    expect(page.locator("ul.changes")).to_contain_text("renamed to 'Imagerie médicale'")
+    marker = page.locator("a.marker[data-problem='1']")
+    expect(marker).to_be_visible()
+    marker.click()
+    expect(page.locator("figure.plan g.focus[data-problem='1']")).to_have_count(1)
+    page.screenshot(path=str(shots / "facilities-version-fr.png"), full_page=False)
+    page.locator("details.sev-warning").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "facilities-report-fr.png"), full_page=False)
+    assert "Imagerie médicale" not in phone_route(browser, server, "Entrée principale", "Imagerie")
+    page.click("#publish")
+    expect(page.locator("p.ok")).to_contain_text("en service")
+    # The phone's next route is on the new plan (the server refreshes every 0.5 s; this one
+    # published in-process, so at once).
+    assert "Imagerie médicale" in phone_route(browser, server, "Entrée principale", "Imagerie médicale")
+
+    # 2. Close lift B by clicking it on the plan: the preview says what it does, then confirm.
+    store = FloorPlanStore(server.db_url)
+    venue = store.venue(store.published().id)  # type: ignore[union-attr]
+    lift = next(r for r in venue.relationships.values() if (r.name or {}).get("fr") == "Ascenseur B")
+    cabin = lift.unit_ids()[-1]
+    page.goto(f"{server.url}/staff/closures")
+    page.locator(f"figure.plan [data-unit='{cabin}']").click(force=True)
+    page.wait_for_url("**/staff/closures?feature=*")
+    expect(page.locator("#preview")).to_contain_text("Bloc opératoire")
+    expect(page.locator("#feature")).to_have_value(lift.id)  # the whole lift, not one floor's cabin
+    page.fill("#reason", "panne")
+    page.click("form[action='/staff/closures'] button[type=submit]")
+    expect(page.locator("#confirm")).to_be_visible()
+    page.screenshot(path=str(shots / "facilities-closure-preview-fr.png"), full_page=False)
+    page.click("#confirm")
+    expect(page.locator("p.ok")).to_contain_text("Ascenseur B")
+    refused = phone_route(browser, server, "Entrée principale", "Bloc opératoire", "step_free")
+    assert "panne" in refused and "Ascenseur B" in refused, refused[:500]
+
+    # 3. Rename a service from the plan: a draft with its diff, published, found on the phone.
+    page.goto(f"{server.url}/staff/plans-edit")
+    cardio = next(o for o in venue.occupants.values() if (o.name or {}).get("fr") == "Cardiologie")
+    page.locator(f"figure.plan [data-unit='{venue.anchors[cardio.anchor_id].unit_id}']").click(force=True)
+    page.wait_for_url("**/staff/plans-edit?*")
+    field = page.locator(f"[id='name-{cardio.id}-fr']")
+    field.fill("Cardiologie et rythmologie")
+    page.locator(f"[id='item-{cardio.id}']").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "facilities-edit-fr.png"), full_page=False)
+    field.press("Enter")
+    page.wait_for_url("**/staff/plans/*")
+    expect(page.locator("ul.changes")).to_contain_text("'Cardiologie et rythmologie'")
+    page.click("#publish")
+    expect(page.locator("p.ok")).to_contain_text("en service")
+    search = phone(browser)
+    search.goto(f"{server.url}/")
+    search.fill("#to", "rythmologie")
+    expect(search.locator("#to-suggest")).to_contain_text("Cardiologie et rythmologie")
+    search.context.close()
+    page.context.close()
