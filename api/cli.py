@@ -904,10 +904,15 @@ def _demo_web(
             f"care desk: {base}/staff/care/ambulatory-surgery  (login {name} / {password}; "
             f"free wristbands to link: {tag_of(args.patients + 1)} ... {tag_of(DEMO_WRISTBANDS)})"
         )
+        fname, _roles, fpassword = DEMO_ACCOUNTS[1]
         print(
-            "other demo accounts: "
-            + ", ".join(f"{n} / {p} ({r[0]})" for n, r, p in DEMO_ACCOUNTS[1:])
-            + "  (demo passwords: change them before any real use)"
+            f"facilities (upload, publish, change and close plans): {base}/staff/plans  "
+            f"(login {fname} / {fpassword})"
+        )
+        aname, _roles, apassword = DEMO_ACCOUNTS[2]
+        print(
+            f"accounts: {base}/staff/accounts  (login {aname} / {apassword})"
+            "  (demo passwords: change them before any real use)"
         )
     return base
 
