@@ -122,17 +122,18 @@ def _renamed(a: Label | None, b: Label | None, fid: str, lang: str) -> str:
     """How a name changed, language by language: "renamed to 'X'", "named 'Y' in en"."""
     a, b = a or {}, b or {}
     parts = []
-    for tag in sorted(
-        a.keys() | b.keys(), key=lambda t: (t.split("-")[0] != lang.split("-", maxsplit=1)[0], t)
-    ):
+    base = lang.split("-", maxsplit=1)[0]
+    for tag in sorted(a.keys() | b.keys(), key=lambda t: (t.split("-")[0] != base, t)):
         if a.get(tag) == b.get(tag):
             continue
         if tag not in b:
             parts.append(f"no longer named {a[tag]!r} in {tag}")
         elif tag not in a:
             parts.append(f"now named {b[tag]!r} in {tag}")
+        elif tag.split("-")[0] == base:
+            parts.append(f"renamed to {b[tag]!r}")
         else:
-            parts.append(f"renamed to {b[tag]!r} in {tag} (was {a[tag]!r})")
+            parts.append(f"named {b[tag]!r} in {tag} (was {a[tag]!r})")
     return "; ".join(parts) or f"renamed to {_n(b, fid, lang)}"
 
 

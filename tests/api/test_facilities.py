@@ -115,7 +115,7 @@ def test_upload_report_diff_publish_and_the_phone_route_follows(
     assert r.status_code == 303, text_of(r.text)  # type: ignore[attr-defined]
     page = fabien.get(r.headers["location"])  # type: ignore[attr-defined]
     seen = text_of(page.text)
-    assert "occupant 'Radiologie' renamed to 'Imagerie médicale' in fr" in seen
+    assert "occupant 'Radiologie' renamed to 'Imagerie médicale'; named 'Medical imaging' in en" in seen
     assert "Publish" in seen or "Publier" in seen
     assert page.text.count("<svg") >= 3  # every floor drawn
     assert published_id(db) == before, "importing publishes nothing"
