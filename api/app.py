@@ -73,6 +73,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    if service.usage is not None:
+        service.usage.zone, service.usage.keep_days = settings.zone, settings.usage_days
     app.state.service = service
     app.state.tracker_store = tracker_store
     app.state.accounts = accounts

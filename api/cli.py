@@ -373,6 +373,8 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         refresh_s=min(settings.refresh_s * 5, 20.0),
         size=size,
         fullscreen=args.fullscreen,
+        zone=settings.zone,
+        usage_days=settings.usage_days,
     )
     try:
         if args.screenshot:

@@ -112,6 +112,11 @@ class RouteOut(BaseModel):
     lifts: list[str]
     stairs: list[str]
     buildings: list[str]
+    detour: str = Field(
+        default="",
+        description="Why the route is not the usual one: the closures it goes round, with their reason "
+        "and end (empty when it is the usual route)",
+    )
     levels: list[int] = Field(description="Floor ordinals in the order the route reaches them")
     legs: list[LegOut]
     steps: list[StepOut]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from api.usage import UsageRecorder
 from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.imdf import read_imdf
 from floorplans.model import label_text
@@ -143,6 +144,14 @@ class WayfindingService:
         self._saved_key: tuple[Any, ...] | None = None
         self.last_error: str | None = None
         self.refresh()
+        #: Daily usage counts (``api/usage.py``) in the store's database; None without a store.
+        self.usage: UsageRecorder | None = None
+        store = self.store
+        if store is not None:
+            try:
+                self.usage = UsageRecorder(store.engine)
+            except Exception:  # counting is never a reason not to serve
+                log.exception("usage counts disabled: the store cannot take their tables")
 
     # -- what is in service ---------------------------------------------------------------
 
@@ -283,6 +292,8 @@ class WayfindingService:
                     self.refresh()
                 except Exception:  # keep watching whatever happens
                     log.exception("refresh failed")
+                if self.usage is not None:
+                    self.usage.flush()
 
         self._watcher = threading.Thread(target=loop, name="wayfinding-refresh", daemon=True)
         self._watcher.start()
@@ -292,6 +303,8 @@ class WayfindingService:
         if self._watcher is not None:
             self._watcher.join(timeout=5)
             self._watcher = None
+        if self.usage is not None:
+            self.usage.flush()
 
     # -- search and routes ----------------------------------------------------------------
 

@@ -43,6 +43,9 @@ All settings, in one place:
 - ``WAYFINDING_UPLOAD_MAX_MB`` (default ``50``) and ``WAYFINDING_UPLOAD_MAX_POINTS``
   (default ``500000``): the largest plan archive the facilities pages accept, in
   megabytes as uploaded (it may unpack to four times that) and in coordinates;
+- ``WAYFINDING_USAGE_DAYS`` (default ``400``): how long the daily usage counts
+  (routes, searches, arrival answers: ``api/usage.py``) are kept; nothing in them
+  identifies a person.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ class Settings(BaseSettings):
     kiosk_id: str | None = None
     upload_max_mb: float = Field(default=50.0, gt=0, le=2048)
     upload_max_points: int = Field(default=500_000, ge=1000)
+    usage_days: int = Field(default=400, ge=1, le=3650)
 
     @field_validator("mqtt_url")
     @classmethod

@@ -12,6 +12,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ class KioskOptions:
     refresh_s: float = 20.0
     size: tuple[int, int] = (1080, 1920)
     fullscreen: bool = False
+    #: The hospital's clock (usage is counted per local day) and how long counts are kept.
+    zone: tzinfo = UTC
+    usage_days: int = 400
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -75,12 +79,15 @@ def prepare_kivy(size: tuple[int, int], *, fullscreen: bool = False, visible: bo
 
 
 def make_service(opts: KioskOptions) -> WayfindingService:
-    return WayfindingService(
+    service = WayfindingService(
         database_url=opts.database_url,
         venue_path=opts.venue_path,
         prefer_file=opts.prefer_file,
         saved_copy=opts.saved_copy,
     )
+    if service.usage is not None:
+        service.usage.zone, service.usage.keep_days = opts.zone, opts.usage_days
+    return service
 
 
 def run(opts: KioskOptions) -> int:

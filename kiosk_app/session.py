@@ -133,6 +133,8 @@ class KioskSession:
         self.query = ""
         self.typing = False
         self.route: Route | None = None
+        self._recounting = False  # a route worded again is not counted again
+        self._profile_changed = False
         self.no_route: str | None = None
         self.destination_ref: str | None = None
         self.destination_name = ""
@@ -301,16 +303,32 @@ class KioskSession:
             self.destination_name = self.service.place(ref, snap=self.snap).place.label(self.lang)
         except PlaceNotFound:
             self.destination_name = ref
+        usage = self.service.usage
         try:
             self.route = self.service.route(
                 self.origin, ref, profile=self.profile, lang=self.lang, snap=self.snap
             )
             self.no_route = None
             self.ordinal = self.route.legs[0].ordinal if self.route.legs else self.here_ordinal
+            if usage is not None and not self._recounting:
+                venue_lang = self.snap.venue.language
+                usage.route(
+                    "kiosk",
+                    destination=label_text(self.route.destination.name, venue_lang, fallback=ref),
+                    origin=label_text(self.route.origin.name, venue_lang, fallback=self.origin),
+                    profile=self.profile,
+                    lang=self.lang,
+                    kiosk=self.kiosk.id,
+                )
         except NoRoute as exc:
             self.route, self.no_route = None, str(exc)
+            if usage is not None and not self._recounting:
+                usage.refused(exc.reason, destination=self.destination_name or ref)
         except PlaceNotFound as exc:
             self.route, self.no_route = None, self.t["no_match"].format(text=exc.ref)
+            if usage is not None and not self._recounting:
+                usage.refused("not-found")
+                usage.search(ref, found=False)
         return self.route
 
     def set_language(self, lang: str) -> None:
@@ -319,13 +337,20 @@ class KioskSession:
         self._again()
 
     def set_step_free(self, on: bool) -> None:
+        self._profile_changed = on != self.step_free
         self.step_free = on
         self._again()
 
     def _again(self) -> None:
         if self.destination_ref is not None:
             step, ordinal = self.step, self.ordinal
-            self.choose(self.destination_ref)
+            # The same route worded again (another language) is not another route asked;
+            # step-free is: its profile is counted.
+            self._recounting = not self._profile_changed
+            try:
+                self.choose(self.destination_ref)
+            finally:
+                self._recounting, self._profile_changed = False, False
             if self.route is not None and ordinal in self.levels:
                 self.step = min(step, len(self.route.maneuvers) - 1)
                 self.ordinal = ordinal

@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.i18n import choose_language, page_languages, ui
 from api.routes.public import route_json
 from api.schemas import PublicProfile
+from api.security import RateLimits, client_address
 from api.service import Snapshot, WayfindingService, route_query
+from api.usage import ANSWERS, UsageRecorder
 from floorplans.model import label_text
 from routing import AmbiguousPlace, NoRoute, PlaceNotFound, Route
 
@@ -151,6 +153,7 @@ def route_page(
     slow: bool = False,
     step: Annotated[int, Query(ge=1, le=1000)] = 1,
     lang: OptionalText = None,
+    answered: Annotated[str | None, Query(max_length=8)] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
     offered = _offered(settings.language_list)
@@ -158,6 +161,8 @@ def route_page(
     words = ui(lang)
     src = (from_id or origin or "").strip()
     dst = (to_id or to or "").strip()
+    usage = service.usage
+    typed = bool(dst) and not to_id and step == 1 and not answered  # a destination typed, not picked
     if not src or not dst:
         return _home(
             request,
@@ -176,6 +181,10 @@ def route_page(
         route = service.route(src, dst, profile=profile, slow=slow, lang=lang, snap=snap)
     except PlaceNotFound as exc:
         bad_is_from = exc.ref == src
+        if usage is not None:
+            if typed and not bad_is_from:
+                usage.search(dst, found=False)
+            usage.refused("ambiguous" if isinstance(exc, AmbiguousPlace) else "not-found")
 
         def retry(name: str) -> str:
             q = {"from": name if bad_is_from else src, "to": dst if bad_is_from else name, "lang": lang}
@@ -200,6 +209,8 @@ def route_page(
             slow=slow,
         )
     except NoRoute as exc:
+        if usage is not None:
+            usage.refused(exc.reason, destination=_dest_label(snap, dst))
         ctx = page_context(
             request,
             snap,
@@ -212,9 +223,76 @@ def route_page(
             else "/route?" + urlencode({"from": src, "to": dst, "lang": lang, "profile": "default"}),
         )
         return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
-    return templates.TemplateResponse(
-        request, "route.html", _route_context(request, snap, offered, lang, route, step)
-    )
+    ctx = _route_context(request, snap, offered, lang, route, step)
+    if usage is not None and not answered:
+        _count_view(request, usage, snap, route, profile, lang, step, len(ctx["steps"]), typed)
+    ctx["answered"] = answered in ANSWERS
+    return templates.TemplateResponse(request, "route.html", ctx)
+
+
+def _dest_label(snap: Snapshot, ref: str) -> str:
+    place = snap.router.places.by_id.get(ref)
+    return label_text(place.name, snap.venue.language, fallback=place.id) if place else ""
+
+
+def _count_view(
+    request: Request,
+    usage: UsageRecorder,
+    snap: Snapshot,
+    route: Route,
+    profile: str,
+    lang: str,
+    step: int,
+    total: int,
+    typed: bool,
+) -> None:
+    """A route's first view counts as a route asked; its last step as followed to the end
+    (the page's script reports a last step reached without reloading, see :func:`arrival`)."""
+    venue_lang = snap.venue.language
+    if step == 1:
+        usage.route(
+            "phone",
+            destination=label_text(route.destination.name, venue_lang, fallback=route.destination.id),
+            origin=label_text(route.origin.name, venue_lang, fallback=route.origin.id),
+            profile=profile,
+            lang=lang,
+        )
+        usage.phone(client_address(request), request.headers.get("user-agent", ""))
+        if typed:
+            usage.search("", found=True)
+    if step >= total:
+        usage.followed("phone")
+
+
+@router.post("/arrival", response_class=HTMLResponse)
+def arrival(
+    request: Request,
+    service: ServiceDep,
+    snap: SnapshotDep,
+    answer: Annotated[str, Form(max_length=8)],
+    origin: Annotated[str, Form(alias="from", max_length=200)] = "",
+    to: Annotated[str, Form(max_length=200)] = "",
+    lang: Annotated[str, Form(max_length=16)] = "fr",
+    profile: Annotated[str, Form(max_length=16)] = "default",
+    step: Annotated[int, Form(ge=1, le=1000)] = 1,
+) -> Response:
+    """The answer to "Did you find your way easily?" (``yes``/``no``), or ``end`` from the page's
+    script when the last step is reached without reloading. Counted, never tied to anyone."""
+    limits: RateLimits = request.app.state.limits
+    if not limits.hit("address", client_address(request)):
+        return Response(status_code=429)
+    usage = service.usage
+    dest, orig = _dest_label(snap, to), _dest_label(snap, origin)
+    if answer == "end":
+        if usage is not None and dest:
+            usage.followed("phone")
+        return Response(status_code=204)
+    if answer not in ANSWERS or not dest:
+        return Response("answer yes or no, for a place of the plan", status_code=422)
+    if usage is not None:
+        usage.arrival(answer, destination=dest, origin=orig or "?")
+    q = {"from": origin, "to": to, "lang": lang, "profile": profile, "step": str(step), "answered": answer}
+    return RedirectResponse(f"/route?{urlencode(q)}#arrived", status_code=303)
 
 
 def _route_context(

@@ -82,6 +82,7 @@
   var prev = document.getElementById("prev");
   var next = document.getElementById("next");
   var arrived = document.getElementById("arrived");
+  var reportedEnd = data.current === data.steps.length;  // the server counted a last step it served
   var playStep = document.getElementById("play-step");
 
   function hrefFor(n) {
@@ -107,6 +108,16 @@
     prev.setAttribute("href", hrefFor(current - 1));
     next.setAttribute("href", hrefFor(current + 1));
     arrived.hidden = current !== total;
+    if (current === total && !reportedEnd && navigator.sendBeacon) {
+      // Counted as a route followed to the end (no identifier sent: see api/usage.py).
+      reportedEnd = true;
+      var form = arrived.querySelector("form.arrival");
+      if (form) {
+        var body = new FormData(form);
+        body.set("answer", "end");
+        navigator.sendBeacon("/arrival", body);
+      }
+    }
     Array.prototype.forEach.call(document.querySelectorAll("#steps li"), function (li, i) {
       var on = i + 1 === current;
       li.classList.toggle("is-current", on);

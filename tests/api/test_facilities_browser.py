@@ -137,3 +137,27 @@ def test_upload_read_publish_close_rename_and_the_phone_follows(
     expect(search.locator("#to-suggest")).to_contain_text("Cardiologie et rythmologie")
     search.context.close()
     page.context.close()
+
+
+def test_the_arrival_question_and_the_usage_page(browser: Browser, server: LiveServer, shots: Path) -> None:
+    visitor = phone(browser)
+    visitor.goto(f"{server.url}/route?from=Entrée principale&to=Cardiologie")
+    while visitor.locator("#next").is_visible():
+        visitor.click("#next")  # the script moves from step to step without reloading
+    question = visitor.locator("form.arrival")
+    expect(question).to_be_visible()
+    expect(question).to_contain_text("Avez-vous trouvé votre chemin facilement")
+    question.scroll_into_view_if_needed()
+    visitor.screenshot(path=str(shots / "phone-arrival-question-fr.png"))
+    visitor.click("form.arrival button[value=yes]")
+    expect(visitor.locator(".thanks")).to_contain_text("Merci")
+    visitor.context.close()
+    page = desk(browser, server)
+    page.goto(f"{server.url}/staff/usage")
+    expect(page.locator("#u-arrival")).to_contain_text("1 oui")
+    # Followed to the last step: the script's report, sent without reloading, was counted.
+    csv_text = page.request.get(f"{server.url}/staff/usage.csv").text()
+    assert ",followed,phone,1" in csv_text, csv_text
+    expect(page.locator("section[aria-labelledby=u-dest]")).to_contain_text("Cardiologie")
+    page.screenshot(path=str(shots / "facilities-usage-fr.png"), full_page=False)
+    page.context.close()
