@@ -375,6 +375,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         fullscreen=args.fullscreen,
         zone=settings.zone,
         usage_days=settings.usage_days,
+        ask_arrival=settings.kiosk_ask_arrival,
     )
     try:
         if args.screenshot:

@@ -40,6 +40,9 @@ All settings, in one place:
   ``10/minute`` / ``100/minute``): wrong passwords allowed per account name and
   per client address (a hospital's staff often share one) before logins from
   there are refused for a while.
+- ``WAYFINDING_KIOSK_ASK_ARRIVAL`` (default ``false``): this kiosk stands where visitors
+  arrive (a service's waiting room): its welcome screen asks whether they found their
+  way easily (yes / no, counted with the usage);
 - ``WAYFINDING_UPLOAD_MAX_MB`` (default ``50``) and ``WAYFINDING_UPLOAD_MAX_POINTS``
   (default ``500000``): the largest plan archive the facilities pages accept, in
   megabytes as uploaded (it may unpack to four times that) and in coordinates;
@@ -90,6 +93,7 @@ class Settings(BaseSettings):
     login_address_rate: str = "100/minute"
     kiosk_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "wayfinding-kiosk")
     kiosk_id: str | None = None
+    kiosk_ask_arrival: bool = False
     upload_max_mb: float = Field(default=50.0, gt=0, le=2048)
     upload_max_points: int = Field(default=500_000, ge=1000)
     usage_days: int = Field(default=400, ge=1, le=3650)

@@ -42,6 +42,8 @@ class KioskOptions:
     #: The hospital's clock (usage is counted per local day) and how long counts are kept.
     zone: tzinfo = UTC
     usage_days: int = 400
+    #: Ask visitors arriving here whether they found their way (a kiosk in a service's waiting room).
+    ask_arrival: bool = False
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -95,7 +97,13 @@ def run(opts: KioskOptions) -> int:
     started = time.perf_counter()
     prepare_kivy(opts.size, fullscreen=opts.fullscreen)
     service = make_service(opts)
-    session = KioskSession(service, kiosk_id=opts.kiosk_id, languages=opts.languages, base_url=opts.base_url)
+    session = KioskSession(
+        service,
+        kiosk_id=opts.kiosk_id,
+        languages=opts.languages,
+        base_url=opts.base_url,
+        ask_arrival=opts.ask_arrival,
+    )
     service.watch(every_s=opts.refresh_s)
 
     from kivy.app import App
@@ -132,7 +140,14 @@ def screenshot(
     """Render one screen (the welcome screen, or the route to *destination*) to a PNG and return."""
     prepare_kivy(opts.size)
     service = make_service(opts)
-    session = KioskSession(service, kiosk_id=opts.kiosk_id, languages=opts.languages, base_url=opts.base_url)
+    service.usage = None  # a picture of a screen is nobody's visit
+    session = KioskSession(
+        service,
+        kiosk_id=opts.kiosk_id,
+        languages=opts.languages,
+        base_url=opts.base_url,
+        ask_arrival=opts.ask_arrival,
+    )
     if lang:
         session.set_language(lang)
     if profile not in ("default", "step_free"):

@@ -118,6 +118,7 @@ class KioskSession:
         languages: list[str] | None = None,
         base_url: str = "http://127.0.0.1:8000",
         clock: Callable[[], float] = time.monotonic,
+        ask_arrival: bool = False,
     ) -> None:
         self.service = service
         self.snap = service.snapshot
@@ -134,6 +135,10 @@ class KioskSession:
         self.typing = False
         self.route: Route | None = None
         self._recounting = False  # a route worded again is not counted again
+        #: A kiosk where visitors arrive (a service's waiting room) asks whether they found
+        #: their way easily; ``arrival_answered`` thanks them until the screen is reset.
+        self.ask_arrival = ask_arrival
+        self.arrival_answered = False
         self._profile_changed = False
         self.no_route: str | None = None
         self.destination_ref: str | None = None
@@ -198,8 +203,19 @@ class KioskSession:
         self.lang = self.languages[0]
         self.step_free = False
         self.easy_reading = False
+        self.arrival_answered = False
         self.new_search()
         return self.adopt()
+
+    def answer_arrival(self, answer: str) -> None:
+        """The visitor's answer on arriving here ("yes"/"no"): counted, tied to no one."""
+        usage = self.service.usage
+        if usage is not None and not self.arrival_answered:
+            venue_lang = self.snap.venue.language
+            here = self.snap.venue.units.get(self.snap.router.resolve(self.origin).unit_id or "")
+            name = label_text(here.name if here is not None and here.name else self.kiosk.name, venue_lang)
+            usage.arrival(answer, destination=name or self.kiosk.id, origin="(borne / kiosk)")
+        self.arrival_answered = True
 
     def new_search(self) -> None:
         """Forget what was typed and shown; language and profile stay (the same visitor)."""

@@ -611,8 +611,38 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
             column.add_widget(Widget())
             body.add_widget(column)
         page.add_widget(body)
+        if s.ask_arrival and not s.typing:
+            page.add_widget(self._arrival())
         page.add_widget(self._options())
         return page
+
+    def _arrival(self) -> BoxLayout:
+        """One optional question for visitors who arrive here (a service's waiting room)."""
+        s, theme = self.session, self.theme
+        t = s.t
+        row = BoxLayout(
+            orientation="horizontal", spacing=theme.px(GAP), size_hint_y=None, height=theme.px(96)
+        )
+        if s.arrival_answered:
+            row.add_widget(text_label(t["arrival_thanks"], theme, TEXT, bold=True))
+            return row
+        row.add_widget(text_label(t["arrival_question"], theme, TEXT, bold=True))
+        for answer in ("yes", "no"):
+            button = big_button(
+                t[f"arrival_{answer}"],
+                theme,
+                partial(self.answer_arrival, answer),
+                kind="secondary",
+                size=TEXT,
+            )
+            button.size_hint_x = None
+            button.width = theme.px(160)
+            row.add_widget(button)
+        return row
+
+    def answer_arrival(self, answer: str) -> None:
+        self.session.answer_arrival(answer)
+        self.show()
 
     def _shortcuts(self) -> ScrollView:
         s, theme = self.session, self.theme

@@ -160,10 +160,13 @@ def make_kiosk(window: Any) -> Iterator[Callable[..., Kiosk]]:
         *,
         size: tuple[int, int] = (1080, 1920),
         kiosk_id: str | None = None,
+        ask_arrival: bool = False,
     ) -> Kiosk:
         service = service or WayfindingService(database_url=None, venue_path=DEMO_PATH)
         clock = Clock()
-        session = KioskSession(service, kiosk_id=kiosk_id, languages=["fr", "en"], clock=clock)
+        session = KioskSession(
+            service, kiosk_id=kiosk_id, languages=["fr", "en"], clock=clock, ask_arrival=ask_arrival
+        )
         kiosk = Kiosk(window, session, clock, size)
         made.append(kiosk)
         return kiosk

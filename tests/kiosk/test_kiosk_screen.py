@@ -200,3 +200,40 @@ def test_landscape_kiosk(make_kiosk, shots) -> None:
     assert _route_points_drawn(kiosk)
     kiosk.screen.export_to_png(str(shots / "kiosk-landscape-test.png"))
     assert _png_size(shots / "kiosk-landscape-test.png") == (1920, 1080)
+
+
+def test_a_kiosk_where_visitors_arrive_asks_whether_they_found_their_way(
+    make_kiosk, shots, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from api.service import WayfindingService
+    from api.usage import Period
+    from floorplans import DEMO_PATH
+    from tests.conftest import published_demo
+
+    service = WayfindingService(database_url=published_demo(tmp_path / "w.db"), venue_path=DEMO_PATH)
+    kiosk = make_kiosk(service, ask_arrival=True)
+    question = "Vous venez d'arriver ? Avez-vous trouvé votre chemin facilement ?"
+    assert question in kiosk.texts()
+    for answer in ("Oui", "Non"):
+        b = kiosk.button(answer)
+        assert b.height >= MIN_TARGET_PX and b.width >= MIN_TARGET_PX
+    kiosk.screen.export_to_png(str(shots / "kiosk-arrival-question.png"))
+    kiosk.tap("Oui")
+    assert "Merci pour votre réponse." in kiosk.texts()
+    assert question not in kiosk.texts()
+    with pytest.raises(AssertionError):
+        kiosk.button("Non")  # one answer per visitor
+    assert service.usage is not None
+    service.usage.flush()
+    today = service.usage.today()
+    counts = service.usage.totals(Period(today - timedelta(days=1), today))
+    assert counts["arrival"]["yes"] == 1
+    assert counts["arrival.dest"]["yes|Hall d'accueil"] == 1
+    kiosk.clock.now += 3600  # the visitor left: the next one is asked again
+    kiosk.session.reset()
+    kiosk.screen.show()
+    kiosk.frames(3)
+    assert question in kiosk.texts()
+    service.close()
