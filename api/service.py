@@ -148,10 +148,7 @@ class WayfindingService:
         self.usage: UsageRecorder | None = None
         store = self.store
         if store is not None:
-            try:
-                self.usage = UsageRecorder(store.engine)
-            except Exception:  # counting is never a reason not to serve
-                log.exception("usage counts disabled: the store cannot take their tables")
+            self.usage = UsageRecorder(store.engine)
 
     # -- what is in service ---------------------------------------------------------------
 

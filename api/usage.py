@@ -98,7 +98,7 @@ class UsageRecorder:
 
     def __init__(self, engine: Engine, *, zone: tzinfo = UTC, keep_days: int = 400) -> None:
         self.engine = engine
-        UsageBase.metadata.create_all(engine)
+        self._tables = False  # made on the first write or read, not at start (a kiosk may start offline)
         self._session = sessionmaker(engine, expire_on_commit=False)
         self.zone = zone
         self.keep_days = keep_days
@@ -107,6 +107,11 @@ class UsageRecorder:
         self._seen: set[tuple[date, str, str]] = set()
         self._salts: dict[date, str] = {}
         self._purged: date | None = None
+
+    def _ensure_tables(self) -> None:
+        if not self._tables:
+            UsageBase.metadata.create_all(self.engine)
+            self._tables = True
 
     def today(self) -> date:
         return datetime.now(self.zone).date()
@@ -187,6 +192,7 @@ class UsageRecorder:
         if salt is not None:
             return salt
         try:
+            self._ensure_tables()
             with self._session.begin() as s:
                 self._insert_ignore(s, SaltRow, [{"day": day, "value": secrets.token_hex(16)}], ["day"])
             with self._session() as s:
@@ -215,6 +221,7 @@ class UsageRecorder:
             self._purge()
             return 0
         try:
+            self._ensure_tables()
             with self._session.begin() as s:
                 dialect = self.engine.dialect.name
                 ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -247,6 +254,7 @@ class UsageRecorder:
             return
         oldest = today - timedelta(days=self.keep_days)
         try:
+            self._ensure_tables()
             with self._session.begin() as s:
                 s.execute(delete(CountRow).where(CountRow.day < oldest))
                 s.execute(delete(SeenRow).where(SeenRow.day < oldest))
@@ -259,6 +267,7 @@ class UsageRecorder:
 
     def totals(self, period: Period, kinds: Iterable[str] | None = None) -> dict[str, Counter[str]]:
         """kind -> key -> count over the period."""
+        self._ensure_tables()
         with self._session() as s:
             q = (
                 select(CountRow.kind, CountRow.key, func.sum(CountRow.count))
@@ -275,6 +284,7 @@ class UsageRecorder:
     def daily(self, period: Period) -> dict[date, Counter[str]]:
         """day -> {"route", "phone", "kiosk-route", "followed", "arrival.yes", "arrival.no",
         "phones", "kiosks", "step_free"} for each day of the period."""
+        self._ensure_tables()
         out: dict[date, Counter[str]] = {d: Counter() for d in period.days()}
         with self._session() as s:
             q = select(CountRow.day, CountRow.kind, CountRow.key, CountRow.count).where(
@@ -309,6 +319,7 @@ class UsageRecorder:
 
     def rows(self, period: Period) -> list[tuple[date, str, str, int]]:
         """Every counter of the period, for the CSV (distinct phones and kiosks as counts)."""
+        self._ensure_tables()
         with self._session() as s:
             q = (
                 select(CountRow.day, CountRow.kind, CountRow.key, CountRow.count)

@@ -42,6 +42,12 @@ from floorplans.report import Report
 from floorplans.upload import UploadLimits, check_archive
 from floorplans.validate import validate_venue
 
+#: Limits for archives read from this machine's disk (``floorplan import``); uploads get the
+#: settings' (``WAYFINDING_UPLOAD_MAX_MB``, ``WAYFINDING_UPLOAD_MAX_POINTS``).
+LOCAL_LIMITS = UploadLimits(
+    max_bytes=2 * 1024**3, max_unpacked=8 * 1024**3, max_entries=10_000, max_points=50_000_000
+)
+
 
 class Base(DeclarativeBase):
     pass
@@ -254,7 +260,8 @@ class FloorPlanStore:
         that cannot be published, so that its report stays at hand.
         """
         data = archive_bytes(path)
-        return self.import_bytes(data, actor=actor, note=note, source=str(path))
+        # A file the operator names on this machine: only absurd archives are refused.
+        return self.import_bytes(data, actor=actor, note=note, source=str(path), limits=LOCAL_LIMITS)
 
     def import_bytes(
         self,
