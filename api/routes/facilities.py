@@ -561,7 +561,7 @@ async def edit_page(
             "places": _place_entries(venue, lang),
             "selection": _selection(venue, feature, lang) if feature else None,
             "rooms": _rooms(venue, lang),
-            "languages": sorted({lang, *(t.split("-")[0] for t in venue.languages), "fr", "en"}),
+            "name_languages": sorted({lang, *(t.split("-")[0] for t in venue.languages), "fr", "en"}),
         }
 
     data = await _in_thread(work)

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from api.accounts import AccountStore
 from floorplans import DEMO_PATH, FloorPlanStore
-from tests.api.conftest import LiveServer, phone
+from tests.api.conftest import LiveServer, phone, serious_violations
 
 PASSWORD = "facilities-pw-1"
 
@@ -161,3 +161,31 @@ def test_the_arrival_question_and_the_usage_page(browser: Browser, server: LiveS
     expect(page.locator("section[aria-labelledby=u-dest]")).to_contain_text("Cardiologie")
     page.screenshot(path=str(shots / "facilities-usage-fr.png"), full_page=False)
     page.context.close()
+
+
+def test_facilities_pages_have_no_serious_accessibility_violation(
+    browser: Browser, server: LiveServer
+) -> None:
+    """axe-core on each facilities page as a desk sees it, and on the phone's last step with
+    the arrival question."""
+    page = desk(browser, server)
+    store = FloorPlanStore(server.db_url)
+    published = store.published()
+    assert published is not None
+    found = {}
+    for path in (
+        "/staff/",
+        "/staff/plans",
+        f"/staff/plans/{published.id}",
+        "/staff/plans-edit",
+        "/staff/closures",
+        "/staff/usage",
+    ):
+        page.goto(f"{server.url}{path}")
+        found[path] = serious_violations(page)
+    page.context.close()
+    visitor = phone(browser)
+    visitor.goto(f"{server.url}/route?from=Entrée principale&to=Cardiologie&step=99")
+    found["phone last step"] = serious_violations(visitor)
+    visitor.context.close()
+    assert all(v == [] for v in found.values()), {k: v for k, v in found.items() if v}
