@@ -59,14 +59,14 @@ def _feature(venue: Venue, action: str, fid: str) -> tuple[str, Any]:
     if ftype not in EDITS[action]:
         kinds = " or ".join(EDITS[action])
         raise EditError(f"{ftype} {fid!r} cannot take this change ({action}): choose a {kinds}")
-    table = {
+    table: dict[str, dict[str, Any]] = {
         "unit": venue.units,
         "occupant": venue.occupants,
         "amenity": venue.amenities,
         "kiosk": venue.kiosks,
         "opening": venue.openings,
-    }[ftype]
-    return ftype, table[fid]
+    }
+    return ftype, table[ftype][fid]
 
 
 def _lang_key(label: dict[str, Any], lang: str) -> str:
