@@ -97,6 +97,35 @@ def memory_child(store_url: str) -> None:
     print(json.dumps({"seconds": seconds, "vm_hwm_mb": vm_hwm_mb(), "after_imports_mb": base}))
 
 
+def generated() -> None:
+    """Import (twice: one published, one draft), diff and draw the generated 10 x 10 x 100
+    hospital in this process: what a campus-sized upload costs before its page answers."""
+    from floorplans import FloorPlanStore, generate_hospital
+    from floorplans.imdf import imdf_zip_bytes
+    from floorplans.render import numbered_problems, render_floor_svg
+
+    data = imdf_zip_bytes(generate_hospital(buildings=10, levels=10, rooms_per_level=100))
+    store = FloorPlanStore(f"sqlite:///{tempfile.mkdtemp(prefix='bench-gen-')}/g.db")
+    store.publish(store.import_bytes(data, actor="bench").id, actor="bench")
+    t0 = time.perf_counter()
+    draft = store.import_bytes(data, actor="bench")
+    t1 = time.perf_counter()
+    store.diff(draft.id)
+    t2 = time.perf_counter()
+    venue, report = store.venue(draft.id), store.report(draft.id)
+    problems = numbered_problems(venue, report)
+    size = sum(
+        len(render_floor_svg(venue, o, lang="fr", scale=6.0, problems=problems))
+        for o in venue.levels_by_ordinal()
+    )
+    t3 = time.perf_counter()
+    print(
+        f"generated 10 x 10 x 100 ({len(data) / 1e6:.1f} MB zip, {len(venue.units)} units): import + check "
+        f"{t1 - t0:.1f} s, diff {t2 - t1:.1f} s, {len(venue.levels_by_ordinal())} floors drawn "
+        f"{t3 - t2:.1f} s ({size / 1e6:.1f} MB of SVG)"
+    )
+
+
 def login(client: httpx.Client) -> None:
     page = client.get("/staff/login").text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
@@ -112,10 +141,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--memory-child", metavar="URL")
+    ap.add_argument(
+        "--generated", action="store_true", help="also time the library path on the 10 x 10 x 100 hospital"
+    )
     args = ap.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
+    if args.generated:
+        generated()
     from api.accounts import AccountStore
     from floorplans import DEMO_PATH, FloorPlanStore
 
