@@ -773,6 +773,9 @@ class KioskScreen(FloatLayout):  # type: ignore[misc]
         title.add_widget(text_label(s.destination_name, theme, TITLE, bold=True))
         if s.route is not None:
             title.add_widget(text_label(s.walk_text(), theme, TEXT, colour=theme.muted))
+            detour = s.route.detour_text(s.lang)
+            if detour:  # the route goes round a closure: say which, why and until when
+                title.add_widget(text_label(detour, theme, TEXT, bold=True))
         title.bind(minimum_height=title.setter("height"))
         if self.portrait:
             page.add_widget(self._header(back))

@@ -237,3 +237,30 @@ def test_a_kiosk_where_visitors_arrive_asks_whether_they_found_their_way(
     kiosk.frames(3)
     assert question in kiosk.texts()
     service.close()
+
+
+def test_a_route_round_a_closure_says_why(make_kiosk, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from api.service import WayfindingService
+    from floorplans import DEMO_PATH, FloorPlanStore
+    from tests.conftest import published_demo
+
+    url = published_demo(tmp_path / "w.db")
+    store = FloorPlanStore(url)
+    venue = store.venue(store.published().id)  # type: ignore[union-attr]
+    lift = next(r for r in venue.relationships.values() if (r.name or {}).get("fr") == "Ascenseur B")
+    store.close(lift.id, reason="panne", actor="facilities", until=datetime.now(UTC) + timedelta(hours=2))
+    service = WayfindingService(database_url=url, venue_path=DEMO_PATH)
+    kiosk = make_kiosk(service, kiosk_id="Borne des urgences")
+    kiosk.tap("Sans marches : non")
+    kiosk.session.choose("Endoscopie")
+    kiosk.screen.show()
+    kiosk.frames(3)
+    said = [t for t in kiosk.texts() if t.startswith("Détour")]
+    assert said and "Ascenseur B : fermeture jusqu'à" in said[0] and "(panne)" in said[0], kiosk.texts()[:8]
+    kiosk.session.set_step_free(False)  # the usual route does not need the lift: no detour said
+    kiosk.screen.show()
+    kiosk.frames(3)
+    assert not [t for t in kiosk.texts() if t.startswith("Détour")]
+    service.close()
