@@ -229,7 +229,7 @@ def render_floor_svg(
         fill = unit_fill(u.category)
         out.append(
             f'<path d="{path(u.geometry)}" fill="{fill}" stroke="#404040" '
-            f'stroke-width="1.2" data-unit="{escape(u.id)}" data-category="{u.category}"/>'
+            f'stroke-width="1.2" data-unit="{escape(u.id)}" data-category="{escape(u.category)}"/>'
         )
         if not u.public:
             out.append(f'<path d="{path(u.geometry)}" fill="url(#staff)" stroke="none"/>')

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -58,7 +59,8 @@ T = TypeVar("T")
 #: Drawn floors kept per process: (version, ordinal, language, what is marked) -> SVG.
 _SVG_CACHE: dict[tuple[Any, ...], str] = {}
 _SVG_CACHE_SIZE = 64
-#: Reasons offered in the closure form (any text is accepted).
+_SVG_LOCK = threading.Lock()  # pages are drawn in the threadpool
+#: Durations offered in the closure form (or a date).
 _UNTIL_CHOICES = ("1h", "2h", "4h", "8h", "1d", "3d", "7d")
 
 
@@ -112,12 +114,16 @@ def _version_row(v: VersionInfo, lang: str, settings: Settings, words: dict[str,
 
 
 def _svg(venue: Venue, key: tuple[Any, ...], draw: Callable[[], str]) -> Markup:
-    if key not in _SVG_CACHE:
-        if len(_SVG_CACHE) >= _SVG_CACHE_SIZE:
-            _SVG_CACHE.clear()
-        _SVG_CACHE[key] = draw()
-    # Our own renderer's output: every text in it is escaped there.
-    return Markup(_SVG_CACHE[key])
+    with _SVG_LOCK:
+        svg = _SVG_CACHE.get(key)
+    if svg is None:
+        svg = draw()  # two threads may draw the same floor once each: the same result
+        with _SVG_LOCK:
+            if len(_SVG_CACHE) >= _SVG_CACHE_SIZE:
+                _SVG_CACHE.clear()
+            _SVG_CACHE[key] = svg
+    # Our own renderer's output: every text and attribute from the archive is escaped there.
+    return Markup(svg)
 
 
 def _floors(

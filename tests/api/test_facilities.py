@@ -371,3 +371,23 @@ def test_accounts_admin_pages(app: TestClient, db: str) -> None:
     assert off.status_code == 422
     audit = [e["action"] for e in FloorPlanStore(db).audit_log(50)]
     assert {"add-account", "set-roles", "disable-account"} <= set(audit)
+
+
+def test_an_archive_cannot_put_script_in_the_pages(fabien: TestClient, db: str) -> None:
+    """Names and categories come from whoever drew the plan: they are shown, never run."""
+    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    units = json.loads(files["unit.geojson"])
+    room = next(f for f in units["features"] if f["properties"].get("category") == "room")
+    room["properties"]["category"] = 'room" onmouseover="alert(1)'
+    room["properties"]["name"] = {"fr": "<script>alert(2)</script>", "en": "<img src=x onerror=alert(3)>"}
+    files["unit.geojson"] = json.dumps(units).encode()
+    r = upload(fabien, _zip(files), name="<b>plan</b>.zip", note="<script>alert(4)</script>")
+    assert r.status_code == 303
+    for path in (r.headers["location"], "/staff/plans"):  # type: ignore[attr-defined]
+        page = fabien.get(path).text
+        for bad in ('onmouseover="alert', "<script>alert", "<img src=x", "<b>plan"):
+            assert bad not in page, (path, bad)
+    edit = fabien.get(
+        "/staff/plans-edit", params={"feature": room["id"], "base": r.headers["location"].rsplit("/", 1)[1]}
+    )  # type: ignore[attr-defined]
+    assert "<script>alert" not in edit.text and 'onmouseover="alert' not in edit.text
