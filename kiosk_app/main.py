@@ -92,18 +92,22 @@ def make_service(opts: KioskOptions) -> WayfindingService:
     return service
 
 
-def run(opts: KioskOptions) -> int:
-    """The kiosk application, until its window is closed."""
-    started = time.perf_counter()
-    prepare_kivy(opts.size, fullscreen=opts.fullscreen)
-    service = make_service(opts)
-    session = KioskSession(
+def make_session(opts: KioskOptions, service: WayfindingService) -> KioskSession:
+    return KioskSession(
         service,
         kiosk_id=opts.kiosk_id,
         languages=opts.languages,
         base_url=opts.base_url,
         ask_arrival=opts.ask_arrival,
     )
+
+
+def run(opts: KioskOptions) -> int:
+    """The kiosk application, until its window is closed."""
+    started = time.perf_counter()
+    prepare_kivy(opts.size, fullscreen=opts.fullscreen)
+    service = make_service(opts)
+    session = make_session(opts, service)
     service.watch(every_s=opts.refresh_s)
 
     from kivy.app import App
@@ -141,13 +145,7 @@ def screenshot(
     prepare_kivy(opts.size)
     service = make_service(opts)
     service.usage = None  # a picture of a screen is nobody's visit
-    session = KioskSession(
-        service,
-        kiosk_id=opts.kiosk_id,
-        languages=opts.languages,
-        base_url=opts.base_url,
-        ask_arrival=opts.ask_arrival,
-    )
+    session = make_session(opts, service)
     if lang:
         session.set_language(lang)
     if profile not in ("default", "step_free"):

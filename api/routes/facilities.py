@@ -305,6 +305,33 @@ async def _after_change(request: Request) -> None:
     await run_in_threadpool(_service(request).refresh)
 
 
+async def _version_action(
+    request: Request,
+    settings: Settings,
+    csrf: str,
+    version_id: int,
+    do: Callable[[FloorPlanStore], object],
+    done_key: str,
+    *,
+    then: str | None = None,
+    refresh: bool = True,
+) -> Response:
+    """Publish, discard or roll back: the store does it (and its audit entry); the page
+    says what happened, or the store's reason when it refused."""
+    check_csrf(request, csrf)
+    store = _store(request)
+    words = _words(request, settings)[1]
+    try:
+        await _in_thread(lambda: do(store))
+    except FloorPlanError as exc:
+        request.session["flash_error"] = str(exc)
+        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
+    if refresh:
+        await _after_change(request)
+    _flash(request, words[done_key].format(id=version_id))
+    return RedirectResponse(then or f"/staff/plans/{version_id}", status_code=303)
+
+
 @pages.post("/staff/plans/{version_id}/publish")
 async def publish(
     request: Request,
@@ -313,17 +340,9 @@ async def publish(
     settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    store = _store(request)
-    words = _words(request, settings)[1]
-    try:
-        await _in_thread(lambda: store.publish(version_id, actor=user.name))
-    except FloorPlanError as exc:
-        request.session["flash_error"] = str(exc)
-        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
-    await _after_change(request)
-    _flash(request, words["f_published"].format(id=version_id))
-    return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
+    return await _version_action(
+        request, settings, csrf, version_id, lambda st: st.publish(version_id, actor=user.name), "f_published"
+    )
 
 
 @pages.post("/staff/plans/{version_id}/discard")
@@ -334,16 +353,16 @@ async def discard(
     settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    store = _store(request)
-    words = _words(request, settings)[1]
-    try:
-        await _in_thread(lambda: store.discard(version_id, actor=user.name))
-    except FloorPlanError as exc:
-        request.session["flash_error"] = str(exc)
-        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
-    _flash(request, words["f_discarded"].format(id=version_id))
-    return RedirectResponse("/staff/plans", status_code=303)
+    return await _version_action(
+        request,
+        settings,
+        csrf,
+        version_id,
+        lambda st: st.discard(version_id, actor=user.name),
+        "f_discarded",
+        then="/staff/plans",
+        refresh=False,
+    )
 
 
 @pages.get("/staff/plans/{version_id}/rollback", response_class=HTMLResponse)
@@ -379,17 +398,14 @@ async def rollback(
     settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    store = _store(request)
-    words = _words(request, settings)[1]
-    try:
-        await _in_thread(lambda: store.rollback(actor=user.name, to=version_id))
-    except FloorPlanError as exc:
-        request.session["flash_error"] = str(exc)
-        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
-    await _after_change(request)
-    _flash(request, words["f_rolled_back"].format(id=version_id))
-    return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
+    return await _version_action(
+        request,
+        settings,
+        csrf,
+        version_id,
+        lambda st: st.rollback(actor=user.name, to=version_id),
+        "f_rolled_back",
+    )
 
 
 @pages.get("/staff/plans/{version_id}/export.zip")

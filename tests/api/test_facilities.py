@@ -73,20 +73,22 @@ def text_of(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def changed_demo(tmp: Path) -> bytes:
-    """The demo archive as a facilities office would change it in its GIS tool: Radiology
-    renamed, and a unit that overlaps another (a problem to see on the plan)."""
-    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+def demo_files() -> dict[str, bytes]:
+    """The demo archive's files, to change as a GIS tool would."""
+    return {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+
+
+def renamed_radiology(files: dict[str, bytes]) -> dict[str, bytes]:
     occ = json.loads(files["occupant.geojson"])
     for f in occ["features"]:
         if f["properties"]["name"].get("fr") == "Radiologie":
             f["properties"]["name"] = {"fr": "Imagerie médicale", "en": "Medical imaging"}
-    files["occupant.geojson"] = json.dumps(occ).encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+    return {**files, "occupant.geojson": json.dumps(occ).encode()}
+
+
+def changed_demo(tmp: Path) -> bytes:
+    """The demo archive as a facilities office would change it in its GIS tool: Radiology renamed."""
+    return zip_of(renamed_radiology(demo_files()))
 
 
 def upload(client: TestClient, data: bytes, name: str = "plan.zip", note: str = "") -> object:
@@ -142,7 +144,7 @@ def test_upload_report_diff_publish_and_the_phone_route_follows(
 def test_a_problem_is_numbered_on_the_plan_and_errors_block_publishing(
     fabien: TestClient, db: str, tmp_path: Path
 ) -> None:
-    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    files = demo_files()
     units = json.loads(files["unit.geojson"])
     victim = next(f for f in units["features"] if f["properties"].get("category") == "room")
     victim["properties"]["level_id"] = "no-such-level"
@@ -276,7 +278,7 @@ def test_roles_and_forged_forms(app: TestClient, db: str) -> None:
     assert published_id(db) == before
 
 
-def _zip(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zip_of(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as zf:
         for name, data in entries.items():
@@ -301,9 +303,9 @@ def _many_points() -> bytes:
     ring = [[2.0 + i * 1e-7, 48.0] for i in range(1_000_000)]
     unit = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "u", "properties": {},
             "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
-    archive = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    archive = demo_files()
     archive["unit.geojson"] = json.dumps(unit).encode()
-    return _zip(archive)
+    return zip_of(archive)
 
 
 @pytest.mark.parametrize(
@@ -322,11 +324,11 @@ def test_hostile_uploads_are_refused_quickly_and_touch_nothing(
 ) -> None:
     data = {
         "bomb": _bomb,
-        "escape": lambda: _zip({"../../etc/venue.geojson": b"{}", "manifest.json": b"{}"}),
+        "escape": lambda: zip_of({"../../etc/venue.geojson": b"{}", "manifest.json": b"{}"}),
         "huge": lambda: b"PK\x03\x04" + bytes(200 * 1024 * 1024),
         "points": _many_points,
         "not-zip": lambda: b"<html>not a plan</html>",
-        "no-venue": lambda: _zip({"manifest.json": b'{"version": "1.0.0"}'}),
+        "no-venue": lambda: zip_of({"manifest.json": b'{"version": "1.0.0"}'}),
     }[case]()
     store = FloorPlanStore(db)
     before, count = published_id(db), len(store.versions())
@@ -375,13 +377,13 @@ def test_accounts_admin_pages(app: TestClient, db: str) -> None:
 
 def test_an_archive_cannot_put_script_in_the_pages(fabien: TestClient, db: str) -> None:
     """Names and categories come from whoever drew the plan: they are shown, never run."""
-    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
+    files = demo_files()
     units = json.loads(files["unit.geojson"])
     room = next(f for f in units["features"] if f["properties"].get("category") == "room")
     room["properties"]["category"] = 'room" onmouseover="alert(1)'
     room["properties"]["name"] = {"fr": "<script>alert(2)</script>", "en": "<img src=x onerror=alert(3)>"}
     files["unit.geojson"] = json.dumps(units).encode()
-    r = upload(fabien, _zip(files), name="<b>plan</b>.zip", note="<script>alert(4)</script>")
+    r = upload(fabien, zip_of(files), name="<b>plan</b>.zip", note="<script>alert(4)</script>")
     assert r.status_code == 303
     for path in (r.headers["location"], "/staff/plans"):  # type: ignore[attr-defined]
         page = fabien.get(path).text

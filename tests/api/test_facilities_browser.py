@@ -9,9 +9,7 @@ it by its new name on the phone page. Screenshots go to ``$WAYFINDING_SCREENSHOT
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from api.accounts import AccountStore
-from floorplans import DEMO_PATH, FloorPlanStore
+from floorplans import FloorPlanStore
 from tests.api.conftest import LiveServer, phone, serious_violations
+from tests.api.test_facilities import demo_files, renamed_radiology, zip_of
 
 PASSWORD = "facilities-pw-1"
 
@@ -46,22 +45,13 @@ def desk(browser: Browser, server: LiveServer) -> Page:
 
 def changed_archive(tmp: Path) -> Path:
     """Radiologie renamed, and a door drawn 0.28 m off its wall (a warning with a place)."""
-    files = {p.name: p.read_bytes() for p in DEMO_PATH.iterdir() if p.is_file()}
-    occ = json.loads(files["occupant.geojson"])
-    for f in occ["features"]:
-        if f["properties"]["name"].get("fr") == "Radiologie":
-            f["properties"]["name"] = {"fr": "Imagerie médicale", "en": "Medical imaging"}
-    files["occupant.geojson"] = json.dumps(occ).encode()
+    files = renamed_radiology(demo_files())
     ops = json.loads(files["opening.geojson"])
     door = ops["features"][5]
     door["geometry"]["coordinates"] = [[x, y + 2.5e-6] for x, y in door["geometry"]["coordinates"]]
     files["opening.geojson"] = json.dumps(ops).encode()
     path = tmp / "plan-imagerie.zip"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(zip_of(files))
     return path
 
 
