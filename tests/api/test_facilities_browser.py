@@ -106,6 +106,12 @@ def test_upload_read_publish_close_rename_and_the_phone_follows(
     expect(page.locator("p.ok")).to_contain_text("Ascenseur B")
     refused = phone_route(browser, server, "Entrée principale", "Bloc opératoire", "step_free")
     assert "panne" in refused and "Ascenseur B" in refused, refused[:500]
+    detour = phone(browser)
+    detour.goto(f"{server.url}/route?from=Entrée des urgences&to=Endoscopie&profile=step_free")
+    expect(detour.locator("p.detour")).to_contain_text("Détour : Ascenseur B : fermeture jusqu'à")
+    expect(detour.locator("p.detour")).to_contain_text("(panne)")
+    detour.screenshot(path=str(shots / "phone-route-detour-fr.png"))
+    detour.context.close()
 
     # 3. Rename a service from the plan: a draft with its diff, published, found on the phone.
     page.goto(f"{server.url}/staff/plans-edit")

@@ -239,7 +239,7 @@ def test_a_kiosk_where_visitors_arrive_asks_whether_they_found_their_way(
     service.close()
 
 
-def test_a_route_round_a_closure_says_why(make_kiosk, tmp_path: Path) -> None:
+def test_a_route_round_a_closure_says_why(make_kiosk, shots, tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
     from api.service import WayfindingService
@@ -259,6 +259,7 @@ def test_a_route_round_a_closure_says_why(make_kiosk, tmp_path: Path) -> None:
     kiosk.frames(3)
     said = [t for t in kiosk.texts() if t.startswith("Détour")]
     assert said and "Ascenseur B : fermeture jusqu'à" in said[0] and "(panne)" in said[0], kiosk.texts()[:8]
+    kiosk.screen.export_to_png(str(shots / "kiosk-route-detour-fr.png"))
     kiosk.session.set_step_free(False)  # the usual route does not need the lift: no detour said
     kiosk.screen.show()
     kiosk.frames(3)
