@@ -676,7 +676,12 @@ def parse_until(text: str, *, now: datetime | None = None) -> datetime:
     t = text.strip()
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if t and t[-1] in units and t[:-1].replace(".", "", 1).isdigit():
-        return now + timedelta(**{units[t[-1]]: float(t[:-1])})
+        try:
+            return now + timedelta(**{units[t[-1]]: float(t[:-1])})
+        except OverflowError:
+            raise StoreError(
+                f"{text!r} ends after the calendar does; give an end within a few years"
+            ) from None
     try:
         dt = datetime.fromisoformat(t)
     except ValueError:
