@@ -134,12 +134,10 @@ class KioskSession:
         self.query = ""
         self.typing = False
         self.route: Route | None = None
-        self._recounting = False  # a route worded again is not counted again
         #: A kiosk where visitors arrive (a service's waiting room) asks whether they found
         #: their way easily; ``arrival_answered`` thanks them until the screen is reset.
         self.ask_arrival = ask_arrival
         self.arrival_answered = False
-        self._profile_changed = False
         self.no_route: str | None = None
         self.destination_ref: str | None = None
         self.destination_name = ""
@@ -309,9 +307,10 @@ class KioskSession:
             return []
         return self.service.search(self.query, limit=MAX_SUGGESTIONS, snap=self.snap)
 
-    def choose(self, ref: str) -> Route | None:
+    def choose(self, ref: str, *, count: bool = True) -> Route | None:
         """Route from the kiosk to *ref*; None when there is no way for the profile
-        (:attr:`no_route` then says why, in the visitor's language)."""
+        (:attr:`no_route` then says why, in the visitor's language). *count*: a route asked,
+        for the usage figures (not when the same route is only worded again)."""
         self.destination_ref = ref
         self.typing = False
         self.step = 0
@@ -319,15 +318,15 @@ class KioskSession:
             self.destination_name = self.service.place(ref, snap=self.snap).place.label(self.lang)
         except PlaceNotFound:
             self.destination_name = ref
-        usage = self.service.usage
+        usage = self.service.usage if count else None
+        venue_lang = self.snap.venue.language
         try:
             self.route = self.service.route(
                 self.origin, ref, profile=self.profile, lang=self.lang, snap=self.snap
             )
             self.no_route = None
             self.ordinal = self.route.legs[0].ordinal if self.route.legs else self.here_ordinal
-            if usage is not None and not self._recounting:
-                venue_lang = self.snap.venue.language
+            if usage is not None:
                 usage.route(
                     "kiosk",
                     destination=label_text(self.route.destination.name, venue_lang, fallback=ref),
@@ -338,35 +337,32 @@ class KioskSession:
                 )
         except NoRoute as exc:
             self.route, self.no_route = None, str(exc)
-            if usage is not None and not self._recounting:
-                usage.refused(exc.reason, destination=self.destination_name or ref)
+            if usage is not None:
+                place = self.snap.router.places.by_id.get(ref)
+                name = label_text(place.name, venue_lang, fallback=ref) if place else ref
+                usage.refused(exc.reason, destination=name)
         except PlaceNotFound as exc:
             self.route, self.no_route = None, self.t["no_match"].format(text=exc.ref)
-            if usage is not None and not self._recounting:
+            if usage is not None:
                 usage.refused("not-found")
                 usage.search(ref, found=False)
         return self.route
 
     def set_language(self, lang: str) -> None:
-        """Switch language; the route shown is worded again in it."""
+        """Switch language; the route shown is worded again in it (not another route asked)."""
         self.lang = check_lang(lang)
-        self._again()
+        self._again(count=False)
 
     def set_step_free(self, on: bool) -> None:
-        self._profile_changed = on != self.step_free
+        """Switch the profile; the route is asked again for it (counted when it changed)."""
+        changed = on != self.step_free
         self.step_free = on
-        self._again()
+        self._again(count=changed)
 
-    def _again(self) -> None:
+    def _again(self, *, count: bool) -> None:
         if self.destination_ref is not None:
             step, ordinal = self.step, self.ordinal
-            # The same route worded again (another language) is not another route asked;
-            # step-free is: its profile is counted.
-            self._recounting = not self._profile_changed
-            try:
-                self.choose(self.destination_ref)
-            finally:
-                self._recounting, self._profile_changed = False, False
+            self.choose(self.destination_ref, count=count)
             if self.route is not None and ordinal in self.levels:
                 self.step = min(step, len(self.route.maneuvers) - 1)
                 self.ordinal = ordinal
