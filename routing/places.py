@@ -185,6 +185,11 @@ class PlaceIndex:
             + [p for p in amenities if v.amenities[p.id].category.startswith("restroom")],
         }
 
+    def generic(self, kind: str) -> list[Place]:
+        """Every public place of a generic kind (``entrance``, ``exit``, ``lift``, ``stairs``,
+        ``toilets``)."""
+        return list(self._generic.get(kind, []))
+
     # -- lookups ----------------------------------------------------------------------------
 
     def resolve(self, ref: str, lang: str | None = None) -> Place:

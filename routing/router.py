@@ -508,7 +508,7 @@ class Router:
         g = self.walk
         n = len(g.nodes)
         origins: list[Place] = [p for p in self.places.places if p.kind == "kiosk"]
-        origins += self.places._generic.get("entrance", [])
+        origins += self.places.generic("entrance")
         targets = [
             p
             for p in self.places.places

@@ -232,9 +232,12 @@ async def upload(
     return RedirectResponse(f"/staff/plans/{info.id}", status_code=303)
 
 
-def _problems_by_severity(venue: Venue, report: Any, words: dict[str, str]) -> list[dict[str, Any]]:
-    numbered = {id(p): n for n, p, _at in numbered_problems(venue, report)}
-    located = {id(p): at for _n, p, at in numbered_problems(venue, report)}
+def _problems_by_severity(
+    report: Any, placed: list[tuple[int, Any, tuple[int, float, float]]], words: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The report's problems by severity, each with its marker's number and floor when it has one."""
+    numbered = {id(p): n for n, p, _at in placed}
+    located = {id(p): at for _n, p, at in placed}
     groups = []
     for severity in ("error", "warning", "info"):
         items = [
@@ -271,7 +274,7 @@ async def version_page(
             changes = [c.text for c in store.diff(info.id, published.id, lang=lang)]
         problems = numbered_problems(venue, report)
         return {
-            "groups": _problems_by_severity(venue, report, words),
+            "groups": _problems_by_severity(report, problems, words),
             "floors": _floors(venue, ("v", info.sha256), lang, problems),
             "published": published,
             "changes": changes,

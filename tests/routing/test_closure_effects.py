@@ -29,7 +29,7 @@ def _cut_off(router: Router, fid: str, profile: str) -> set[str]:
     """Services some entrance or kiosk reaches before the closure and not after (networkx)."""
     before = router.profile_graph(profile)
     after = router.with_closures([_closure(router.venue, fid)]).profile_graph(profile)
-    origins = [p for p in router.places.places if p.kind == "kiosk"] + router.places._generic["entrance"]
+    origins = [p for p in router.places.places if p.kind == "kiosk"] + router.places.generic("entrance")
     out = set()
     for p in router.places.places:
         if p.kind != "occupant" or not p.name:
