@@ -180,9 +180,13 @@ def test_versions_list_compare_and_export(fabien: TestClient, db: str) -> None:
     exported = fabien.get(f"/staff/plans/{ids[0]}/export.zip")
     assert exported.headers["content-type"] == "application/zip"
     assert exported.content == store.archive(ids[0])
-    if len(ids) > 1:
-        cmp = fabien.get("/staff/plans-compare", params={"a": ids[0], "b": ids[1]})
-        assert cmp.status_code == 200
+    renamed = next(v.id for v in store.versions() if v.note == "Radiologie devient Imagerie médicale")
+    cmp = text_of(fabien.get("/staff/plans-compare", params={"a": ids[0], "b": renamed}).text)
+    assert "occupant 'Radiologie' renamed to 'Imagerie médicale'" in cmp
+    back = text_of(fabien.get("/staff/plans-compare", params={"a": renamed, "b": ids[0]}).text)
+    assert "occupant 'Imagerie médicale' renamed to 'Radiologie'" in back
+    same = text_of(fabien.get("/staff/plans-compare", params={"a": ids[0], "b": ids[0]}).text)
+    assert "Aucune différence" in same
 
 
 def test_everyday_changes_are_drafts_with_their_diff(app: TestClient, fabien: TestClient, db: str) -> None:
@@ -247,6 +251,20 @@ def test_a_closure_is_previewed_then_routes_refuse_with_the_reason(
     )
     assert refused.status_code == 422
     assert "panne" in refused.json()["detail"]
+    for until, until_at in (("99999999d", ""), ("at", "not a date"), ("at", "2001-01-01T10:00"), ("1h", "")):
+        bad = fabien.post(
+            "/staff/closures",
+            data={
+                "csrf": token,
+                "feature": lift.id,
+                "reason": "" if until == "1h" else "x",
+                "until": until,
+                "until_at": until_at,
+                "confirm": "yes",
+            },
+        )
+        assert bad.status_code == 422 and 'role="alert"' in bad.text, (until, until_at)
+    assert len(FloorPlanStore(db).closures()) == 1, "a refused form closes nothing"
     listing = fabien.get("/staff/closures")
     closure_id = FloorPlanStore(db).closures()[0].id
     fabien.post(f"/staff/closures/{closure_id}/reopen", data={"csrf": csrf_of(listing.text)})
