@@ -215,19 +215,34 @@ class Estimator:
             if venue is not None and self.receivers and room_filter
             else None
         )
-        #: When each receiver last heard any wristband (reading time): a receiver silent
-        #: for RECEIVER_LIVE_S is out of order, its silence about a wristband says nothing.
+        #: When each receiver last showed it works (a reading of any wristband, or a
+        #: heartbeat): a receiver silent for RECEIVER_LIVE_S is out of order, its silence
+        #: about a wristband says nothing.
         self._rx_seen = np.full(len(self.rooms.rx_index) if self.rooms else 0, -np.inf)
+
+    # -- receivers -----------------------------------------------------------------------------
+
+    def receiver_alive(self, receiver: str, ts: float) -> None:
+        """*receiver* works at *ts*: it heard some wristband (linked or not) or said so
+        (a heartbeat). A working receiver's silence about a wristband is evidence."""
+        if self.rooms is not None:
+            j = self.rooms.rx_index.get(receiver)
+            if j is not None and ts > self._rx_seen[j]:
+                self._rx_seen[j] = ts
+
+    def receiver_offline(self, receiver: str) -> None:
+        """*receiver* stopped (its last will): its silence says nothing until it is heard."""
+        if self.rooms is not None:
+            j = self.rooms.rx_index.get(receiver)
+            if j is not None:
+                self._rx_seen[j] = -np.inf
 
     # -- smoothing -----------------------------------------------------------------------------
 
     def add(self, reading: Reading, ts: float) -> None:
         """Take one reading (the receiver must be known)."""
         state = self.tags.setdefault(reading.tag, _TagState())
-        if self.rooms is not None:
-            j = self.rooms.rx_index.get(reading.receiver)
-            if j is not None and ts > self._rx_seen[j]:
-                self._rx_seen[j] = ts
+        self.receiver_alive(reading.receiver, ts)
         state.latest = reading.receiver
         r = state.rssi.get(reading.receiver)
         meas_var = self.model.sigma_db**2
@@ -269,7 +284,10 @@ class Estimator:
 
     # -- estimation ----------------------------------------------------------------------------
 
-    def estimate(self, tag: str, ts: float) -> Estimate | None:
+    def estimate(self, tag: str, ts: float, *, position: bool = True) -> Estimate | None:
+        """Where *tag* is at *ts*. *position* False: the zone (room) and floor only, no
+        coordinates (``x``, ``y`` are NaN, ``confidence`` is the room's probability),
+        when the room filter gives a room: what the tracker needs, at half the cost."""
         state = self.tags.get(tag)
         if state is None:
             return None
@@ -293,6 +311,17 @@ class Estimator:
             state.room, state.room_p, state.room_ts = room, room_p, ts
         if room is not None and self.rooms is not None:
             ordinal = int(self.rooms.ordinal[self.rooms.index[room]])
+            if not position:
+                if room_p < MIN_ROOM_P and state.zone is not None:
+                    room = state.zone  # not sure enough to move
+                state.ts, state.ordinal = ts, ordinal
+                zone = self._zone(state, [], ordinal, ts, room)
+                room_level = self.rooms.level_ids[self.rooms.index[room]]
+                est = Estimate(
+                    tag, ts, ordinal, room_level, math.nan, math.nan, zone, round(room_p, 3), len(heard)
+                )
+                state.last_estimate = est
+                return est
         else:
             ordinal = self._floor(state, heard)
         if not any(self.receivers[rx].ordinal == ordinal for rx, _ in heard):

@@ -16,6 +16,13 @@ Three formats are accepted, each turned into :class:`Reading`:
   ``uuid-major-minor`` or the Eddystone ``namespace-instance`` when present, so
   that a wristband keeps its id whatever its MAC address does).
 
+Receivers also say that they work, so that a working receiver's silence about a
+wristband counts as evidence (see :func:`parse_heartbeat`): a native receiver
+publishes an empty batch ``[]`` when it heard nothing; ESPresense nodes publish
+``espresense/rooms/<room>/telemetry`` and their last will
+``espresense/rooms/<room>/status`` (``online`` / ``offline``); OpenMQTTGateway
+publishes ``home/<gateway>/SYStoMQTT`` and ``home/<gateway>/LWT``.
+
 Every refusal is a :class:`PayloadError` whose ``reason`` is a short code the
 tracker counts (``json``, ``type``, ``field``, ``rssi``, ``topic``...).
 """
@@ -81,6 +88,14 @@ class Reading:
     ts: float | None = None
     tx_power: float | None = None
     battery_mv: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Heartbeat:
+    """A receiver saying it works (``online``), or its last will saying it stopped."""
+
+    receiver: str
+    online: bool
 
 
 @dataclass(slots=True, frozen=True)
@@ -164,6 +179,54 @@ def decode_eddystone(service_data: str | bytes) -> EddystoneUID | EddystoneTLM |
 
 
 # ----------------------------------------------------------------------------- messages
+
+
+_EMPTY_BATCH = re.compile(rb"\s*\[\s*\]\s*")
+_HEARTBEAT_ENDS = ("/telemetry", "/status", "/SYStoMQTT", "/LWT", "/readings")
+
+
+def parse_heartbeat(topic: str, payload: bytes | str) -> Heartbeat | None:
+    """A receiver's sign of life, or None when the message is not one (then it is a
+    reading message for :func:`parse_message`):
+
+    - native: an empty batch ``[]`` on ``wayfinding/<site>/receivers/<id>/readings``;
+    - ESPresense: ``espresense/rooms/<room>/telemetry`` (a JSON object), and
+      ``espresense/rooms/<room>/status``, ``online`` or ``offline`` (its last will);
+    - OpenMQTTGateway / Theengs: ``home/<gateway>/SYStoMQTT`` (a JSON object), and
+      ``home/<gateway>/LWT``, ``online`` or ``offline``.
+    """
+    if not topic.endswith(_HEARTBEAT_ENDS):
+        return None
+    parts = topic.split("/")
+    raw = payload.encode() if isinstance(payload, str) else payload
+    if len(parts) == 5 and parts[0] == "wayfinding" and parts[2] == "receivers" and parts[4] == "readings":
+        if len(raw) > 16 or not _EMPTY_BATCH.fullmatch(raw):
+            return None
+        return Heartbeat(_receiver(parts[3], topic), True)
+    if (
+        len(parts) == 4
+        and parts[0] == "espresense"
+        and parts[1] == "rooms"
+        and parts[3] in ("telemetry", "status")
+    ):
+        receiver, kind = parts[2], parts[3]
+    elif len(parts) == 3 and parts[2] in ("SYStoMQTT", "LWT"):
+        receiver, kind = parts[1], parts[2]
+    else:
+        return None
+    receiver = _receiver(receiver, topic)
+    if kind in ("status", "LWT"):
+        text = raw.decode("utf-8", "replace").strip().strip('"').lower()
+        if text not in ("online", "offline"):
+            raise PayloadError("field", f"{topic}: {text[:20]!r} is neither 'online' nor 'offline'")
+        return Heartbeat(receiver, text == "online")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise PayloadError("type", f"{topic}: payload is not a JSON object")
+    return Heartbeat(receiver, True)
 
 
 def parse_message(topic: str, payload: bytes | str) -> list[Reading]:

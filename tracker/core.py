@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from beacons.estimator import Estimator, PathLoss, Receiver
-from beacons.payloads import PayloadError, parse_message
+from beacons.payloads import PayloadError, parse_heartbeat, parse_message
 from floorplans import Venue
 from floorplans.model import label_text
 from tracker.store import Link, TrackerEvent, TrackerStore
@@ -240,9 +240,21 @@ class Tracker:
         """Take one MQTT message; returns how many readings were accepted."""
         now = self.clock() if now is None else now
         try:
-            readings = parse_message(topic, payload)
+            beat = parse_heartbeat(topic, payload)
+            readings = parse_message(topic, payload) if beat is None else []
         except PayloadError as exc:
             self._reject(exc.reason, str(exc), now)
+            return 0
+        if beat is not None:
+            if beat.receiver not in self.receivers:
+                self._reject("unknown-receiver", f"{beat.receiver} ({topic})", now)
+            elif beat.online:
+                self.estimator.receiver_alive(beat.receiver, now)
+                self.counters["heartbeats"] += 1
+            else:
+                self.estimator.receiver_offline(beat.receiver)
+                self.counters["receivers-offline"] += 1
+                log.warning("receiver %s says it is offline", beat.receiver)
             return 0
         accepted = 0
         cfg = self.config
@@ -252,6 +264,9 @@ class Tracker:
                 self._reject("unknown-receiver", f"{r.receiver} ({topic})", now)
                 continue
             if rt is None:
+                # Not a linked wristband (a phone, a wristband not in use): the receiver
+                # works all the same.
+                self.estimator.receiver_alive(r.receiver, now)
                 self._reject("unknown-tag", f"{r.tag} ({topic})", now)
                 continue
             ts = r.ts if r.ts is not None else now
@@ -333,7 +348,7 @@ class Tracker:
             self._events, self._states = [], {}
 
     def _estimate(self, tag: str, rt: _Runtime, ts: float, now: float) -> None:
-        est = self.estimator.estimate(tag, ts)
+        est = self.estimator.estimate(tag, ts, position=False)  # the room is what counts
         if est is None:
             return
         if rt.lost:

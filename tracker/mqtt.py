@@ -47,7 +47,17 @@ class BrokerAddress:
 
 
 def reading_topics(site: str) -> list[str]:
-    return [f"wayfinding/{site}/receivers/+/readings", "espresense/devices/+/+", "home/+/BTtoMQTT/+"]
+    """Readings in the three formats, and the receivers' signs of life (ESPresense
+    telemetry and last will, OpenMQTTGateway system messages and last will)."""
+    return [
+        f"wayfinding/{site}/receivers/+/readings",
+        "espresense/devices/+/+",
+        "home/+/BTtoMQTT/+",
+        "espresense/rooms/+/telemetry",
+        "espresense/rooms/+/status",
+        "home/+/SYStoMQTT",
+        "home/+/LWT",
+    ]
 
 
 class MqttTracker:

@@ -202,6 +202,10 @@ class RealisticRadio:
             self.bands[tag] = b
         return b
 
+    def working(self, t: float) -> list[str]:
+        """The receivers not in an outage at *t* (they send their signs of life)."""
+        return [rx for i, rx in enumerate(self.rx_ids) if not self._silent(i, t)]
+
     def _silent(self, i: int, t: float) -> bool:
         spans = self.outages.get(i)
         if spans is None:

@@ -36,6 +36,9 @@ from routing import Router
 from tracker.mqtt import BrokerAddress
 
 IBEACON_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
+#: Receivers say they work this often (seconds): an empty native batch, ESPresense
+#: telemetry, OpenMQTTGateway's system message.
+HEARTBEAT_EVERY_S = 10.0
 FORMATS = ("native", "espresense", "theengs")
 
 
@@ -258,6 +261,13 @@ class Hearing:
         self.facing = dict(facing or {})
         self._draw = random.Random(seed)
 
+    def working(self, t: float) -> list[str]:
+        """The receivers that work at *t* (the mirror radio has no outages)."""
+        if self.channel is not None:
+            return self.channel.working(t)
+        assert self.mirror is not None
+        return [rx[0] for floor in self.mirror.rx_by_floor.values() for rx in floor]
+
     def __call__(self, p: Patient, local: float, t: float) -> list[tuple[str, float]] | None:
         """(receiver, rssi) heard at *t* (the channel's clock) from *p*, *local* seconds
         after their start; None before it."""
@@ -339,6 +349,25 @@ def messages(
     return out
 
 
+def heartbeats(fmt: str, site: str, receivers: list[str], uptime_s: float) -> list[tuple[str, str]]:
+    """MQTT (topic, payload) by which working receivers say so, as each kind does: a
+    native receiver an empty batch, an ESPresense node its telemetry, an
+    OpenMQTTGateway its system message."""
+    if fmt == "native":
+        return [(f"wayfinding/{site}/receivers/{rx}/readings", "[]") for rx in receivers]
+    if fmt == "espresense":
+        body = json.dumps(
+            {"ip": "10.0.0.2", "uptime": int(uptime_s), "firm": "esp32", "rssi": -58, "ver": "v3.3.2"}
+        )
+        return [(f"espresense/rooms/{rx}/telemetry", body) for rx in receivers]
+    if fmt == "theengs":
+        body = json.dumps(
+            {"uptime": int(uptime_s), "version": "v1.7.0", "freemem": 120000, "modules": ["BT"]}
+        )
+        return [(f"home/{rx}/SYStoMQTT", body) for rx in receivers]
+    raise ValueError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)} or mixed")
+
+
 def run_simulation(
     broker: str,
     venue: Venue,
@@ -388,11 +417,18 @@ def run_simulation(
     try:
         step = 1.0 / rate_hz
         k = 0
+        next_beat = 0.0
         while True:
             now = time.time()
             elapsed = now - t0
             if elapsed > end + linger_s or (stop is not None and stop.is_set()):
                 break
+            if elapsed >= next_beat:
+                working = hearing.working(elapsed)
+                for f in formats:
+                    for topic, payload in heartbeats(f, site, working, elapsed):
+                        client.publish(topic, payload, qos=1)
+                next_beat = elapsed + HEARTBEAT_EVERY_S
             for f_i, f in enumerate(formats):
                 now_heard: dict[str, list[tuple[str, float]]] = {}
                 for p in people:

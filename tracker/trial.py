@@ -36,7 +36,7 @@ from floorplans import Venue
 from routing import Router
 from tracker.core import Tracker, TrackerConfig, receivers_of
 from tracker.radio import Conditions, RealisticRadio
-from tracker.simulator import Hearing, Patient, Visit, messages, plan_patient
+from tracker.simulator import HEARTBEAT_EVERY_S, Hearing, Patient, Visit, heartbeats, messages, plan_patient
 from tracker.store import TrackerStore
 
 T0 = 1_800_000_000.0
@@ -192,8 +192,12 @@ def run_trial(
     step = 1.0 / rate_hz
     result = TrialResult()
     t = 0.0
-    next_tick = 0.0
+    next_tick = next_beat = 0.0
     while t <= end:
+        if t >= next_beat:  # the working receivers say so
+            for topic, payload in heartbeats("native", "demo", hearing.working(t), t):
+                tracker.handle(topic, payload, T0 + t)
+            next_beat = t + HEARTBEAT_EVERY_S
         heard: dict[str, list[tuple[str, float]]] = {}
         for p in people:
             got = hearing(p, t - p.start, t)

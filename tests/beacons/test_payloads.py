@@ -14,6 +14,7 @@ from beacons.payloads import (
     PayloadError,
     decode_eddystone,
     decode_ibeacon,
+    parse_heartbeat,
     parse_message,
 )
 
@@ -223,3 +224,90 @@ def test_a_wristband_linked_by_hand_is_heard_through_espresense(tmp_path) -> Non
     )
     assert run.returncode == 0, run.stderr
     assert store.active_links() == []
+
+
+# ----------------------------------------------------------------------------- signs of life
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "receiver", "online"),
+    [
+        ("wayfinding/demo/receivers/rx-C1-uca-changing/readings", b"[]", "rx-C1-uca-changing", True),
+        ("wayfinding/demo/receivers/rx-1/readings", b" [ ]\n", "rx-1", True),
+        # ESPresense: telemetry as a node sends it, and its last will.
+        (
+            "espresense/rooms/rx-C1-prep-1/telemetry",
+            b'{"ip":"10.0.0.21","uptime":86400,"firm":"esp32","rssi":-61,"ver":"v3.3.2",'
+            b'"count":3,"adverts":1520,"seen":12,"reported":9,"freeHeap":112000,"maxHeap":65000}',
+            "rx-C1-prep-1",
+            True,
+        ),
+        ("espresense/rooms/rx-C1-prep-1/status", b"online", "rx-C1-prep-1", True),
+        ("espresense/rooms/rx-C1-prep-1/status", b"offline", "rx-C1-prep-1", False),
+        # OpenMQTTGateway: system message and last will.
+        (
+            "home/rx-B2-or-1/SYStoMQTT",
+            b'{"uptime":3600,"version":"v1.7.0","freemem":120000,"rssi":-70,"SSID":"ward","modules":["BT"]}',
+            "rx-B2-or-1",
+            True,
+        ),
+        ("home/rx-B2-or-1/LWT", b"offline", "rx-B2-or-1", False),
+        ("home/rx-B2-or-1/LWT", "Online", "rx-B2-or-1", True),
+    ],
+)
+def test_receivers_say_they_work(topic: str, payload: bytes | str, receiver: str, online: bool) -> None:
+    beat = parse_heartbeat(topic, payload)
+    assert beat is not None and (beat.receiver, beat.online) == (receiver, online)
+    if topic.endswith("/readings"):
+        assert parse_message(topic, payload) == []  # and it carries no reading
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [
+        ("wayfinding/demo/receivers/rx-1/readings", b'[{"tag": "a", "rssi": -60}]'),
+        ("wayfinding/demo/receivers/rx-1/readings", b'{"tag": "a", "rssi": -60}'),
+        ("espresense/devices/iBeacon:x/rx-1", b'{"rssi": -60}'),
+        ("home/gw/BTtoMQTT/AABBCC000001", b'{"id": "AA:BB:CC:00:00:01", "rssi": -60}'),
+        ("espresense/rooms/rx-1/max_distance", b"5"),
+    ],
+)
+def test_readings_are_not_signs_of_life(topic: str, payload: bytes) -> None:
+    assert parse_heartbeat(topic, payload) is None
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        ("espresense/rooms/rx-1/status", b"maybe", "field"),
+        ("home/gw/LWT", b"", "field"),
+        ("espresense/rooms/rx-1/telemetry", b"{oops", "json"),
+        ("home/gw/SYStoMQTT", b"[1]", "type"),
+        ("espresense/rooms/a+b/telemetry", b"{}", "tag"),
+    ],
+)
+def test_bad_signs_of_life_name_the_reason(topic: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(PayloadError) as info:
+        parse_heartbeat(topic, payload)
+    assert info.value.reason == reason and topic in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    payload=st.binary(max_size=64),
+    topic=st.sampled_from(
+        [
+            "wayfinding/demo/receivers/rx/readings",
+            "espresense/rooms/rx/telemetry",
+            "espresense/rooms/rx/status",
+            "home/gw/SYStoMQTT",
+            "home/gw/LWT",
+        ]
+    ),
+)
+def test_any_payload_on_a_heartbeat_topic_is_one_or_a_payload_error(topic: str, payload: bytes) -> None:
+    try:
+        beat = parse_heartbeat(topic, payload)
+    except PayloadError:
+        return
+    assert beat is None or beat.receiver in ("rx", "gw")

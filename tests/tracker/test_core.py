@@ -164,6 +164,34 @@ def test_bad_input_is_counted_by_reason_and_changes_nothing(setup, demo_venue) -
     assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission"]
 
 
+def test_receivers_signs_of_life_make_their_silence_count(setup) -> None:  # type: ignore[no-untyped-def]
+    """A receiver that says it works (an empty batch, ESPresense telemetry, an
+    OpenMQTTGateway system message) or hears any wristband, even one linked to nobody, is
+    taken as working; its last will 'offline' undoes that; a bad one is counted."""
+    tracker, _store, clock, _sim = setup
+    rooms = tracker.estimator.rooms
+    live = tracker.estimator._rx_seen
+
+    def working(rx: str) -> bool:
+        return bool(live[rooms.rx_index[rx]] >= clock.now - 30)
+
+    assert not working("rx-C1-uca-changing")
+    tracker.handle("wayfinding/demo/receivers/rx-C1-uca-changing/readings", b"[]")
+    tracker.handle("espresense/rooms/rx-C1-prep-1/telemetry", b'{"uptime": 60, "ip": "10.0.0.9"}')
+    tracker.handle("home/rx-B2-or-1/SYStoMQTT", b'{"uptime": 60, "version": "v1.7.0"}')
+    tracker.handle(
+        "wayfinding/demo/receivers/rx-B2-pacu/readings", json.dumps({"tag": "a-phone", "rssi": -70})
+    )
+    assert all(working(rx) for rx in ("rx-C1-uca-changing", "rx-C1-prep-1", "rx-B2-or-1", "rx-B2-pacu"))
+    tracker.handle("espresense/rooms/rx-C1-prep-1/status", b"offline")
+    assert not working("rx-C1-prep-1")
+    tracker.handle("home/rx-nowhere/LWT", b"online")
+    tracker.handle("espresense/rooms/rx-C1-prep-1/status", b"rebooting")
+    c = tracker.counters
+    assert (c["heartbeats"], c["receivers-offline"]) == (3, 1)
+    assert (c["rejected:unknown-receiver"], c["rejected:field"], c["rejected:unknown-tag"]) == (1, 1, 1)
+
+
 def test_silence_battery_and_restart(setup, demo_venue, tmp_path) -> None:  # type: ignore[no-untyped-def]
     tracker, store, clock, sim = setup
     desk = unit_named(demo_venue, "Accueil — Admissions")
