@@ -62,6 +62,11 @@ OFFSET_MAX_DB = 8.0
 #: A working receiver that should hear a wristband louder than this and does not hear it
 #: at all counts against the place.
 MISSING_DBM = -80.0
+#: Below this a receiver hears nothing (BLE receivers' sensitivity is about -95 to
+#: -100 dBm). A working receiver *in the room itself* that does not hear the wristband at
+#: all says it is not there, by how far above this it should hear it: in a room a few
+#: metres across, with no wall between, silence for seconds is not a fade.
+SILENT_DBM = -95.0
 #: Evidence of one estimate counts this much (successive smoothed readings are not
 #: independent).
 TEMPER = 0.5
@@ -101,6 +106,7 @@ class RoomFilter:
         self.index = index
         k = len(self.units)
         self.ordinal = np.array([levels[venue.units[u].level_id].ordinal for u in self.units])
+        self.level_ids = [venue.units[u].level_id for u in self.units]
         # Moves: row-normalised adjacency (to the units a unit opens onto), sparse: a
         # hospital has thousands of units, each opening onto a few.
         rows_, cols_ = [], []
@@ -285,19 +291,26 @@ class RoomFilter:
         )
         if live is not None:
             # Not heard by a working receiver that should hear it well: at most as bad as
-            # one reading HUBER_DB off (it may be a fade, a body in the way).
+            # one reading HUBER_DB off (it may be a fade, a body in the way); by the
+            # room's own receiver: measured from SILENT_DBM (seconds of silence a few
+            # metres away, no wall between, is no fade).
             near_row, near_rx, near_exp = _gather(self._near_ptr, self._near_idx, self._near_val, rows)
             unheard = live.copy()
             unheard[j] = False
             mask = unheard[near_rx]
             at = near_row[mask]
-            gap = np.clip((near_exp[mask] + offset[at] - MISSING_DBM) / SIGMA_DB, 0.0, None)
+            own = self._rx_col[near_rx[mask]] == self.owner[rows[at]]
+            floor = np.where(own, SILENT_DBM, MISSING_DBM)
+            gap = np.clip((near_exp[mask] + offset[at] - floor) / SIGMA_DB, 0.0, None)
             miss = np.where(gap <= c, 0.5 * gap * gap, c * gap - 0.5 * c * c)
             score -= np.bincount(at, weights=miss, minlength=len(score))
-        # A unit's likelihood: the mean over its points.
+        # A unit's likelihood: that of its best-fitting point. (The mean over its points
+        # would take a patient uniformly anywhere in the unit: a 60 m corridor, whose
+        # points near the patient are one or two of nine, loses to the room beside it.)
         top = score.max()
         per_point = np.exp(TEMPER * (score - top))
-        like = np.bincount(self.owner[rows], weights=per_point, minlength=k) / np.maximum(self.n_points, 1)
+        like = np.zeros(k)
+        np.maximum.at(like, self.owner[rows], per_point)
         p = p * like
         total = p.sum()
         # Nothing the belief allowed fits: start again from what is heard.

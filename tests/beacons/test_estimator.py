@@ -12,6 +12,8 @@ import pytest
 from beacons.estimator import Estimator, PathLoss, Receiver, calibrate
 from beacons.payloads import Reading
 from floorplans import Venue
+from floorplans.model import label_text
+from tracker.core import receivers_of
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "ble-kolakowski-2021"
 
@@ -74,9 +76,11 @@ def test_zone_needs_to_hold_before_it_changes(demo_venue: Venue) -> None:
     pharmacy = next(r for r in receivers if r.id == "rx-A0-pharmacy")
 
     def hear(at: Receiver, t: float) -> None:
+        # Free space in the room, 6 dB less through its walls to the receivers outside.
         for r in receivers:
             if r.ordinal == 0 and np.hypot(r.x - at.x, r.y - at.y) < 25:
-                est.add(Reading("wb", r.id, _rssi(at.x, at.y, r)), t)
+                wall = 0.0 if r.unit_id == at.unit_id else 6.0
+                est.add(Reading("wb", r.id, _rssi(at.x, at.y, r) - wall), t)
 
     for t in range(6):
         hear(cafeteria, float(t))
@@ -136,3 +140,37 @@ def test_locate_command_counts_bad_rows(tmp_path: Path) -> None:
     assert "rssi: 1" in proc.stdout
     out = (tmp_path / "out.csv").read_text().splitlines()
     assert out[0] == "ts,tag,level,x,y,zone,confidence" and len(out) == 6
+
+
+def test_a_room_whose_working_receiver_hears_nothing_is_not_believed(demo_venue: Venue) -> None:
+    """Readings of a patient walking Corridor C past the patients' changing room (taken
+    from a simulated run that showed "in preparation" too early): the corridor receiver
+    hears them weaker than right under it, which fits the changing room next door as
+    well, but the changing room's own receiver, working (it says so), hears nothing: not
+    there. Without its sign of life, its silence proves nothing."""
+    receivers = receivers_of(demo_venue)
+    changing = next(u for u in demo_venue.units.values() if label_text(u.name, "fr") == "Vestiaires patients")
+    heard = {
+        "rx-C1-corridor-0": -76.0,
+        "rx-C2-corridor-1": -83.0,
+        "rx-C1-corridor-1": -86.0,
+        "rx-C2-corridor-0": -88.0,
+        "rx-C0-corridor-0": -91.0,
+        "rx-C1-uca-rest": -95.0,
+    }
+
+    def walk(*, beats: bool) -> float:
+        est = Estimator(receivers, venue=demo_venue)
+        assert est.rooms is not None
+        for t in range(12):
+            if beats:
+                for r in receivers:
+                    est.receiver_alive(r.id, float(t))
+            for rx, rssi in heard.items():
+                est.add(Reading("wb", rx, rssi), float(t))
+            est.estimate("wb", float(t), position=False)
+        return float(est.rooms.beliefs["wb"].p[est.rooms.index[changing.id]])
+
+    with_beats, without = walk(beats=True), walk(beats=False)
+    assert with_beats < 0.05, with_beats
+    assert without > 5 * with_beats, (without, with_beats)
