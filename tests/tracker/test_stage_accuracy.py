@@ -38,9 +38,9 @@ def test_every_stage_reaches_the_companion_without_flicker(trial) -> None:  # ty
     print("\n" + trial.summary())
     assert trial.patients_missing == 0, [(o.tag, o.missed) for o in trial.outcomes if o.missed]
     assert trial.seen_share >= 0.95
-    assert trial.false_stages <= 1, [(o.tag, o.false) for o in trial.outcomes if o.false]
+    assert trial.false_stages == 0, [(o.tag, o.false) for o in trial.outcomes if o.false]
     median, p95 = trial.delay_percentiles()
-    assert median < 10 and p95 < 25
+    assert median < 10 and p95 < 20  # the goal: p95 under 20 s
 
 
 def test_the_previous_method_does_worse_on_the_same_walks(demo_venue: Venue, trial) -> None:  # type: ignore[no-untyped-def]
@@ -49,3 +49,32 @@ def test_the_previous_method_does_worse_on_the_same_walks(demo_venue: Venue, tri
     before = run_trial(demo_venue, patients=12, seed=3, config=TrackerConfig(room_filter=False))
     print("\nprevious method: " + before.summary())
     assert before.false_stages > trial.false_stages
+
+
+def test_the_demo_shows_every_stage_of_every_patient(demo_venue: Venue) -> None:
+    """The README demo's setting (patients at 3 m/s, 30 s a stage, two readings a second,
+    receivers calibrated by a simulated walk, none falling silent): each stage is *shown*
+    to the companion, none only marked passed, none shown early. Nine patients."""
+    from api.cli import DEMO_SEED, DEMO_SPEED
+    from tracker.radio import Conditions
+    from tracker.trial import TrialResult, calibration_walk
+
+    conditions = Conditions(outages_per_hour=0.0)  # as in the demo (api/cli.py)
+    model = calibration_walk(demo_venue, seed=DEMO_SEED, conditions=conditions)[0]
+    merged = TrialResult()
+    for seed in (1, 2, DEMO_SEED):
+        merged.outcomes += run_trial(
+            demo_venue,
+            patients=3,
+            seed=seed,
+            conditions=conditions,
+            model=model,
+            config=TrackerConfig(time_scale=DEMO_SPEED / 1.2),
+            dwell_s=(30.0, 30.0),
+            stagger_s=10.0,
+            rate_hz=2.0,
+            speed=DEMO_SPEED,
+        ).outcomes
+    print("\ndemo: " + merged.summary())
+    assert merged.seen_share == 1.0, [(o.tag, o.truth, o.shown) for o in merged.outcomes if o.passed]
+    assert merged.false_stages == 0, [(o.tag, o.false) for o in merged.outcomes if o.false]
