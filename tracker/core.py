@@ -117,7 +117,6 @@ class _Runtime:
     outside_since: float | None = None
     outside: bool = False
     last_seen_saved: float = 0.0
-    trigger_ts: float | None = None  # when the reading that may change the stage arrived
     backward: str | None = None  # an earlier stage seen, not yet believed
     backward_since: float = 0.0
     ahead: str | None = None  # a stage beyond the next one seen, not yet believed
@@ -133,8 +132,9 @@ class _Runtime:
 class Status:
     topic: str
     payload: dict[str, Any]
-    #: Wall-clock time the reading behind this status arrived (for latency figures).
-    trigger: float | None = None
+    #: The time stamp of the reading that changed the stage (the receiver's clock), for
+    #: the reading-to-status latency the MQTT service reports; None for other statuses.
+    reading_ts: float | None = None
 
 
 class _RateLimitedLog:
@@ -216,7 +216,6 @@ class Tracker:
         self._events: list[TrackerEvent] = []
         self._states: dict[int, dict[str, Any]] = {}
         self.outbox: deque[Status] = deque()
-        self.latencies: deque[float] = deque(maxlen=100_000)
         self.reload_links()
 
     # -- links ----------------------------------------------------------------------------------
@@ -296,8 +295,6 @@ class Tracker:
             urgent = rt.urgent or changed
             rt.top_rx = top
             rt.last_reading = max(ts, rt.last_reading or ts)
-            if rt.trigger_ts is None:
-                rt.trigger_ts = now
             # Estimates run on the readings' own clock, so that a backlog replayed after
             # a restart still goes through every room the patient went through.
             since = ts - rt.last_estimate
@@ -402,11 +399,7 @@ class Tracker:
             link.stage_since = datetime.fromtimestamp(now, UTC)
             self._event(rt, "stage", now, {"stage": stage, "from": previous})
             self._states.setdefault(link.id, {}).update(stage_id=stage, stage_since=link.stage_since)
-            status = self._status(rt)
-            self.outbox.append(status)
-            if rt.trigger_ts is not None:
-                self.latencies.append(now - rt.trigger_ts)
-        rt.trigger_ts = None
+            self.outbox.append(self._status(rt, reading_ts=ts))
         allowed = self.allowed.get(link.pathway_id)
         if allowed is not None and zone is not None:
             if zone not in allowed:
@@ -482,7 +475,7 @@ class Tracker:
     def status_topic(self, tag: str) -> str:
         return f"wayfinding/{self.config.site}/status/{tag}"
 
-    def _status(self, rt: _Runtime) -> Status:
+    def _status(self, rt: _Runtime, *, reading_ts: float | None = None) -> Status:
         link = rt.link
         pathway = self.venue.pathways.get(link.pathway_id)
         stage = next((s for s in pathway.stages if s.id == link.stage_id), None) if pathway else None
@@ -497,7 +490,7 @@ class Tracker:
             "since": link.stage_since.isoformat() if link.stage_since else None,
             "signal": "lost" if rt.lost else "ok",
         }
-        return Status(self.status_topic(link.tag), payload, rt.trigger_ts)
+        return Status(self.status_topic(link.tag), payload, reading_ts)
 
     def snapshot(self) -> dict[str, Any]:
         return {"wristbands": len(self.tags), "counters": dict(self.counters)}

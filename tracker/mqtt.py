@@ -22,6 +22,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -44,6 +45,18 @@ class BrokerAddress:
         if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
             raise ValueError(f"broker {url!r}: write mqtt://HOST[:PORT]")
         return cls(parsed.hostname, parsed.port or 1883)
+
+
+def _percentiles(values: deque[float]) -> dict[str, float | int] | None:
+    """Median and 95th percentile (s) of *values*, and how many."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return {
+        "p50": round(ordered[len(ordered) // 2], 3),
+        "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
+        "n": len(ordered),
+    }
 
 
 def reading_topics(site: str) -> list[str]:
@@ -94,6 +107,9 @@ class MqttTracker:
         self.client.on_subscribe = self._on_subscribe
         self.published = 0
         self.stats_every_s = 2.0
+        #: Seconds from the reading that changed a stage (its own time stamp) to the
+        #: status leaving for the broker, for the last stage changes.
+        self.latencies: deque[float] = deque(maxlen=1000)
 
     # Callbacks: network thread, hand over only.
     def _on_connect(
@@ -124,6 +140,7 @@ class MqttTracker:
             "backlog": self.inbox.qsize(),
             "ts": time.time(),
             "statuses_published": self.published,
+            "status_latency_s": _percentiles(self.latencies),
         }
         self.client.publish(
             f"wayfinding/{self.tracker.config.site}/tracker/stats", json.dumps(stats), qos=1, retain=True
@@ -159,6 +176,8 @@ class MqttTracker:
                             status.topic, json.dumps(status.payload, ensure_ascii=False), qos=1, retain=True
                         )
                         self.published += 1
+                        if status.reading_ts is not None:
+                            self.latencies.append(time.time() - status.reading_ts)
                     next_tick = time.monotonic() + self.tick_s
                 if time.monotonic() >= next_stats:
                     self.publish_stats()
