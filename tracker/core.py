@@ -35,9 +35,12 @@ URGENT_GAP_S = 0.25
 
 #: A new stage needs at least this probability (summed over its units) in the room filter.
 STAGE_P = 0.9
-#: ... or its zone must have held this long (seconds of readings): a room whose own
-#: receiver is silent still counts, later.
+#: ... or its zone must have held this long (seconds of readings) with at least
+#: STAGE_HOLD_P: a room whose own receiver is silent still counts, later. (The zone
+#: alone is not enough: it keeps the last room while the room filter is unsure, and a
+#: patient walking on past a recovery room kept "recovery" as zone for 37 s.)
 STAGE_HOLD_S = 15.0
+STAGE_HOLD_P = 0.5
 
 #: Units anyone may pass through on a pathway without "leaving the allowed area".
 CIRCULATION = (
@@ -358,13 +361,11 @@ class Tracker:
         order = self.stage_order.get(link.pathway_id, {})
         if stage != rt.zone_stage:
             rt.zone_stage, rt.zone_stage_since = stage, ts
-        if (
-            stage is not None
-            and stage != link.stage_id
-            and ts - rt.zone_stage_since < STAGE_HOLD_S / self.config.time_scale
-            and self._stage_probability(tag, link, stage) < STAGE_P
-        ):
-            stage = None  # the room filter is not sure enough yet
+        if stage is not None and stage != link.stage_id:
+            p = self._stage_probability(tag, link, stage)
+            held = ts - rt.zone_stage_since >= STAGE_HOLD_S / self.config.time_scale
+            if p < STAGE_P and not (held and p >= STAGE_HOLD_P):
+                stage = None  # the room filter is not sure enough (yet)
         if (
             stage is not None
             and link.stage_id is not None
