@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from shapely.geometry import Point
 
 from beacons.calibration import ReceiverFit, WalkStop, fit
 from beacons.estimator import PathLoss
@@ -36,7 +37,16 @@ from floorplans import Venue
 from routing import Router
 from tracker.core import Tracker, TrackerConfig, receivers_of
 from tracker.radio import Conditions, RealisticRadio
-from tracker.simulator import HEARTBEAT_EVERY_S, Hearing, Patient, Visit, heartbeats, messages, plan_patient
+from tracker.simulator import (
+    HEARTBEAT_EVERY_S,
+    Hearing,
+    Patient,
+    Visit,
+    heartbeats,
+    messages,
+    plan_patient,
+    position,
+)
 from tracker.store import TrackerStore
 
 T0 = 1_800_000_000.0
@@ -215,13 +225,35 @@ def run_trial(
             next_tick = t + 1.0
         t += step
     tracker.tick(T0 + end + 60.0)
+    # The truth: when the patient entered the stage's rooms (the simulator gives when
+    # they reached the place they stop at, a few metres further; a bed wheeled into
+    # theatre's preparation room is in theatre from there).
+    stage_units = tracker.stage_of.get("ambulatory-surgery", {})
+    by_floor: dict[int, list[tuple[Any, str]]] = {}
+    for uid, st in stage_units.items():
+        unit = venue.units[uid]
+        by_floor.setdefault(venue.levels[unit.level_id].ordinal, []).append((unit.geometry, st))
+
+    def stage_at(p: Patient, local: float) -> str | None:
+        where = position(p, local)
+        if where is None:
+            return None
+        pt = Point(where[1], where[2])
+        return next((st for g, st in by_floor.get(where[0], []) if g.covers(pt)), None)
+
+    def entry_time(p: Patient, stage: str, arrived: float) -> float:
+        t = arrived
+        while t > 0 and stage_at(p, t - 0.5) == stage:
+            t -= 0.5
+        return t
+
     by_link: dict[int, list[tuple[str, float, dict[str, Any]]]] = {}
     for e in store.events():
         at = (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).timestamp()
         by_link.setdefault(e.link_id, []).append((e.kind, at, e.details))
     for p in people:
         events = by_link.get(links[p.tag], [])
-        truth = [(s, T0 + p.start + at) for s, at in p.truth]
+        truth = [(s, T0 + p.start + entry_time(p, s, at)) for s, at in p.truth]
         shown = [(d["stage"], at) for kind, at, d in events if kind == "stage"]
         passed = [d["stage"] for kind, _, d in events if kind == "stage-passed"]
         false = []
