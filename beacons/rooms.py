@@ -167,7 +167,6 @@ class RoomFilter:
                 owner.append(i)
         pts = np.array(points, dtype=float).reshape(-1, 2)
         self.owner = np.array(owner, dtype=int)
-        self.n_points = np.bincount(self.owner, minlength=k)
         pair_pt: list[np.ndarray] = []
         pair_rx: list[np.ndarray] = []
         if rx:

@@ -16,8 +16,8 @@ The walking-person run (876 points) has no position per time stamp, only the
 path walked as segments: it is scored by the distance from each estimate to
 the path (how far off the path the estimate strays; a lower bound of the
 error, blind to errors along the path), with the same baselines and, to read
-the figure against, a point that knows nothing (the middle of the path's
-extent).
+the figure against, points drawn anywhere in the flat (an estimator that
+knows nothing).
 
 Run: ``.venv/bin/python bench/bench_positioning.py``.
 """
