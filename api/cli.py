@@ -1103,7 +1103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="path-loss model JSON")
     p.add_argument("--signal-lost", type=float, default=60.0, help="seconds of silence (60)")
     p.add_argument(
-        "--zone-dwell", type=float, default=4.0, help="seconds a new zone must hold before it counts (4)"
+        "--zone-dwell",
+        type=float,
+        default=0.0,
+        help="seconds a new zone must hold before it counts (0: the room filter is the hysteresis)",
     )
     p.add_argument(
         "--backward-dwell",

@@ -57,7 +57,10 @@ def main() -> int:
                 seed=seed,
                 router=router,
                 radio="mirror" if case == "mirror" else "realistic",
-                config=TrackerConfig(room_filter=case != "previous"),
+                # The previous method with its own zone hysteresis (4 s).
+                config=TrackerConfig(room_filter=False, zone_dwell_s=4.0)
+                if case == "previous"
+                else TrackerConfig(),
                 model=model,
             )
             merged.outcomes += result.outcomes

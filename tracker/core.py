@@ -88,8 +88,11 @@ class TrackerConfig:
     area_dwell_s: float = 30.0
     last_seen_every_s: float = 30.0
     log_every_s: float = 60.0
-    #: A new zone must hold this long before it counts (hysteresis).
-    zone_dwell_s: float = 4.0
+    #: A new zone must hold this long before it counts (hysteresis). 0 with the room
+    #: filter, whose probability (STAGE_P) is the hysteresis: 4 s more only delayed every
+    #: stage (median 9.5 s against 7.2 s from entering a room, the same one false stage
+    #: in 1,000, bench/bench_stages.py). The zone from the point alone needs it (4 s).
+    zone_dwell_s: float = 0.0
     #: Going back to an earlier stage of the pathway (recovery -> theatre) is rare and
     #: mostly a bed wheeled past an operating room: it must hold this long.
     backward_dwell_s: float = 120.0
