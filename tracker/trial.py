@@ -14,14 +14,16 @@ patient really entered:
   further on (the companion sees it done, not current);
 - **missed**: neither;
 - **delay**: from entering a stage's room to the companion seeing it;
-- **false**: a stage shown while the patient was not in it (a flicker, or
-  a jump ahead that was wrong).
+- **false**: a stage shown while the patient was not in it (more than 10 s
+  before they entered its rooms, or 30 s after they left), of which
+- **flickers**: the companion saw the patient go back to an earlier stage.
 
 Used by ``bench/bench_stages.py`` and ``tests/tracker/test_stage_accuracy.py``.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +72,13 @@ class Outcome:
     def missed(self) -> list[str]:
         return [s for s, _ in self.truth if s not in self.seen and s not in self.passed]
 
+    @property
+    def flickers(self) -> int:
+        """Times the companion saw the patient go back to an earlier stage."""
+        order = {s: i for i, (s, _) in enumerate(self.truth)}
+        steps = [order.get(s, -1) for s, _ in self.shown]
+        return sum(1 for a, b in itertools.pairwise(steps) if b < a)
+
     def delays(self) -> list[float]:
         first: dict[str, float] = {}
         for s, at in self.shown:
@@ -101,6 +110,10 @@ class TrialResult:
         return sum(1 for o in self.outcomes if o.missed)
 
     @property
+    def flickers(self) -> int:
+        return sum(o.flickers for o in self.outcomes)
+
+    @property
     def false_stages(self) -> int:
         return sum(len(o.false) for o in self.outcomes)
 
@@ -117,7 +130,8 @@ class TrialResult:
             f"{len(self.outcomes)} patients, {self.stages} stages: "
             f"{100 * self.reported_share:.1f} % reported ({100 * self.seen_share:.1f} % seen, "
             f"{passed} marked passed), {self.patients_missing} patient(s) with a missed stage, "
-            f"{self.false_stages} false stage(s); delay median {med:.1f} s, p95 {p95:.1f} s"
+            f"{self.false_stages} false stage(s) ({self.flickers} back to an earlier one); "
+            f"delay median {med:.1f} s, p95 {p95:.1f} s"
         )
 
 
