@@ -116,6 +116,17 @@ def baseline(port: int, seconds: float, receivers: list[str], tags: list[str]) -
     return count[0] / elapsed
 
 
+def corridor_receivers() -> list[str]:
+    """Background load on corridor receivers only: it moves wristbands about without
+    touching the rooms of the probes' stages."""
+    from floorplans import load_demo_venue
+
+    venue = load_demo_venue()
+    return sorted(
+        r.id for r in venue.receivers.values() if r.unit_id and venue.units[r.unit_id].category == "walkway"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -123,7 +134,14 @@ def main() -> int:
     parser.add_argument(
         "--rate", type=float, default=21_000.0, help="readings/s offered during the run (21,000)"
     )
+    parser.add_argument("--load-only", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.load_only:  # the load generator's own process (see below)
+        load_tags = [f"wb-{i:05d}" for i in range(args.wristbands)][50:]
+        print(
+            load(args.load_only, load_tags, corridor_receivers(), args.seconds, threading.Event(), args.rate)
+        )
+        return 0
     if shutil.which("mosquitto") is None:
         print("skipped: mosquitto is not installed")
         return 0
@@ -131,11 +149,7 @@ def main() -> int:
     from tracker.store import TrackerStore
 
     venue = load_demo_venue()
-    # Background load on corridor receivers only: it moves wristbands about without
-    # touching the rooms of the probes' stages.
-    receivers = sorted(
-        r.id for r in venue.receivers.values() if r.unit_id and venue.units[r.unit_id].category == "walkway"
-    )
+    receivers = corridor_receivers()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         from tracker.broker import LocalBroker
@@ -195,15 +209,27 @@ def main() -> int:
             time.sleep(3)  # the tracker subscribes; initial statuses go out
             latencies.clear()
             probe_sent.clear()
-            stop = threading.Event()
-            result: dict[str, int] = {}
-            loader = threading.Thread(
-                target=lambda: result.__setitem__(
-                    "sent", load(port, loaded, receivers, args.seconds, stop, args.rate)
-                )
+            # The load from its own process: in this one, its publishing starved the
+            # probes' and the watcher's threads (a reading stamped, then sent a second
+            # later, would count as the tracker's latency).
+            loader = subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--load-only",
+                    str(port),
+                    "--seconds",
+                    str(args.seconds),
+                    "--rate",
+                    str(args.rate),
+                    "--wristbands",
+                    str(args.wristbands),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
             )
             t0 = time.time()
-            loader.start()
             # Probes: wristbands appearing one after the other in the pathway's rooms,
             # heard by the room's receiver four times a second; a status is due for each.
             rooms = [
@@ -217,7 +243,7 @@ def main() -> int:
             backlog_max = 0
             started = time.time()
             spacing = max(args.seconds - 4.0, 1.0) / len(probes)
-            while loader.is_alive():
+            while loader.poll() is None:
                 elapsed = time.time() - started
                 for i, tag in enumerate(probes):
                     if elapsed < i * spacing:
@@ -240,8 +266,8 @@ def main() -> int:
                 time.sleep(max(0.0, started + k * 0.25 - time.time()))
             probe.loop_stop()
             probe.disconnect()
-            loader.join()
-            sent = result["sent"]
+            out, _ = loader.communicate()
+            sent = int(out.strip().splitlines()[-1])
             sent_time = time.time() - t0
             deadline = time.time() + 60
             while time.time() < deadline:

@@ -340,6 +340,11 @@ class Tracker:
             if rt.last_reading is not None and now - rt.last_seen_saved >= cfg.last_seen_every_s:
                 rt.last_seen_saved = now
                 self._states.setdefault(rt.link.id, {})["last_seen"] = rt.last_reading
+        return self.statuses()
+
+    def statuses(self) -> list[Status]:
+        """Write what changed, then hand over the statuses to publish (written first: a
+        companion never sees a stage the database does not have)."""
         self.flush()
         out = list(self.outbox)
         self.outbox.clear()

@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tracker.core import Tracker
+from tracker.core import Status, Tracker
 
 log = logging.getLogger("wayfinding.tracker.mqtt")
 
@@ -154,6 +154,15 @@ class MqttTracker:
         if qos > 0:
             self.client.ack(mid, qos)
 
+    def _publish(self, statuses: list[Status]) -> None:
+        for status in statuses:
+            self.client.publish(
+                status.topic, json.dumps(status.payload, ensure_ascii=False), qos=1, retain=True
+            )
+            self.published += 1
+            if status.reading_ts is not None:
+                self.latencies.append(time.time() - status.reading_ts)
+
     # Worker.
     def run(self, stop: threading.Event) -> None:
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
@@ -171,14 +180,10 @@ class MqttTracker:
                 except queue.Empty:
                     pass
                 if time.monotonic() >= next_tick:
-                    for status in self.tracker.tick():
-                        self.client.publish(
-                            status.topic, json.dumps(status.payload, ensure_ascii=False), qos=1, retain=True
-                        )
-                        self.published += 1
-                        if status.reading_ts is not None:
-                            self.latencies.append(time.time() - status.reading_ts)
+                    self._publish(self.tracker.tick())
                     next_tick = time.monotonic() + self.tick_s
+                elif self.tracker.outbox:  # a stage changed: out now, not at the next tick
+                    self._publish(self.tracker.statuses())
                 if time.monotonic() >= next_stats:
                     self.publish_stats()
                     next_stats = time.monotonic() + self.stats_every_s
