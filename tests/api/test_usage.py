@@ -25,7 +25,6 @@ from api.app import create_app
 from api.service import WayfindingService
 from api.settings import Settings
 from api.usage import CountRow, Period, UsageRecorder
-from floorplans import DEMO_PATH
 from kiosk_app.session import KioskSession
 from tests.api.conftest import published_demo
 from tests.api.test_facilities import signed_in, text_of
@@ -35,7 +34,9 @@ PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": 
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This module's own database (its counts start from nothing), with one account per
+    role; conftest's ``service`` runs on it."""
     url = published_demo(tmp_path_factory.mktemp("usage") / "w.db")
     accounts = AccountStore(url)
     for name, role in (("claire", "care"), ("fabien", "facilities"), ("alice", "admin")):
@@ -44,15 +45,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def service(db: str) -> Iterator[WayfindingService]:
-    svc = WayfindingService(database_url=db, venue_path=DEMO_PATH)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture(scope="module")
-def app(db: str, service: WayfindingService) -> Iterator[TestClient]:
-    settings = Settings(database_url=db, public_url="https://wayfinding.example.org")
+def app(store_url: str, service: WayfindingService) -> Iterator[TestClient]:
+    settings = Settings(database_url=store_url, public_url="https://wayfinding.example.org")
     with TestClient(create_app(settings, service, watch=False), base_url="https://testserver") as c:
         yield c
 
@@ -63,7 +57,9 @@ def visitor(app: TestClient, browser: str) -> TestClient:
     return client
 
 
-def test_a_phone_visit_is_counted_and_shown(app: TestClient, service: WayfindingService, db: str) -> None:
+def test_a_phone_visit_is_counted_and_shown(
+    app: TestClient, service: WayfindingService, store_url: str
+) -> None:
     anne = visitor(app, "Mozilla/5.0 (Linux; Android 14) AnneBrowser/1")
     bob = visitor(app, "Mozilla/5.0 (iPhone; iOS 18) BobBrowser/2")
     page = anne.get("/route", params={"from": "Entrée principale", "to": "radiologie"})
@@ -104,13 +100,15 @@ def test_a_phone_visit_is_counted_and_shown(app: TestClient, service: Wayfinding
     assert counts[("route.dest", "Radiologie")] == 1 and counts[("route.origin", "Entrée principale")] == 2
 
 
-def test_nothing_stored_identifies_a_visitor(app: TestClient, service: WayfindingService, db: str) -> None:
+def test_nothing_stored_identifies_a_visitor(
+    app: TestClient, service: WayfindingService, store_url: str
+) -> None:
     visitor(app, "Mozilla/5.0 SecretBrowser/9").get(
         "/route", params={"from": "Entrée principale", "to": "ORL"}
     )
     assert service.usage is not None
     service.usage.flush()
-    engine = create_engine(db)
+    engine = create_engine(store_url)
     with engine.connect() as c:
         dump = " ".join(
             str(row)
