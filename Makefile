@@ -8,8 +8,9 @@ PYTHON ?= $(shell for v in 3.11 3.12 3.13; do python$$v --version >/dev/null 2>&
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser,
-# multitouch for the kiosk (Kivy reads touch screens through libmtdev).
-SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1
+# multitouch for the kiosk (Kivy reads touch screens through libmtdev), PostgreSQL (the
+# store, tracker and web tests run on SQLite and on a throw-away PostgreSQL cluster).
+SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1 postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo kiosk test check pytest bench system-deps install install-test clean

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from floorplans.store import Base as FloorPlanBase
+from floorplans import schema
 from floorplans.store import add_audit, from_db, make_engine, to_db
 
 ROLES = ("care", "facilities", "admin")
@@ -112,8 +112,7 @@ def new_password() -> str:
 class AccountStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        FloorPlanBase.metadata.create_all(self.engine)  # the audit log
-        AccountBase.metadata.create_all(self.engine)
+        schema.upgrade(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- accounts -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from floorplans import schema
 from routing.places import normalize
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class UsageRecorder:
 
     def _ensure_tables(self) -> None:
         if not self._tables:
-            UsageBase.metadata.create_all(self.engine)
+            schema.upgrade(self.engine)
             self._tables = True
 
     def today(self) -> date:

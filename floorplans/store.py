@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -29,11 +30,14 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, defer, mapped_column, sessionmaker
 
+from floorplans import schema
 from floorplans._errors import FloorPlanError, StoreError
 from floorplans.diff import Change, diff_venues
 from floorplans.imdf import read_imdf
@@ -69,6 +73,17 @@ class VersionRow(Base):
     errors: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (
+        # At most one version in service per venue (migration 0002).
+        Index(
+            "uq_floorplan_version_published",
+            "venue_id",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
 
 
 class ClosureRow(Base):
@@ -246,7 +261,7 @@ class FloorPlanStore:
 
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        Base.metadata.create_all(self.engine)
+        schema.upgrade(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._venues: dict[str, Venue] = {}
 
@@ -384,34 +399,46 @@ class FloorPlanStore:
             return row.archive
 
     def publish(self, version_id: int, *, actor: str) -> VersionInfo:
-        """Put a version in service; the one in service is archived in the same transaction."""
-        with self._session.begin() as s:
-            row = s.get(VersionRow, version_id)
-            if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
-            if row.status == "discarded":
-                raise StoreError(f"version {version_id} was discarded; import or edit the plan again")
-            if row.errors:
-                raise StoreError(
-                    f"version {version_id} has {row.errors} error(s) and cannot be published; "
-                    f"see 'wayfinding floorplan report {version_id}'"
-                )
-            if row.status == "published":
-                return _version(row)
-            previous = s.scalars(
-                select(VersionRow.id).where(
-                    VersionRow.venue_id == row.venue_id, VersionRow.status == "published"
-                )
-            ).all()
-            s.execute(
-                update(VersionRow)
-                .where(VersionRow.venue_id == row.venue_id, VersionRow.status == "published")
-                .values(status="archived")
+        """Put a version in service; the one in service is archived in the same transaction.
+
+        Publishes are serialised (one at a time, whichever process makes them): each one
+        sees the one before it committed, archives it, and the database's unique index
+        keeps a single version in service whatever happens."""
+        try:
+            with self._session.begin() as s:
+                serialise(s, "publish")
+                return self._publish(s, version_id, actor)
+        except IntegrityError:
+            raise StoreError(
+                f"version {version_id} was not published: another version was published at the same "
+                "moment; look at the versions and publish again if needed"
+            ) from None
+
+    def _publish(self, s: Session, version_id: int, actor: str) -> VersionInfo:
+        row = s.get(VersionRow, version_id)
+        if row is None:
+            raise StoreError(f"no floor plan version {version_id}")
+        if row.status == "discarded":
+            raise StoreError(f"version {version_id} was discarded; import or edit the plan again")
+        if row.errors:
+            raise StoreError(
+                f"version {version_id} has {row.errors} error(s) and cannot be published; "
+                f"see 'wayfinding floorplan report {version_id}'"
             )
-            row.status = "published"
-            row.published_at = to_db(utcnow())
-            self._audit(s, actor, "publish", f"version {row.id}", row.id, {"replaces": list(previous)})
+        if row.status == "published":
             return _version(row)
+        previous = s.scalars(
+            select(VersionRow.id).where(VersionRow.venue_id == row.venue_id, VersionRow.status == "published")
+        ).all()
+        s.execute(
+            update(VersionRow)
+            .where(VersionRow.venue_id == row.venue_id, VersionRow.status == "published")
+            .values(status="archived")
+        )
+        row.status = "published"
+        row.published_at = to_db(utcnow())
+        self._audit(s, actor, "publish", f"version {row.id}", row.id, {"replaces": list(previous)})
+        return _version(row)
 
     def rollback(self, *, actor: str, to: int | None = None, venue_id: str | None = None) -> VersionInfo:
         """Publish again the version in service before the current one (or version *to*)."""
@@ -600,6 +627,21 @@ class FloorPlanStore:
                 }
                 for r in rows
             ]
+
+
+#: PostgreSQL advisory lock keys of the operations :func:`serialise` runs one at a time.
+_SERIAL_KEYS = {"publish": 0x57410001}
+
+
+def serialise(s: Session, what: str) -> None:
+    """Make the session's transaction wait for any other doing *what* (call it first):
+    a PostgreSQL advisory lock held until commit; on SQLite, the database's write lock
+    (taken by a write that changes nothing), which also serialises every writer."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SERIAL_KEYS[what]})
+    elif dialect == "sqlite":
+        s.execute(text("UPDATE floorplan_version SET id = id WHERE 0 = 1"))
 
 
 def add_audit(

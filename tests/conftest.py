@@ -4,17 +4,60 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from floorplans import DEMO_PATH, FloorPlanStore, Venue, load_demo_venue
+from tests.postgres import LocalPostgres
+
+#: The databases the store, tracker and web tests run on: each such test runs once on each.
+DATABASES = ["sqlite", "postgresql"]
 
 
-def published_demo(db: Path) -> str:
-    url = f"sqlite:///{db}"
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A throw-away PostgreSQL server for the session (Debian's package; ``make test``
+    installs it), started on first use."""
+    server = LocalPostgres().start()
+    yield server
+    server.stop()
+
+
+def new_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
+    """A new empty database of *kind* (``sqlite``: a file in *folder*)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'w.db'}"
+    server: LocalPostgres = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
+def database_bytes(url: str) -> bytes:
+    """Everything a database holds, as bytes: the file (SQLite), or every table dumped."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).read_bytes()
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    out = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            out += [repr(tuple(row)) for row in conn.execute(text(f'SELECT * FROM "{table}"'))]
+    engine.dispose()
+    return "\n".join(out).encode()
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: the test runs once on SQLite, once on PostgreSQL."""
+    return new_database(request, request.param, tmp_path)
+
+
+def published_demo(db: Path | str) -> str:
+    """The demo hospital published in a database (a SQLite file path, or any URL)."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     store = FloorPlanStore(url)
     info = store.import_archive(DEMO_PATH, actor="test", note="demo")
     store.publish(info.id, actor="test")

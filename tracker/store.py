@@ -28,21 +28,22 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Float,
+    Index,
     Integer,
     String,
     Text,
     delete,
     insert,
-    inspect,
     select,
     text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from beacons.payloads import canonical_tag
-from floorplans.store import Base as FloorPlanBase
+from floorplans import schema
 from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, to_db
 
 
@@ -66,9 +67,26 @@ class LinkRow(TrackerBase):
     stage_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_seen: Mapped[float | None] = mapped_column(Float, nullable=True)
     battery_mv: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # Added after the first release: see _add_missing_columns.
     short_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (
+        # One active link per wristband, one card code among active links (migration 0002).
+        Index(
+            "uq_wristband_link_active_tag",
+            "tag",
+            unique=True,
+            sqlite_where=text("discharged_at IS NULL"),
+            postgresql_where=text("discharged_at IS NULL"),
+        ),
+        Index(
+            "uq_wristband_link_active_code",
+            "short_code",
+            unique=True,
+            sqlite_where=text("discharged_at IS NULL AND short_code IS NOT NULL"),
+            postgresql_where=text("discharged_at IS NULL AND short_code IS NOT NULL"),
+        ),
+    )
 
 
 class WristbandRow(TrackerBase):
@@ -88,6 +106,42 @@ class EventRow(TrackerBase):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     details: Mapped[str] = mapped_column(Text, default="{}")
+    #: The time stamp of the reading that decided a stage (the receiver's clock).
+    reading_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (
+        # A stage decided twice from the same reading (a replay) is stored once.
+        Index(
+            "uq_tracker_event_stage_reading",
+            "link_id",
+            "reading_ts",
+            unique=True,
+            sqlite_where=text("kind = 'stage' AND reading_ts IS NOT NULL"),
+            postgresql_where=text("kind = 'stage' AND reading_ts IS NOT NULL"),
+        ),
+    )
+
+
+class LeaseRow(TrackerBase):
+    """Which estimator worker owns a partition of a site's wristbands, until when
+    (seconds since the epoch; tracker.partitions)."""
+
+    __tablename__ = "tracker_lease"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    expires: Mapped[float] = mapped_column(Float)
+    #: Incremented at every change of owner: a worker's old lease cannot be renewed.
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class WorkerRow(TrackerBase):
+    """An estimator worker alive (it wrote *seen* less than a lease ago)."""
+
+    __tablename__ = "tracker_worker"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen: Mapped[float] = mapped_column(Float)
 
 
 @dataclass(slots=True)
@@ -123,6 +177,8 @@ class TrackerEvent:
     kind: str  # stage, signal-lost, back-in-range, battery-low, left-area, back-in-area, linked, discharged
     at: datetime
     details: dict[str, Any]
+    #: For a stage: the time stamp of the reading that decided it.
+    reading_ts: float | None = None
 
 
 def _link(row: LinkRow) -> Link:
@@ -172,27 +228,10 @@ class LinkError(ValueError):
         self.params = params
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added to existing tables since the first release (all nullable): a store
-    created by an older version gains them at start-up, keeping every row."""
-    tables = inspect(engine).get_table_names()
-    for table in TrackerBase.metadata.sorted_tables:
-        if table.name not in tables:
-            continue
-        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=engine.dialect)
-                with engine.begin() as conn:
-                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
-
-
 class TrackerStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        _add_missing_columns(self.engine)
-        FloorPlanBase.metadata.create_all(self.engine)  # the audit log lives there
-        TrackerBase.metadata.create_all(self.engine)
+        schema.upgrade(self.engine)  # an older database gains what is new, keeping every row
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- wristbands ---------------------------------------------------------------------------
@@ -238,6 +277,29 @@ class TrackerStore:
         (what the care desk does: it catches a mistyped number)."""
         now = now or datetime.now(UTC)
         tag = canonical_tag(tag)
+        for attempt in range(3):
+            try:
+                return self._link(
+                    tag, patient_ref, pathway_id, companion_lang, actor, now, companion_hours, registered_only
+                )
+            except IntegrityError:
+                # Another desk linked the same wristband at the same moment (the next try
+                # says so), or drew the same card code (the next try draws another).
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _link(
+        self,
+        tag: str,
+        patient_ref: str,
+        pathway_id: str,
+        companion_lang: str,
+        actor: str,
+        now: datetime,
+        companion_hours: float,
+        registered_only: bool,
+    ) -> tuple[Link, str]:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._session.begin() as s:
             if registered_only and s.get(WristbandRow, tag) is None:
@@ -366,12 +428,43 @@ class TrackerStore:
 
     # -- state and events -----------------------------------------------------------------------
 
-    def record(self, events: list[TrackerEvent], states: dict[int, dict[str, Any]]) -> None:
-        """Write events and state changes of many links in one transaction (bulk statements)."""
+    def record(self, events: list[TrackerEvent], states: dict[int, dict[str, Any]]) -> set[int]:
+        """Write events and state changes of many links in one transaction (bulk statements).
+
+        A stage event (details ``stage`` and ``from``) moves its link's stage only if the
+        link is still at the stage it comes from (compare and set, in the same
+        transaction): a change decided twice (readings replayed after a crash, two workers
+        owning a wristband for a moment during a takeover) is written once; the refused
+        one and its ``stage-passed`` events are not written. Returns the links with a
+        refused change (what the caller holds of them is not what the database has)."""
         if not events and not states:
-            return
+            return set()
+        refused: set[int] = set()
         with self._session.begin() as s:
-            if events:
+            moved: set[tuple[int, str]] = set()
+            for e in events:
+                if e.kind != "stage":
+                    continue
+                done = s.execute(
+                    update(LinkRow)
+                    .where(
+                        LinkRow.id == e.link_id,
+                        LinkRow.stage_id.is_not_distinct_from(e.details.get("from")),
+                    )
+                    .values(stage_id=e.details["stage"], stage_since=to_db(e.at))
+                )
+                if getattr(done, "rowcount", 1) == 1:
+                    moved.add((e.link_id, e.details["stage"]))
+                else:
+                    refused.add(e.link_id)
+            kept = [
+                e
+                for e in events
+                if (e.kind == "stage" and (e.link_id, e.details["stage"]) in moved)
+                or (e.kind == "stage-passed" and (e.link_id, e.details.get("to")) in moved)
+                or e.kind not in ("stage", "stage-passed")
+            ]
+            if kept:
                 s.execute(
                     insert(EventRow),
                     [
@@ -381,17 +474,20 @@ class TrackerStore:
                             "kind": e.kind,
                             "at": to_db(e.at),
                             "details": json.dumps(e.details, ensure_ascii=False),
+                            "reading_ts": e.reading_ts,
                         }
-                        for e in events
+                        for e in kept
                     ],
                 )
             # Group by the set of columns changed: one executemany per shape.
             shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for link_id, values in states.items():
                 row = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
-                shapes.setdefault(tuple(sorted(row)), []).append({"id": link_id, **row})
+                if row:
+                    shapes.setdefault(tuple(sorted(row)), []).append({"id": link_id, **row})
             for rows in shapes.values():
                 s.execute(update(LinkRow), rows)
+        return refused
 
     def events(self, link_id: int | None = None, *, kind: str | None = None) -> list[TrackerEvent]:
         with self._session() as s:
@@ -407,6 +503,7 @@ class TrackerStore:
                     r.kind,
                     from_db(r.at),  # type: ignore[arg-type]
                     json.loads(r.details),
+                    r.reading_ts,
                 )
                 for r in s.scalars(q)
             ]

@@ -21,12 +21,13 @@ from api.app import create_app
 from api.service import WayfindingService
 from api.settings import Settings
 from floorplans import DEMO_PATH
-from tests.conftest import published_demo
+from tests.conftest import DATABASES, new_database, published_demo
 
 
-@pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return published_demo(tmp_path_factory.mktemp("store") / "w.db")
+@pytest.fixture(scope="module", params=DATABASES)
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo published: each module using it runs on SQLite, then on PostgreSQL."""
+    return published_demo(new_database(request, request.param, tmp_path_factory.mktemp("store")))
 
 
 @pytest.fixture(scope="module")

@@ -28,13 +28,15 @@ from api.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
 from tests.api.conftest import published_demo
 from tests.api.test_staff import csrf_of, fresh_client
+from tests.conftest import DATABASES, new_database
 
 PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": "admin-password-1"}
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = published_demo(tmp_path_factory.mktemp("facilities") / "w.db")
+@pytest.fixture(scope="module", params=DATABASES)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo published, with accounts: on SQLite, then on PostgreSQL."""
+    url = published_demo(new_database(request, request.param, tmp_path_factory.mktemp("facilities")))
     accounts = AccountStore(url)
     accounts.add("claire", ["care"], PASSWORDS["claire"], actor="test")
     accounts.add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")

@@ -24,6 +24,7 @@ from api.service import WayfindingService
 from api.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
 from tests.api.conftest import published_demo
+from tests.conftest import DATABASES, database_bytes, new_database
 from tracker.simulator import tag_of
 from tracker.store import TrackerStore
 
@@ -31,9 +32,10 @@ PATHWAY = "ambulatory-surgery"
 PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": "admin-password-1"}
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = published_demo(tmp_path_factory.mktemp("staff") / "w.db")
+@pytest.fixture(scope="module", params=DATABASES)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo published, with accounts and wristbands: on SQLite, then on PostgreSQL."""
+    url = published_demo(new_database(request, request.param, tmp_path_factory.mktemp("staff")))
     accounts = AccountStore(url)
     accounts.add("claire", ["care"], PASSWORDS["claire"], actor="test")
     accounts.add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
@@ -271,8 +273,7 @@ def test_link_card_shows_qr_and_link_once_and_only_a_hash_is_stored(staff_app: T
     desk = c.get(f"/staff/care/{PATHWAY}").text
     assert code in desk and token not in desk
     # The database holds the hash only.
-    raw = Path(db.removeprefix("sqlite:///")).read_bytes()
-    assert token.encode() not in raw
+    assert token.encode() not in database_bytes(db)
     assert c.get(f"/c/{token}").status_code == 200
 
 

@@ -29,15 +29,16 @@ from kiosk_app.session import KioskSession
 from tests.api.conftest import published_demo
 from tests.api.test_facilities import signed_in, text_of
 from tests.api.test_staff import fresh_client
+from tests.conftest import DATABASES, new_database
 
 PASSWORDS = {"claire": "care-password-1", "fabien": "facilities-pw-1", "alice": "admin-password-1"}
 
 
-@pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+@pytest.fixture(scope="module", params=DATABASES)
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """This module's own database (its counts start from nothing), with one account per
-    role; conftest's ``service`` runs on it."""
-    url = published_demo(tmp_path_factory.mktemp("usage") / "w.db")
+    role; conftest's ``service`` runs on it. SQLite, then PostgreSQL (their upserts differ)."""
+    url = published_demo(new_database(request, request.param, tmp_path_factory.mktemp("usage")))
     accounts = AccountStore(url)
     for name, role in (("claire", "care"), ("fabien", "facilities"), ("alice", "admin")):
         accounts.add(name, [role], PASSWORDS[name], actor="test")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from tests.conftest import Archive
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FloorPlanStore:
-    return FloorPlanStore(f"sqlite:///{tmp_path / 'store.db'}")
+def store(db_url: str) -> FloorPlanStore:
+    """A store on SQLite, then on PostgreSQL (conftest.db_url)."""
+    return FloorPlanStore(db_url)
 
 
 @pytest.fixture
