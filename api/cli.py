@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from api.settings import get_settings
 from floorplans import (
@@ -554,7 +555,8 @@ def cmd_tracker(args: argparse.Namespace) -> int:
 
     from beacons.estimator import PathLoss
     from tracker.core import Tracker, TrackerConfig
-    from tracker.mqtt import MqttTracker
+    from tracker.mqtt import MqttTracker, PartitionedTracker
+    from tracker.partitions import Leases, default_worker_id
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     venue = _venue(args)
@@ -566,23 +568,100 @@ def cmd_tracker(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
     )
     model = PathLoss.load(args.model) if args.model else None
-    tracker = Tracker(venue, _tracker_store(args), config=config, model=model)
-    service = MqttTracker(tracker, args.broker, client_id=args.client_id, shared_group=args.shared_group)
+    store = _tracker_store(args)
+    tracker = Tracker(venue, store, config=config, model=model)
+    service: MqttTracker
+    if args.partitions:
+        if args.partitions < 1:
+            raise CommandError("--partitions: give a number of partitions (1 or more, e.g. 12)")
+        leases = Leases(
+            store.engine,
+            args.site,
+            args.worker_id or default_worker_id(),
+            partitions=args.partitions,
+            lease_s=args.lease,
+        )
+        service = PartitionedTracker(tracker, args.broker, leases)
+    else:
+        service = MqttTracker(tracker, args.broker, client_id=args.client_id)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     reload_every = 5.0
     worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
     worker.start()
+    which = f"worker {service.leases.worker} of " if isinstance(service, PartitionedTracker) else ""
     print(
-        f"tracker for site {args.site!r} on {args.broker}: {len(tracker.tags)} wristband(s) "
+        f"tracker {which}for site {args.site!r} on {args.broker}: {len(tracker.tags)} wristband(s) "
         f"linked, {len(tracker.receivers)} receivers",
         flush=True,
     )
     while not stop.wait(reload_every):
-        service.inbox.put(("$reload", b"", 0, 0))  # picked up by the worker
+        service.reload()  # picked up by the worker
     worker.join(timeout=10)
     print(json.dumps(tracker.snapshot()), flush=True)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from floorplans import schema
+    from floorplans.store import make_engine
+
+    url = args.db or get_settings().database_url
+    engine = make_engine(url)
+    before = schema.upgrade(engine)
+    if before == schema.HEAD:
+        print(f"the database is up to date (revision {schema.HEAD})")
+    else:
+        print(f"database migrated from revision {before or 'none'} to {schema.HEAD}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from floorplans import schema
+    from floorplans.store import make_engine, sqlite_file_missing
+
+    url = args.db or get_settings().database_url
+    if sqlite_file_missing(url):
+        raise CommandError(f"no database at {url}")
+    with make_engine(url).connect() as conn:
+        current = schema.revision(conn)
+    state = "up to date" if current == schema.HEAD else "needs 'wayfinding db upgrade'"
+    print(f"revision {current or 'none'} (newest {schema.HEAD}): {state}")
+    return 0 if current == schema.HEAD else 1
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from tracker.ingest import IngestWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.partitions < 1:
+        raise CommandError("--partitions: give a number of partitions (1 or more, e.g. 12)")
+    try:
+        worker = IngestWorker(
+            args.broker,
+            site=args.site,
+            partitions=args.partitions,
+            client_id=args.client_id,
+            group=args.group,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    shared = f", group {args.group!r}" if args.group else ""
+    print(
+        f"ingest {args.client_id!r} for site {args.site!r} on {args.broker}: "
+        f"{args.partitions} partitions{shared}",
+        flush=True,
+    )
+    worker.run(stop)
+    print(json.dumps({"messages": worker.stats.messages, "readings": worker.stats.readings}), flush=True)
     return 0
 
 
@@ -714,10 +793,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         fmt=args.format,
         speed=args.speed,
         dwell_s=args.dwell,
+        ride_s=args.ride,
         rate_hz=args.rate,
         stagger_s=args.stagger,
         seed=args.seed,
         radio=args.radio,
+        linger_s=args.linger,
     )
     for p in people:
         print(f"{p.tag}: " + ", ".join(f"{s}@{t:.0f}s" for s, t in p.truth))
@@ -960,7 +1041,7 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> i
 
     def reload_links() -> None:  # links made or ended at the care desk reach the tracker
         while not stop.wait(5.0):
-            service.inbox.put(("$reload", b"", 0, 0))
+            service.reload()
 
     threading.Thread(target=reload_links, daemon=True).start()
     names = {lk.tag: lk.patient_ref for lk in tstore.active_links()}
@@ -1120,9 +1201,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="patients move this many times faster than life (simulations only; 1)",
     )
-    p.add_argument("--client-id", default="wayfinding-tracker")
-    p.add_argument("--shared-group", help="MQTT 5 shared subscription group (several trackers)")
+    p.add_argument("--client-id", default="wayfinding-tracker", help="MQTT client id (one process)")
+    p.add_argument(
+        "--partitions",
+        type=int,
+        help="run as one of several estimator workers, on the partitions of the wristbands that "
+        "'wayfinding ingest' fills (the same number everywhere, e.g. 12); without it, one "
+        "process reads the receivers itself",
+    )
+    p.add_argument("--worker-id", help="this worker's name (default: host-pid)")
+    p.add_argument(
+        "--lease", type=float, default=10.0, help="seconds before a silent worker's partitions move (10)"
+    )
     p.set_defaults(func=cmd_tracker)
+
+    p = sub.add_parser(
+        "ingest", help="check the receivers' messages and republish readings by wristband partition"
+    )
+    p.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    p.add_argument("--site", default="demo")
+    p.add_argument("--partitions", type=int, default=12, help="partitions of the wristbands (12)")
+    p.add_argument(
+        "--group",
+        help="MQTT 5 shared subscription group: several ingest workers share the receivers' messages",
+    )
+    p.add_argument("--client-id", default="wayfinding-ingest", help="MQTT client id (one per worker)")
+    p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("link", help="link a wristband to a (pseudonymous) patient")
     p.add_argument("tag")
@@ -1189,6 +1293,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="native", choices=["native", "espresense", "theengs", "mixed"])
     p.add_argument("--speed", type=float, default=1.2, help="walking speed, m/s")
     p.add_argument("--dwell", type=float, default=60.0, help="seconds spent at each stage")
+    p.add_argument("--ride", type=float, default=10.0, help="seconds a lift ride takes (10)")
+    p.add_argument(
+        "--linger", type=float, default=15.0, help="seconds heard at the pick-up place after the last arrival"
+    )
     p.add_argument("--rate", type=float, default=1.0, help="readings per second per wristband")
     p.add_argument("--stagger", type=float, default=5.0, help="seconds between two patients")
     p.add_argument("--seed", type=int, default=1)
@@ -1201,6 +1309,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--link", action="store_true", help="link the simulated wristbands first")
     p.set_defaults(func=cmd_simulate)
+
+    dbp = sub.add_parser("db", help="the database's schema: where it is, bring it up to date")
+    dbs = dbp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = dbs.add_parser("upgrade", help="apply the migrations a database lacks (keeps every row)")
+    p.set_defaults(func=cmd_db_upgrade)
+    p = dbs.add_parser("current", help="the database's schema revision, and the newest")
+    p.set_defaults(func=cmd_db_current)
 
     fp = sub.add_parser("floorplan", help="check, version and draw IMDF floor plans")
     fps = fp.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -1339,6 +1454,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"WAYFINDING_{'_'.join(str(x) for x in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
         )
         print(f"error: configuration: {where}", file=sys.stderr)
+        return 1
+    except ArgumentError as exc:  # --db or WAYFINDING_DATABASE_URL that is not a URL
+        print(
+            f"error: database URL: {exc}; write sqlite:////path/to/file.db or "
+            "postgresql+psycopg://USER@HOST:5432/NAME",
+            file=sys.stderr,
+        )
+        return 1
+    except OperationalError as exc:  # the database cannot be reached
+        print(f"error: database: {str(exc.orig or exc).strip().splitlines()[0]}", file=sys.stderr)
         return 1
 
 

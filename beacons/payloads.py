@@ -366,3 +366,41 @@ def _theengs_frames(
         battery_mv=battery,
         ts=_num(data.get("ts"), "ts", topic, required=False),
     )
+
+
+# ----------------------------------------------------------------------------- ingest batches
+
+
+def batch_payload(readings: list[Reading]) -> bytes:
+    """Readings as an ingest worker republishes them for one partition of the wristbands
+    (``wayfinding/<site>/tags/<partition>/readings``): a JSON list of native readings,
+    each with its receiver (``rx``) and its time stamp. Read back by :func:`parse_batch`."""
+    items = []
+    for r in readings:
+        item: dict[str, Any] = {"tag": r.tag, "rx": r.receiver, "rssi": r.rssi, "ts": r.ts}
+        if r.tx_power is not None:
+            item["tx_power"] = r.tx_power
+        if r.battery_mv is not None:
+            item["battery_mv"] = r.battery_mv
+        items.append(item)
+    return json.dumps(items, separators=(",", ":")).encode()
+
+
+def parse_batch(topic: str, payload: bytes | str) -> list[Reading]:
+    """The readings of an ingest batch (:func:`batch_payload`), checked as receivers'
+    readings are (anyone who may publish on the broker could publish there)."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    if not isinstance(data, list):
+        raise PayloadError("type", f"{topic}: an ingest batch is a JSON list")
+    out = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("rx"), str):
+            raise PayloadError("field", f"{topic}[{i}]: a batched reading names its receiver ('rx')")
+        reading = _native(item, item["rx"], topic, i)
+        if reading.ts is None:
+            raise PayloadError("field", f"{topic}[{i}]: a batched reading has its time stamp ('ts')")
+        out.append(reading)
+    return out

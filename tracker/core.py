@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from beacons.estimator import Estimator, PathLoss, Receiver
-from beacons.payloads import PayloadError, parse_heartbeat, parse_message
+from beacons.payloads import PayloadError, Reading, parse_heartbeat, parse_message
 from floorplans import Venue
 from floorplans.model import label_text
 from tracker.store import Link, TrackerEvent, TrackerStore
@@ -222,13 +222,15 @@ class Tracker:
         self._events: list[TrackerEvent] = []
         self._states: dict[int, dict[str, Any]] = {}
         self.outbox: deque[Status] = deque()
+        #: The wristbands this tracker follows (all by default; a partitioned worker's own).
+        self.owns: Callable[[str], bool] = lambda _tag: True
         self.reload_links()
 
     # -- links ----------------------------------------------------------------------------------
 
     def reload_links(self) -> None:
         """Take the store's active links (after linking or discharging a wristband)."""
-        active = {link.tag: link for link in self.store.active_links()}
+        active = {link.tag: link for link in self.store.active_links() if self.owns(link.tag)}
         for tag in list(self.tags):
             if tag not in active:
                 self.tags.pop(tag)
@@ -261,18 +263,23 @@ class Tracker:
                 self.counters["receivers-offline"] += 1
                 log.warning("receiver %s says it is offline", beat.receiver)
             return 0
+        return self.take(readings, now, source=topic)
+
+    def take(self, readings: list[Reading], now: float, *, source: str = "") -> int:
+        """Take readings already parsed (by this tracker or an ingest worker); returns
+        how many were accepted."""
         accepted = 0
         cfg = self.config
         for r in readings:
             rt = self.tags.get(r.tag)
             if r.receiver not in self.receivers:
-                self._reject("unknown-receiver", f"{r.receiver} ({topic})", now)
+                self._reject("unknown-receiver", f"{r.receiver} ({source})", now)
                 continue
             if rt is None:
                 # Not a linked wristband (a phone, a wristband not in use): the receiver
                 # works all the same.
                 self.estimator.receiver_alive(r.receiver, now)
-                self._reject("unknown-tag", f"{r.tag} ({topic})", now)
+                self._reject("unknown-tag", f"{r.tag} ({source})", now)
                 continue
             ts = r.ts if r.ts is not None else now
             if ts > now + cfg.future_tolerance_s:
@@ -351,9 +358,30 @@ class Tracker:
         return out
 
     def flush(self) -> None:
+        """Write the events and state changes waiting (one transaction)."""
         if self._events or self._states:
-            self.store.record(self._events, self._states)
+            refused = self.store.record(self._events, self._states)
             self._events, self._states = [], {}
+            if refused:
+                self._refused(refused)
+
+    def _refused(self, link_ids: set[int]) -> None:
+        """Stage changes the store refused (the link had moved on: written by another
+        worker, or already written before a replay): take the links as the store has
+        them, and drop the statuses that said otherwise."""
+        self.counters["stage-refused"] += len(link_ids)
+        log.warning("stage change(s) already written for link(s) %s: taking the store's", sorted(link_ids))
+        for link in self.store.links(sorted(link_ids)):
+            rt = self.tags.get(link.tag)
+            if rt is not None and rt.link.id == link.id:
+                rt.link.stage_id, rt.link.stage_since = link.stage_id, link.stage_since
+        kept = [s for s in self.outbox if s.payload.get("link") not in link_ids]
+        self.outbox.clear()
+        self.outbox.extend(kept)
+        for link_id in link_ids:
+            rt = next((r for r in self.tags.values() if r.link.id == link_id), None)
+            if rt is not None:
+                self.outbox.append(self._status(rt))
 
     def _estimate(self, tag: str, rt: _Runtime, ts: float, now: float) -> None:
         est = self.estimator.estimate(tag, ts, position=False)  # the room is what counts
@@ -401,13 +429,15 @@ class Tracker:
         if stage is not None and stage != link.stage_id:
             rt.backward = None
             previous = link.stage_id
-            if previous is not None and order.get(stage, 0) > order.get(previous, 0) + 1:
+            # Over stages, or a first stage that is not the pathway's first (the wristband
+            # was not heard at admission): those before are written as passed.
+            if order.get(stage, 0) > order.get(previous or "", -1) + 1:
                 self._passed(rt, previous, stage, now)
             rt.glimpsed = {s: t for s, t in rt.glimpsed.items() if order.get(s, 0) > order.get(stage, 0)}
             link.stage_id = stage
             link.stage_since = datetime.fromtimestamp(now, UTC)
-            self._event(rt, "stage", now, {"stage": stage, "from": previous})
-            self._states.setdefault(link.id, {}).update(stage_id=stage, stage_since=link.stage_since)
+            # Written by the store only if the link is still at *previous* (compare and set).
+            self._event(rt, "stage", now, {"stage": stage, "from": previous}, reading_ts=ts)
             self.outbox.append(self._status(rt, reading_ts=ts))
         allowed = self.allowed.get(link.pathway_id)
         if allowed is not None and zone is not None:
@@ -444,7 +474,7 @@ class Tracker:
             )
         return float(belief.p[idx].sum())
 
-    def _passed(self, rt: _Runtime, previous: str, stage: str, now: float) -> None:
+    def _passed(self, rt: _Runtime, previous: str | None, stage: str, now: float) -> None:
         """A jump over stages, believed: each stage in between is written as passed (an
         event with its reason, and the reading time it was seen when it was), never
         silently skipped. The companion page shows them done."""
@@ -452,12 +482,15 @@ class Tracker:
         if pathway is None:
             return
         ids = [s.id for s in pathway.stages]
-        for between in ids[ids.index(previous) + 1 : ids.index(stage)]:
+        first = ids.index(previous) + 1 if previous is not None else 0
+        for between in ids[first : ids.index(stage)]:
             seen = rt.glimpsed.get(between)
             details: dict[str, Any] = {"stage": between, "to": stage}
             if seen is not None:
                 details["seen_at"] = datetime.fromtimestamp(seen, UTC).isoformat()
                 details["reason"] = "seen briefly, then the next stage: taken as passed"
+            elif previous is None:
+                details["reason"] = f"not seen: the wristband was first heard at {stage}; taken as passed"
             else:
                 details["reason"] = (
                     f"not seen: the wristband went from {previous} to {stage} "
@@ -473,8 +506,12 @@ class Tracker:
         elif mv >= self.config.battery_ok_mv and rt.battery_low:
             rt.battery_low = False
 
-    def _event(self, rt: _Runtime, kind: str, now: float, details: dict[str, Any]) -> None:
-        event = TrackerEvent(rt.link.id, rt.link.tag, kind, datetime.fromtimestamp(now, UTC), details)
+    def _event(
+        self, rt: _Runtime, kind: str, now: float, details: dict[str, Any], *, reading_ts: float | None = None
+    ) -> None:
+        event = TrackerEvent(
+            rt.link.id, rt.link.tag, kind, datetime.fromtimestamp(now, UTC), details, reading_ts
+        )
         self._events.append(event)
         self.counters[f"event:{kind}"] += 1
         log.info("%s %s %s", rt.link.tag, kind, details)

@@ -25,7 +25,9 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     b.stop()
 
 
-def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
+def start_tracker(
+    db: str, broker: Broker, log: Path, *, client_id: str = "tracker-test"
+) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -39,7 +41,7 @@ def start_tracker(db: str, broker: Broker, log: Path) -> subprocess.Popen[str]:
             "--site",
             "demo",
             "--client-id",
-            "tracker-test",
+            client_id,
             "--zone-dwell",
             "2",
             "--signal-lost",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -33,8 +32,8 @@ def unit_named(venue: Venue, fr: str) -> tuple[int, float, float]:
 
 
 @pytest.fixture
-def setup(demo_venue: Venue, tmp_path: Path) -> tuple[Tracker, TrackerStore, Clock, Simulator]:
-    store = TrackerStore(f"sqlite:///{tmp_path / 't.db'}")
+def setup(demo_venue: Venue, db_url: str) -> tuple[Tracker, TrackerStore, Clock, Simulator]:
+    store = TrackerStore(db_url)
     store.link(
         TAG,
         patient_ref="P-001",
@@ -110,6 +109,16 @@ def test_a_jump_over_a_stage_counts_only_once_it_holds(setup, demo_venue) -> Non
     ready = [e for e in store.events(kind="stage") if e.details["stage"] == "ready"]
     at = ready[0].at if ready[0].at.tzinfo else ready[0].at.replace(tzinfo=UTC)
     assert at.timestamp() - before < 15
+
+
+def test_a_first_stage_heard_late_writes_those_before_as_passed(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]
+    """A wristband first heard in preparation (its receiver at admission was out, or the
+    band was linked late): admission is written as passed, not left out."""
+    tracker, store, clock, sim = setup
+    stay(tracker, sim, clock, unit_named(demo_venue, "Box de préparation 2"), 20)
+    assert [e.details["stage"] for e in store.events(kind="stage")] == ["preop"]
+    (passed,) = store.events(kind="stage-passed")
+    assert passed.details["stage"] == "admission" and "first heard at preop" in passed.details["reason"]
 
 
 def test_bad_input_is_counted_by_reason_and_changes_nothing(setup, demo_venue) -> None:  # type: ignore[no-untyped-def]

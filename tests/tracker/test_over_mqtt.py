@@ -7,6 +7,7 @@ import gc
 import json
 import random
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from floorplans import Venue
 from tests.tracker.conftest import Broker, start_tracker
-from tracker.simulator import run_simulation, tag_of
+from tests.tracker.test_core import unit_named
+from tracker.simulator import Simulator, messages, run_simulation, tag_of
 from tracker.store import TrackerStore
 
 PATIENTS = 4
@@ -187,3 +189,49 @@ def _follow_patients(demo_venue: Venue, broker: Broker, tmp_path: Path) -> None:
         assert status["stage"] == "ready" and "x" not in status and "y" not in status
         lang = "fr" if int(topic.rsplit("-", 1)[1]) % 2 else "en"
         assert status["label"] == status["labels"][lang]  # type: ignore[index]
+
+
+def test_messages_are_acknowledged_only_once_their_stage_is_written(
+    demo_venue: Venue, broker: Broker, tmp_path: Path
+) -> None:
+    """The database cannot be written (held by another writer) while a patient reaches the
+    admission desk; the tracker is killed. Nothing was acknowledged, so the broker gives
+    the readings to the restarted tracker, which writes the stage: once."""
+    db_file = tmp_path / "w.db"
+    store = TrackerStore(f"sqlite:///{db_file}")
+    store.link(tag_of(1), patient_ref="P-1", pathway_id="ambulatory-surgery", actor="test")
+    log = tmp_path / "tracker.log"
+    tracker = start_tracker(store_url := f"sqlite:///{db_file}", broker, log, client_id="tracker-ack")
+    lock = sqlite3.connect(db_file, timeout=10)
+    lock.execute("BEGIN EXCLUSIVE")  # every write waits, then fails: the tracker cannot commit
+    sim = Simulator(demo_venue, seed=3)
+    desk = unit_named(demo_venue, "Accueil — Admissions")
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="receivers-ack")
+    c.connect("127.0.0.1", broker.port)
+    c.loop_start()
+    try:
+        for _ in range(24):  # 6 s at the desk (the tracker runs ten times faster than life)
+            heard = {tag_of(1): sim.readings(tag_of(1), *desk)}
+            for topic, payload in messages("native", "demo", heard, time.time(), {}):
+                c.publish(topic, payload, qos=1).wait_for_publish(5)
+            time.sleep(0.25)
+        time.sleep(7)  # handled, the write tried and failed (5 s busy timeout)
+        tracker.send_signal(signal.SIGKILL)
+        tracker.wait()
+    finally:
+        lock.rollback()
+        lock.close()
+        c.loop_stop()
+        c.disconnect()
+    assert store.events(kind="stage") == [], "nothing could be written while the lock was held"
+    tracker = start_tracker(store_url, broker, log, client_id="tracker-ack")
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not store.events(kind="stage"):
+            time.sleep(0.5)
+        time.sleep(2)
+    finally:
+        tracker.send_signal(signal.SIGTERM)
+        tracker.communicate(timeout=30)
+    assert [e.details["stage"] for e in store.events(kind="stage")] == ["admission"], log.read_text()[-3000:]
+    assert "cannot write to the database" in log.read_text()
