@@ -201,6 +201,28 @@ class Simulator:
             self.boundaries.setdefault(lv.ordinal, []).extend(bounds)
         for o, bounds in self.boundaries.items():
             self.walls[o] = STRtree(bounds)  # type: ignore[arg-type]
+        self.rx_xy = {o: np.array([(r[1], r[2]) for r in rx]) for o, rx in self.rx_by_floor.items()}
+        #: Walls between a 1 m cell and each receiver of its floor (counted from the cell's
+        #: centre): patients walk the same corridors, and the count is most of the cost.
+        self._walls: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def _walls_from(self, ordinal: int, x: float, y: float) -> np.ndarray:
+        key = (ordinal, round(x), round(y))
+        walls = self._walls.get(key)
+        if walls is None:
+            cx, cy = float(key[1]), float(key[2])
+            arr = self.rx_xy[ordinal]
+            near = np.flatnonzero(np.hypot(arr[:, 0] - cx, arr[:, 1] - cy) <= self.radio.range_m + 1.0)
+            walls = np.zeros(len(arr), dtype=int)
+            if len(near):
+                segs = linestrings([[[cx, cy], [arr[i, 0], arr[i, 1]]] for i in near])
+                hits = self.walls[ordinal].query(segs, predicate="crosses")
+                if len(hits[0]):
+                    walls[near] = np.bincount(hits[0], minlength=len(near))
+            if len(self._walls) > 200_000:
+                self._walls.clear()
+            self._walls[key] = walls
+        return walls
 
     def readings(self, tag: str, ordinal: int, x: float, y: float) -> list[tuple[str, float]]:
         """(receiver, rssi) heard now from a wristband at (x, y) on a floor."""
@@ -208,16 +230,12 @@ class Simulator:
         rx = self.rx_by_floor.get(ordinal, [])
         if not rx:
             return out
-        arr = np.array([(r[1], r[2]) for r in rx])
+        arr = self.rx_xy[ordinal]
         d2 = np.hypot(arr[:, 0] - x, arr[:, 1] - y)
         close = np.flatnonzero(d2 <= self.radio.range_m)
         if len(close) == 0:
             return out
-        segs = linestrings([[[x, y], [rx[i][1], rx[i][2]]] for i in close])
-        hits = self.walls[ordinal].query(segs, predicate="crosses")
-        walls = (
-            np.bincount(hits[0], minlength=len(close)) if len(hits[0]) else np.zeros(len(close), dtype=int)
-        )
+        walls = self._walls_from(ordinal, x, y)[close]
         for k, i in enumerate(close):
             if self.rng.random() < self.radio.dropout:
                 continue
