@@ -146,7 +146,10 @@ class WayfindingService:
         self.refresh()
         #: Daily usage counts (``api/usage.py``) in the store's database; None without a store.
         self.usage: UsageRecorder | None = None
-        store = self.store
+        try:
+            store = self.store
+        except Exception:  # unreadable (refresh said so and serves the saved copy): no counts
+            store = None
         if store is not None:
             self.usage = UsageRecorder(store.engine)
 

@@ -31,7 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from beacons.payloads import PayloadError, Reading, batch_payload, parse_heartbeat, parse_message
-from tracker.mqtt import BrokerAddress, reading_topics
+from tracker.mqtt import BrokerAddress, Subscriber, reading_topics
 from tracker.partitions import PARTITIONS, partition_of, partition_topic, receivers_topic
 
 log = logging.getLogger("wayfinding.ingest")
@@ -48,7 +48,7 @@ class IngestStats:
     rejected: Counter[str] = field(default_factory=Counter)
 
 
-class IngestWorker:
+class IngestWorker(Subscriber):
     def __init__(
         self,
         broker: str,
@@ -89,25 +89,11 @@ class IngestWorker:
         self.client.max_queued_messages_set(100_000)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._on_connect
-        self.client.on_subscribe = lambda *_a: self.subscribed.set()
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
     # Callbacks: network thread, hand over only.
-    def _on_connect(
-        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object = None
-    ) -> None:
-        if getattr(reason, "is_failure", False):
-            log.warning("broker refused the connection: %s", reason)
-            return
-        client.subscribe([(t, 1) for t in self.topics])
-        self.connected.set()
-
-    def _on_disconnect(self, *_args: object) -> None:
-        self.connected.clear()
-        self.subscribed.clear()
-        log.warning("disconnected from the broker; reconnecting")
-
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos))
 

@@ -93,7 +93,35 @@ def reading_topics(site: str) -> list[str]:
     ]
 
 
-class MqttTracker:
+class Subscriber:
+    """Connection callbacks of a client that subscribes to *topics* on every connection
+    (the tracker, an ingest worker). They run on paho's network thread: set flags only."""
+
+    address: BrokerAddress
+    topics: list[str]
+    connected: threading.Event
+    subscribed: threading.Event
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object = None
+    ) -> None:
+        if getattr(reason, "is_failure", False):
+            log.warning("broker refused the connection: %s", reason)
+            return
+        log.info("connected to %s:%d", self.address.host, self.address.port)
+        client.subscribe([(t, 1) for t in self.topics])
+        self.connected.set()
+
+    def _on_subscribe(self, *_args: object) -> None:
+        self.subscribed.set()
+
+    def _on_disconnect(self, *_args: object) -> None:
+        self.connected.clear()
+        self.subscribed.clear()
+        log.warning("disconnected from the broker; reconnecting")
+
+
+class MqttTracker(Subscriber):
     def __init__(
         self,
         tracker: Tracker,
@@ -137,24 +165,6 @@ class MqttTracker:
         self.latencies: deque[float] = deque(maxlen=1000)
 
     # Callbacks: network thread, hand over only.
-    def _on_connect(
-        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object = None
-    ) -> None:
-        if getattr(reason, "is_failure", False):
-            log.warning("broker refused the connection: %s", reason)
-            return
-        log.info("connected to %s:%d", self.address.host, self.address.port)
-        client.subscribe([(t, 1) for t in self.topics])
-        self.connected.set()
-
-    def _on_subscribe(self, *_args: object) -> None:
-        self.subscribed.set()
-
-    def _on_disconnect(self, *_args: object) -> None:
-        self.connected.clear()
-        self.subscribed.clear()
-        log.warning("disconnected from the broker; reconnecting")
-
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos, None))
 

@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -118,6 +118,15 @@ class Leases:
             except IntegrityError:
                 pass  # another worker made it at the same moment
 
+    def _mine(self, part: int, generation: int) -> Update:
+        """An update of a lease this worker holds, if it still does (compare and set)."""
+        return update(LeaseRow).where(
+            LeaseRow.site == self.site,
+            LeaseRow.part == part,
+            LeaseRow.owner == self.worker,
+            LeaseRow.generation == generation,
+        )
+
     def refresh(self) -> LeaseChange:
         """Say this worker is alive, renew its leases, take free or expired partitions up
         to its share, and name those to give back to a worker short of its share."""
@@ -140,16 +149,7 @@ class Leases:
                 )
             ) | {self.worker}
             for part, generation in list(self.held.items()):
-                done = s.execute(
-                    update(LeaseRow)
-                    .where(
-                        LeaseRow.site == self.site,
-                        LeaseRow.part == part,
-                        LeaseRow.owner == self.worker,
-                        LeaseRow.generation == generation,
-                    )
-                    .values(expires=now + self.lease_s)
-                )
+                done = s.execute(self._mine(part, generation).values(expires=now + self.lease_s))
                 if getattr(done, "rowcount", 1) != 1:
                     lost.add(part)
                     del self.held[part]
@@ -204,14 +204,7 @@ class Leases:
                 if generation is None:
                     continue
                 s.execute(
-                    update(LeaseRow)
-                    .where(
-                        LeaseRow.site == self.site,
-                        LeaseRow.part == part,
-                        LeaseRow.owner == self.worker,
-                        LeaseRow.generation == generation,
-                    )
-                    .values(owner=None, expires=0.0, generation=generation + 1)
+                    self._mine(part, generation).values(owner=None, expires=0.0, generation=generation + 1)
                 )
         if parts:
             log.info("worker %s: gave back partitions %s", self.worker, sorted(parts))

@@ -212,7 +212,7 @@ def test_two_thousand_wristbands_through_kills(
             "simulator",
             [*common, "simulate", "--broker", broker.url, "--site", SITE, "--patients", str(WRISTBANDS),
              "--format", "native", "--radio", "mirror", "--speed", str(SPEED), "--dwell", "10",
-             "--ride", "3", "--rate", str(RATE_HZ), "--stagger", "0.02", "--linger", "20", "--seed", "5"],
+             "--ride", "3", "--rate", str(RATE_HZ), "--stagger", "0.01", "--linger", "20", "--seed", "5"],
         )  # fmt: skip
         time.sleep(60)
         procs.kill("worker-2")
