@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 path, mode = Path(sys.argv[1]), sys.argv[2]
 t = time.perf_counter()
@@ -51,7 +51,9 @@ else:
     assert result.venue is not None and result.report.usable, result.report.summary()
     n = len(result.venue.units)
 elapsed = time.perf_counter() - t
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's, which Linux
+# keeps across fork and exec).
+peak_mb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"seconds": elapsed, "import_s": imported, "peak_mb": peak_mb, "units": n}))
 """
 

@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -134,6 +135,19 @@ def main() -> int:
     parser.add_argument(
         "--rate", type=float, default=21_000.0, help="readings/s offered during the run (21,000)"
     )
+    parser.add_argument(
+        "--workers",
+        default="0",
+        help="estimator workers, comma-separated runs (0: one tracker reading the receivers "
+        "itself; N: N workers on 12 partitions behind --ingest ingest workers), e.g. 0,1,2,3",
+    )
+    parser.add_argument("--ingest", type=int, default=1, help="ingest workers with --workers N (1)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 10,000-wristband memory figure")
+    parser.add_argument(
+        "--drain",
+        action="store_true",
+        help="capacity: a backlog published while the pipeline is paused, then drained",
+    )
     parser.add_argument("--load-only", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load_only:  # the load generator's own process (see below)
@@ -145,6 +159,177 @@ def main() -> int:
     if shutil.which("mosquitto") is None:
         print("skipped: mosquitto is not installed")
         return 0
+    runs = [int(w) for w in args.workers.split(",")]
+    if args.drain:
+        for workers in runs:
+            r = drain_once(args, workers)
+            print(
+                f"{r['what']:42} capacity {r['rate']:,.0f} readings/s while draining "
+                f"({r['accepted']:,} of {r['sent']:,} in {r['drain_s']:.1f} s)"
+            )
+        return 0
+    results = [run_once(args, workers) for workers in runs]
+    mem_mb = float("nan") if args.no_memory else memory_for(10_000)
+    rows = []
+    for r in results:
+        rows += [
+            (
+                f"{r['what']}, {args.wristbands:,} wristbands",
+                f"{r['offered']:,.0f} readings/s offered, {r['accepted']:,} of {r['sent']:,} processed; "
+                f"backlog at most {r['backlog_max']:,} messages, empty {r['lag']:.1f} s after the load "
+                f"ended ({r['rate']:,.0f}/s overall)",
+                r["accepted"] >= r["sent"] and r["lag"] < 5 and r["offered"] >= 19_000,
+            ),
+            (
+                "  reading to status (tracker's figure)",
+                f"p50 {r['pipeline'].get('p50', float('nan')):.2f} s, "
+                f"p95 {r['pipeline'].get('p95', float('nan')):.2f} s "
+                f"({r['pipeline'].get('n', 0)} stage changes)",
+                r["pipeline"].get("p95", 9.9) < 1.0,
+            ),
+            (
+                "  appearing in a room to status received",
+                f"p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s ({r['probes']} of 50 probes)",
+                True,
+            ),
+        ]
+    rows += [
+        ("bare JSON subscriber (baseline)", f"{results[0]['base_rate']:,.0f} readings/s unthrottled", True),
+        ("state for 10,000 wristbands", f"{mem_mb:.0f} MB", mem_mb < 200),
+    ]
+    for label, value, ok in rows:
+        print(f"{label:42} {value:60} {'OK' if ok else 'MISSED'}")
+    return 0
+
+
+def start_pipeline(
+    db: str, broker: str, workers: int, ingest: int, extra: tuple[str, ...] = ()
+) -> tuple[str, list[subprocess.Popen[str]]]:
+    """One tracker (*workers* 0), or *workers* estimator workers on 12 partitions started
+    first (the partitions' sessions exist before any reading) and *ingest* ingest workers;
+    returns what it is, and the processes once each has said it started."""
+    common = ["--zone-dwell", "0", "--signal-lost", "600", *extra]
+    cli = [sys.executable, "-m", "api.cli"]
+    commands = []
+    if workers == 0:
+        what = "one tracker"
+        commands.append([*cli, "--db", db, "tracker", "--broker", broker, "--site", "bench", *common])
+    else:
+        what = f"{workers} estimator worker(s) + {ingest} ingest"
+        for w in range(workers):
+            commands.append(
+                [*cli, "--db", db, "tracker", "--broker", broker, "--site", "bench", *common,
+                 "--partitions", "12", "--worker-id", f"w{w}"]
+            )  # fmt: skip
+        for i in range(ingest):
+            group = ["--group", "ingest"] if ingest > 1 else []
+            commands.append(
+                [*cli, "ingest", "--broker", broker, "--site", "bench", "--partitions", "12",
+                 "--client-id", f"ingest-{i}", *group]
+            )  # fmt: skip
+    procs = []
+    for command in commands:
+        procs.append(
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+        )
+        if "ingest" not in command:  # workers one after the other: a stable share of partitions
+            time.sleep(0.5)
+    for proc in procs:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+    return what, procs
+
+
+def drain_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    """Capacity without the load generator on the cores: the pipeline is paused (SIGSTOP),
+    a backlog of readings is published, then the pipeline resumes; the rate is the
+    trackers' own count of readings accepted over the time they drain it."""
+    from tracker.broker import LocalBroker
+    from tracker.store import TrackerStore
+
+    receivers = corridor_receivers()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        local = LocalBroker(tmp).start()
+        procs: list[subprocess.Popen[str]] = []
+        try:
+            db = f"sqlite:///{tmp / 'bench.db'}"
+            store = TrackerStore(db)
+            tags = [f"wb-{i:05d}" for i in range(args.wristbands)]
+            for tag in tags:
+                store.link(tag, patient_ref=tag.upper(), pathway_id="ambulatory-surgery", actor="bench")
+            # Leases outlast the pause (a paused worker renews nothing); renewed every 20 s.
+            what, procs = start_pipeline(
+                db, f"mqtt://127.0.0.1:{local.port}", workers, args.ingest, ("--lease", "60")
+            )
+            if workers:  # the partitions shared out evenly before the pause
+                from collections import Counter
+
+                from tracker.partitions import Leases
+
+                leases = Leases(store.engine, "bench", "observer")
+                deadline = time.time() + 120
+                while time.time() < deadline:
+                    held = Counter(leases.owners().values())
+                    if (
+                        None not in held
+                        and max(held.values()) - min(held.values()) <= 1
+                        and len(held) == workers
+                    ):
+                        break
+                    time.sleep(1)
+            time.sleep(3)  # sessions subscribed
+            counts: dict[str, list[tuple[float, int]]] = {}
+
+            def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
+                v = json.loads(m.payload)
+                counts.setdefault(m.topic, []).append((time.time(), int(v["counters"].get("accepted", 0))))
+
+            watch = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="watch")
+            watch.on_message = on_message
+            watch.connect("127.0.0.1", local.port)
+            watch.subscribe("wayfinding/bench/tracker/stats/#", qos=1)
+            watch.loop_start()
+            for proc in procs:
+                proc.send_signal(signal.SIGSTOP)
+            sent = load(local.port, tags, receivers, args.seconds, threading.Event(), args.rate)
+            time.sleep(1)
+            resumed = time.time()
+            for proc in procs:
+                proc.send_signal(signal.SIGCONT)
+
+            def accepted() -> int:
+                return sum(c[-1][1] for c in counts.values() if c)
+
+            deadline = time.time() + 300
+            while time.time() < deadline and accepted() < sent:
+                time.sleep(0.5)
+            done = time.time()
+            watch.loop_stop()
+            watch.disconnect()
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                proc.wait(timeout=30)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+            local.stop()
+    # Rate while draining, from the trackers' own counters (stats every 2 s): from each
+    # one's first count after the resume to the first count at its final number.
+    after = [[(t, n) for t, n in c if t >= resumed] for c in counts.values()]
+    after = [a for a in after if a]
+    start_t = min(a[0][0] for a in after)
+    end_t = max(next(t for t, n in a if n == a[-1][1]) for a in after)
+    rate = (sum(a[-1][1] for a in after) - sum(a[0][1] for a in after)) / max(end_t - start_t, 1e-9)
+    print(f"{what}: drained {accepted():,} of {sent:,} readings in {done - resumed:.1f} s")
+    return {"what": what, "sent": sent, "accepted": accepted(), "drain_s": done - resumed, "rate": rate}
+
+
+def run_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    """One run: a tracker (*workers* 0) or *workers* estimator workers behind ingest
+    workers, the load, the probes; the figures."""
     from floorplans import load_demo_venue
     from tracker.store import TrackerStore
 
@@ -156,6 +341,7 @@ def main() -> int:
 
         local = LocalBroker(tmp).start()
         port = local.port
+        procs: list[subprocess.Popen[str]] = []
         try:
             db = f"sqlite:///{tmp / 'bench.db'}"
             store = TrackerStore(db)
@@ -164,49 +350,31 @@ def main() -> int:
             for tag in tags:
                 store.link(tag, patient_ref=tag.upper(), pathway_id="ambulatory-surgery", actor="bench")
             base_rate = baseline(port, min(args.seconds, 10.0), receivers, loaded)
-            tracker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "api.cli",
-                    "--db",
-                    db,
-                    "tracker",
-                    "--broker",
-                    f"mqtt://127.0.0.1:{port}",
-                    "--site",
-                    "bench",
-                    "--zone-dwell",
-                    "0",
-                    "--signal-lost",
-                    "600",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                cwd=ROOT,
-            )
-            assert tracker.stdout is not None
-            tracker.stdout.readline()
-            stats: dict[str, object] = {}
+            what, procs = start_pipeline(db, f"mqtt://127.0.0.1:{port}", workers, args.ingest)
+            stats: dict[str, dict[str, Any]] = {}
             latencies: list[float] = []
             probe_sent: dict[str, float] = {}
-            during: dict[str, object] = {}
+            during: dict[str, dict[str, Any]] = {}
 
             def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
-                if m.topic.endswith("/tracker/stats"):
-                    stats.update(json.loads(m.payload))
+                if "/tracker/stats" in m.topic:
+                    stats[m.topic] = json.loads(m.payload)
                 else:
                     tag = m.topic.rsplit("/", 1)[1]
                     if tag in probe_sent and json.loads(m.payload).get("stage") is not None:
                         latencies.append(time.time() - probe_sent.pop(tag))
 
+            def total(key: str) -> int:
+                if key == "accepted":
+                    return sum(int(v.get("counters", {}).get("accepted", 0)) for v in stats.values())
+                return sum(int(v.get(key, 0)) for v in stats.values())
+
             watch = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="watch")
             watch.on_message = on_message
             watch.connect("127.0.0.1", port)
-            watch.subscribe([("wayfinding/bench/tracker/stats", 1), ("wayfinding/bench/status/#", 1)])
+            watch.subscribe([("wayfinding/bench/tracker/stats/#", 1), ("wayfinding/bench/status/#", 1)])
             watch.loop_start()
-            time.sleep(3)  # the tracker subscribes; initial statuses go out
+            time.sleep(5 if workers else 3)  # subscriptions, partitions shared out, first statuses
             latencies.clear()
             probe_sent.clear()
             # The load from its own process: in this one, its publishing starved the
@@ -259,9 +427,10 @@ def main() -> int:
                         ),
                         qos=1,
                     )
-                if stats.get("status_latency_s"):
-                    during.update(stats)  # the tracker's figures while the load runs
-                backlog_max = max(backlog_max, int(stats.get("backlog", 0)))  # type: ignore[call-overload]
+                for topic, v in stats.items():
+                    if v.get("status_latency_s"):
+                        during[topic] = v  # the trackers' figures while the load runs
+                backlog_max = max(backlog_max, total("backlog"))
                 k += 1
                 time.sleep(max(0.0, started + k * 0.25 - time.time()))
             probe.loop_stop()
@@ -271,65 +440,55 @@ def main() -> int:
             sent_time = time.time() - t0
             deadline = time.time() + 60
             while time.time() < deadline:
-                accepted = int(stats.get("counters", {}).get("accepted", 0))  # type: ignore[union-attr]
-                if accepted >= sent and stats.get("backlog") == 0:
+                if total("accepted") >= sent and total("backlog") == 0:
                     break
                 time.sleep(0.5)
             drained = time.time() - t0
-            accepted = int(stats.get("counters", {}).get("accepted", 0))  # type: ignore[union-attr]
-            pipeline: dict[str, float] = dict(during.get("status_latency_s") or {})  # type: ignore[call-overload]
-            tracker.send_signal(signal.SIGTERM)
-            tracker.wait(timeout=30)
+            accepted = total("accepted")
+            # Several workers: the worst worker's p95 (each reports its own stage changes).
+            figures = [dict(v["status_latency_s"]) for v in during.values()]
+            pipeline: dict[str, float] = {}
+            if figures:
+                pipeline = {
+                    "p50": max(f["p50"] for f in figures),
+                    "p95": max(f["p95"] for f in figures),
+                    "n": sum(f["n"] for f in figures),
+                }
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                proc.wait(timeout=30)
             watch.loop_stop()
             watch.disconnect()
         finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
             local.stop()
 
-    rate = accepted / drained
     latencies.sort()
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
-    p50 = latencies[len(latencies) // 2] if latencies else float("nan")
-
-    # Memory: state for 10,000 wristbands in one tracker.
-    mem_mb = memory_for(10_000)
-    print(f"load: {sent:,} readings published in {sent_time:.1f} s ({sent / sent_time:,.0f}/s offered)")
     offered = sent / sent_time
-    lag = drained - sent_time
-    rows = [
-        (
-            f"tracker, {args.wristbands:,} wristbands",
-            f"{offered:,.0f} readings/s offered, {accepted:,} of {sent:,} processed; "
-            f"backlog at most {backlog_max:,} messages, empty {lag:.1f} s after the load ended "
-            f"({rate:,.0f}/s overall)",
-            accepted >= sent and lag < 5 and offered >= 19_000,
-        ),
-        (
-            "bare JSON subscriber (baseline)",
-            f"{base_rate:,.0f} readings/s unthrottled",
-            True,
-        ),
-        (
-            "reading to status (tracker's figure)",
-            f"p50 {pipeline.get('p50', float('nan')):.2f} s, p95 {pipeline.get('p95', float('nan')):.2f} s "
-            f"({pipeline.get('n', 0)} stage changes)",
-            pipeline.get("p95", 9.9) < 1.0,
-        ),
-        (
-            "appearing in a room to status received",
-            f"p50 {p50:.2f} s, p95 {p95:.2f} s ({len(latencies)} of {len(probes)} probes)",
-            True,
-        ),
-        ("state for 10,000 wristbands", f"{mem_mb:.0f} MB", mem_mb < 200),
-    ]
-    for label, value, ok in rows:
-        print(f"{label:36} {value:60} {'OK' if ok else 'MISSED'}")
-    return 0
+    print(f"{what}: {sent:,} readings published in {sent_time:.1f} s ({offered:,.0f}/s offered)")
+    return {
+        "what": what,
+        "sent": sent,
+        "offered": offered,
+        "accepted": accepted,
+        "rate": accepted / drained,
+        "lag": drained - sent_time,
+        "backlog_max": backlog_max,
+        "pipeline": pipeline,
+        "p50": latencies[len(latencies) // 2] if latencies else float("nan"),
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
+        "probes": len(latencies),
+        "base_rate": base_rate,
+    }
 
 
 def memory_for(n: int) -> float:
     """MB of resident memory the tracker state for *n* wristbands adds."""
     code = f"""
-import resource, sys, time, tempfile
+import sys, time, tempfile
 sys.path.insert(0, {str(ROOT)!r})
 from floorplans import load_demo_venue
 from tracker.core import Tracker
@@ -347,7 +506,9 @@ sim = Simulator(venue)
 places = [(venue.levels[u.level_id].ordinal, *u.anchor_point().coords[0])
           for u in venue.units.values() if u.walkable and u.name][:50]
 import gc; gc.collect()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm_kb():  # this process's own peak (ru_maxrss carries the parent's across fork and exec)
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+before = hwm_kb()
 now = time.time()
 for i in range({n}):
     tag = f"wb-{{i:05d}}"
@@ -358,7 +519,7 @@ for i in range({n}):
             tracker.handle(topic, payload, now + t)
 tracker.tick(now + 5)
 gc.collect()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = hwm_kb()
 print((after - before) / 1024)
 """
     out = subprocess.run(
