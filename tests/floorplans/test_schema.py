@@ -3,6 +3,8 @@ test runs on SQLite and on PostgreSQL (conftest.db_url)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -154,3 +156,23 @@ def test_publishing_a_discarded_version_still_says_why(db_url: str) -> None:
     store.discard(info.id, actor="t")
     with pytest.raises(StoreError, match="discarded"):
         store.publish(info.id, actor="t")
+
+
+def test_processes_starting_at_once_on_a_new_database_migrate_it_once(db_url: str) -> None:
+    """Replicas and workers started together on an empty database: one migrates (under
+    the database's lock), the others wait and find it done; none fails."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "--db", db_url, "db", "upgrade"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [r.returncode for r in runs] == [0] * 4, outs
+    said = sorted(out.strip() for out, _err in outs)
+    assert [x.startswith("database migrated from revision none") for x in said] == [True, False, False, False]
+    with FloorPlanStore(db_url).engine.connect() as conn:
+        assert schema.revision(conn) == schema.HEAD
