@@ -558,6 +558,15 @@ def cmd_tracker(args: argparse.Namespace) -> int:
     from tracker.mqtt import MqttTracker, PartitionedTracker
     from tracker.partitions import Leases, default_worker_id
 
+    if args.partitions is not None and args.partitions < 1:
+        raise CommandError("--partitions: give a number of partitions (1 or more, e.g. 12)")
+    if args.lease < 1:
+        raise CommandError(f"--lease {args.lease:g}: give at least 1 second (10 by default)")
+    if args.worker_id is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", args.worker_id):
+        raise CommandError(
+            f"--worker-id {args.worker_id!r}: use 1 to 64 letters, digits, '.', '_' or '-' "
+            "(it names the worker's MQTT client)"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     venue = _venue(args)
     config = TrackerConfig(
@@ -571,9 +580,7 @@ def cmd_tracker(args: argparse.Namespace) -> int:
     store = _tracker_store(args)
     tracker = Tracker(venue, store, config=config, model=model)
     service: MqttTracker
-    if args.partitions:
-        if args.partitions < 1:
-            raise CommandError("--partitions: give a number of partitions (1 or more, e.g. 12)")
+    if args.partitions is not None:
         leases = Leases(
             store.engine,
             args.site,

@@ -338,3 +338,22 @@ def test_nothing_typed_into_route_ends_in_a_traceback(
     assert "Traceback" not in out.err
     if code == 1:
         assert out.err.startswith("error: ") and out.err.count("\n") == 1, out.err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["tracker", "--partitions", "0"], "--partitions: give a number of partitions"),
+        (["tracker", "--partitions", "12", "--lease", "0"], "--lease 0: give at least 1 second"),
+        (["tracker", "--partitions", "12", "--worker-id", "a/b#"], "--worker-id 'a/b#': use 1 to 64"),
+        (["ingest", "--partitions", "-3"], "--partitions: give a number of partitions"),
+        (["ingest", "--broker", "http://x"], "broker 'http://x': write mqtt://HOST[:PORT]"),
+        (["--db", "nonsense", "db", "upgrade"], "database URL: Could not parse"),
+    ],
+)
+def test_worker_and_database_settings_are_refused_in_one_clear_line(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and said in err and len(err.strip().splitlines()) == 1, err
