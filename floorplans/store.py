@@ -57,6 +57,12 @@ class Base(DeclarativeBase):
     pass
 
 
+def partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows where *where* holds (SQLite and PostgreSQL alike): the
+    database, not a check in Python, keeps them unique (migration 0002 makes them)."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class VersionRow(Base):
     __tablename__ = "floorplan_version"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,15 +80,9 @@ class VersionRow(Base):
     warnings: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
+    #: At most one version in service per venue.
     __table_args__ = (
-        # At most one version in service per venue (migration 0002).
-        Index(
-            "uq_floorplan_version_published",
-            "venue_id",
-            unique=True,
-            sqlite_where=text("status = 'published'"),
-            postgresql_where=text("status = 'published'"),
-        ),
+        partial_unique("uq_floorplan_version_published", "venue_id", where="status = 'published'"),
     )
 
 

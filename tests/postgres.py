@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tracker.broker import free_port
+
 #: The role the tests connect as (trust authentication on loopback only).
 USER = "wayfinding"
 
@@ -32,19 +34,13 @@ def _bin(name: str) -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LocalPostgres:
     def __init__(self, folder: Path | None = None) -> None:
         # Its own folder under /tmp: the postgres user cannot enter pytest's (mode 0700).
         folder = folder or Path(tempfile.mkdtemp(prefix="wayfinding-pg-"))
         self.folder = folder
         self.data = folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._names = itertools.count(1)
         self._as: list[str] = []
         if os.geteuid() == 0:

@@ -28,14 +28,12 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Float,
-    Index,
     Integer,
     String,
     Text,
     delete,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -44,7 +42,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from beacons.payloads import canonical_tag
 from floorplans import schema
-from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, to_db
+from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, partial_unique, to_db
 
 
 class TrackerBase(DeclarativeBase):
@@ -70,21 +68,13 @@ class LinkRow(TrackerBase):
     short_code: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
+    #: One active link per wristband, one card code among active links.
     __table_args__ = (
-        # One active link per wristband, one card code among active links (migration 0002).
-        Index(
-            "uq_wristband_link_active_tag",
-            "tag",
-            unique=True,
-            sqlite_where=text("discharged_at IS NULL"),
-            postgresql_where=text("discharged_at IS NULL"),
-        ),
-        Index(
+        partial_unique("uq_wristband_link_active_tag", "tag", where="discharged_at IS NULL"),
+        partial_unique(
             "uq_wristband_link_active_code",
             "short_code",
-            unique=True,
-            sqlite_where=text("discharged_at IS NULL AND short_code IS NOT NULL"),
-            postgresql_where=text("discharged_at IS NULL AND short_code IS NOT NULL"),
+            where="discharged_at IS NULL AND short_code IS NOT NULL",
         ),
     )
 
@@ -109,15 +99,13 @@ class EventRow(TrackerBase):
     #: The time stamp of the reading that decided a stage (the receiver's clock).
     reading_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
 
+    #: A stage decided twice from the same reading (a replay) is stored once.
     __table_args__ = (
-        # A stage decided twice from the same reading (a replay) is stored once.
-        Index(
+        partial_unique(
             "uq_tracker_event_stage_reading",
             "link_id",
             "reading_ts",
-            unique=True,
-            sqlite_where=text("kind = 'stage' AND reading_ts IS NOT NULL"),
-            postgresql_where=text("kind = 'stage' AND reading_ts IS NOT NULL"),
+            where="kind = 'stage' AND reading_ts IS NOT NULL",
         ),
     )
 

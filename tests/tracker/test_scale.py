@@ -25,6 +25,7 @@ from floorplans import Venue
 from tests.conftest import published_demo
 from tests.postgres import LocalPostgres
 from tests.tracker.conftest import Broker
+from tracker.broker import free_port
 from tracker.partitions import Leases
 from tracker.simulator import tag_of
 from tracker.store import TrackerStore
@@ -72,14 +73,6 @@ class Procs:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Companion(threading.Thread):
