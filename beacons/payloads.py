@@ -220,10 +220,7 @@ def parse_heartbeat(topic: str, payload: bytes | str) -> Heartbeat | None:
         if text not in ("online", "offline"):
             raise PayloadError("field", f"{topic}: {text[:20]!r} is neither 'online' nor 'offline'")
         return Heartbeat(receiver, text == "online")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    data = _json(topic, raw)
     if not isinstance(data, dict):
         raise PayloadError("type", f"{topic}: payload is not a JSON object")
     return Heartbeat(receiver, True)
@@ -232,10 +229,7 @@ def parse_heartbeat(topic: str, payload: bytes | str) -> Heartbeat | None:
 def parse_message(topic: str, payload: bytes | str) -> list[Reading]:
     """The readings in one MQTT message, whatever the format its topic says."""
     parts = topic.split("/")
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    data = _json(topic, payload)
     if len(parts) == 5 and parts[0] == "wayfinding" and parts[2] == "receivers" and parts[4] == "readings":
         receiver = parts[3]
         items = data if isinstance(data, list) else [data]
@@ -245,6 +239,13 @@ def parse_message(topic: str, payload: bytes | str) -> list[Reading]:
     if len(parts) == 4 and parts[2] == "BTtoMQTT":
         return [_theengs(data, parts[1], parts[3], topic)]
     raise PayloadError("topic", f"{topic}: not a readings topic this tracker knows")
+
+
+def _json(topic: str, payload: bytes | str) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
 
 
 def _num(value: Any, field: str, where: str, *, required: bool = True) -> float | None:
@@ -389,10 +390,7 @@ def batch_payload(readings: list[Reading]) -> bytes:
 def parse_batch(topic: str, payload: bytes | str) -> list[Reading]:
     """The readings of an ingest batch (:func:`batch_payload`), checked as receivers'
     readings are (anyone who may publish on the broker could publish there)."""
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError("json", f"{topic}: payload is not JSON ({exc})") from None
+    data = _json(topic, payload)
     if not isinstance(data, list):
         raise PayloadError("type", f"{topic}: an ingest batch is a JSON list")
     out = []

@@ -12,10 +12,8 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from tracker.broker import free_port
@@ -58,17 +56,12 @@ class LocalPostgres:
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c full_page_writes=off -c synchronous_commit=off -c max_connections=300"
         )
-        self._run(
-            _bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"PostgreSQL did not listen on {self.port}: {(self.folder / 'log').read_text()}")
+        log = self.folder / "log"
+        try:  # -w: pg_ctl returns once the server accepts connections
+            self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n{log.read_text() if log.exists() else ''}") from None
+        return self
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
