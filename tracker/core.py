@@ -250,11 +250,11 @@ class Tracker:
             beat = parse_heartbeat(topic, payload)
             readings = parse_message(topic, payload) if beat is None else []
         except PayloadError as exc:
-            self._reject(exc.reason, str(exc), now)
+            self.reject(exc.reason, str(exc), now)
             return 0
         if beat is not None:
             if beat.receiver not in self.receivers:
-                self._reject("unknown-receiver", f"{beat.receiver} ({topic})", now)
+                self.reject("unknown-receiver", f"{beat.receiver} ({topic})", now)
             elif beat.online:
                 self.estimator.receiver_alive(beat.receiver, now)
                 self.counters["heartbeats"] += 1
@@ -273,27 +273,27 @@ class Tracker:
         for r in readings:
             rt = self.tags.get(r.tag)
             if r.receiver not in self.receivers:
-                self._reject("unknown-receiver", f"{r.receiver} ({source})", now)
+                self.reject("unknown-receiver", f"{r.receiver} ({source})", now)
                 continue
             if rt is None:
                 # Not a linked wristband (a phone, a wristband not in use): the receiver
                 # works all the same.
                 self.estimator.receiver_alive(r.receiver, now)
-                self._reject("unknown-tag", f"{r.tag} ({source})", now)
+                self.reject("unknown-tag", f"{r.tag} ({source})", now)
                 continue
             ts = r.ts if r.ts is not None else now
             if ts > now + cfg.future_tolerance_s:
-                self._reject("ts-future", f"{r.tag}: ts {ts:.0f} is {ts - now:.0f} s ahead", now)
+                self.reject("ts-future", f"{r.tag}: ts {ts:.0f} is {ts - now:.0f} s ahead", now)
                 continue
             if ts < now - cfg.max_age_s:
-                self._reject("ts-past", f"{r.tag}: ts {ts:.0f} is {now - ts:.0f} s old", now)
+                self.reject("ts-past", f"{r.tag}: ts {ts:.0f} is {now - ts:.0f} s old", now)
                 continue
             last = rt.last_rx_ts.get(r.receiver)
             if last is not None and ts == last:
-                self._reject("duplicate", f"{r.tag} via {r.receiver} at {ts}", now)
+                self.reject("duplicate", f"{r.tag} via {r.receiver} at {ts}", now)
                 continue
             if last is not None and ts < last:
-                self._reject("out-of-order", f"{r.tag} via {r.receiver}: {ts} < {last}", now)
+                self.reject("out-of-order", f"{r.tag} via {r.receiver}: {ts} < {last}", now)
                 continue
             rt.last_rx_ts[r.receiver] = ts
             self.estimator.add(r, ts)
@@ -324,7 +324,8 @@ class Tracker:
         self.counters["accepted"] += accepted
         return accepted
 
-    def _reject(self, reason: str, detail: str, now: float) -> None:
+    def reject(self, reason: str, detail: str, now: float) -> None:
+        """Count a refused message by reason; log it once, then a summary a minute."""
         self.counters[f"rejected:{reason}"] += 1
         self._log.reject(reason, detail, now)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import threading
 import time
@@ -293,6 +294,7 @@ class PartitionedTracker(MqttTracker):
             persistent=False,
         )
         self.leases = leases
+        self._receivers_topic = receivers_topic(site)
         self.stats_topic = f"wayfinding/{site}/tracker/stats/{leases.worker}"
         self.consumers: dict[int, mqtt.Client] = {}
         self.owned: frozenset[int] = frozenset()
@@ -383,7 +385,7 @@ class PartitionedTracker(MqttTracker):
     def _take(self, topic: str, payload: bytes, mid: int, qos: int, client: mqtt.Client | None) -> None:
         if client is not None and client not in self.consumers.values():
             return  # its partition has gone: not acknowledged, the next owner gets it
-        if topic == receivers_topic(self.tracker.config.site):
+        if topic == self._receivers_topic:
             self._receivers(payload)
             return
         if topic == "$reload":
@@ -392,21 +394,28 @@ class PartitionedTracker(MqttTracker):
         now = self.tracker.clock()
         try:
             readings = parse_batch(topic, payload)
-        except PayloadError as exc:
-            self.tracker.counters[f"rejected:{exc.reason}"] += 1
-            log.warning("rejected batch: %s", exc)
+        except PayloadError as exc:  # counted by reason, logged once a minute at most
+            self.tracker.reject(exc.reason, str(exc), now)
             readings = []
         self.tracker.take(readings, now, source=topic)
         if qos > 0 and client is not None:
             self._acks.append((client, mid, qos))
 
     def _receivers(self, payload: bytes) -> None:
+        """Which receivers work, from the ingest workers: ``{"alive": {receiver: ts},
+        "offline": [receiver]}``. A message that is not that, or a time stamp that is not
+        a number or lies beyond the tolerance ahead (it would keep a receiver "working"
+        for ever), is refused whole, counted and logged; nothing else changes."""
+        now = self.tracker.clock()
+        ahead = now + self.tracker.config.future_tolerance_s
         try:
             data = json.loads(payload)
-            alive = {str(k): float(v) for k, v in dict(data.get("alive", {})).items()}
+            alive = {str(k): v for k, v in dict(data.get("alive", {})).items()}
             offline = [str(r) for r in data.get("offline", [])]
-        except (ValueError, TypeError, AttributeError):
-            self.tracker.counters["rejected:receivers"] += 1
+            if not all(type(v) in (int, float) and math.isfinite(v) and v <= ahead for v in alive.values()):
+                raise ValueError("a time stamp is not a number of seconds, or lies in the future")
+        except (ValueError, TypeError, AttributeError) as exc:
+            self.tracker.reject("receivers", f"{self._receivers_topic}: {exc}", now)
             return
         estimator = self.tracker.estimator
         for receiver, ts in alive.items():

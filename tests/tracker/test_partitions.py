@@ -15,6 +15,7 @@ from floorplans import Venue
 from floorplans.store import make_engine
 from tests.tracker.test_core import Clock, unit_named
 from tracker.core import Tracker
+from tracker.mqtt import PartitionedTracker
 from tracker.partitions import Leases, partition_of
 from tracker.simulator import Simulator, messages, tag_of
 from tracker.store import TrackerStore
@@ -118,3 +119,37 @@ def test_ingest_batches_carry_receiver_and_time_and_are_checked() -> None:
         with pytest.raises(PayloadError) as refused:
             parse_batch(topic, bad)
         assert refused.value.reason == reason and topic in str(refused.value)
+
+
+def test_a_worker_refuses_bad_batches_and_liveness_and_keeps_going(demo_venue: Venue, db_url: str) -> None:
+    """Anyone who may publish on the broker reaches a worker's topics: garbage is counted
+    by reason, a receiver cannot be declared working for ever, and good messages after
+    it are taken."""
+    store = TrackerStore(db_url)
+    store.link(tag_of(1), patient_ref="P-1", pathway_id=PATHWAY, actor="t")
+    clock = Clock()
+    tracker = Tracker(demo_venue, store, clock=clock)
+    leases = Leases(store.engine, "demo", "w1", partitions=12, clock=clock)
+    worker = PartitionedTracker(tracker, "mqtt://127.0.0.1:1", leases)  # never connected here
+    worker.owned = frozenset(range(12))
+    tracker.reload_links()
+    alive = "wayfinding/demo/ingest/receivers"
+    for bad in (
+        b"not json",
+        b'{"alive": {"rx-A0-hall": "inf"}}',
+        b'{"alive": {"rx-A0-hall": 1e300}}',
+        b"[1]",
+    ):
+        worker._take(alive, bad, 0, 0, None)
+    for bad in (b"{}", b'[{"tag": "x", "rssi": -60, "ts": 1}]'):
+        worker._take("wayfinding/demo/tags/3/readings", bad, 0, 0, None)
+    counters = tracker.counters
+    assert counters["rejected:receivers"] == 4 and counters["rejected:type"] == 1, counters
+    assert counters["rejected:field"] == 1
+    rx = tracker.estimator.rooms.rx_index["rx-A0-hall"]  # type: ignore[union-attr]
+    assert tracker.estimator._rx_seen[rx] < clock.now, "not declared working by a bad message"
+    worker._take(alive, json.dumps({"alive": {"rx-A0-hall": clock.now}}).encode(), 0, 0, None)
+    assert tracker.estimator._rx_seen[rx] == clock.now
+    reading = Reading(tag_of(1), "rx-A0-hall", -60.0, clock.now)
+    worker._take("wayfinding/demo/tags/3/readings", batch_payload([reading]), 0, 0, None)
+    assert counters["accepted"] == 1
