@@ -124,7 +124,7 @@ class IngestWorker(Subscriber):
             ts = r.ts if r.ts is not None else now
             if r.ts is None:
                 r = Reading(r.tag, r.receiver, r.rssi, ts, r.tx_power, r.battery_mv)
-            self._alive[r.receiver] = max(ts, self._alive.get(r.receiver, 0.0))
+            self._alive[r.receiver] = now  # heard now (a receiver's clock may be off)
             parts.setdefault(partition_of(r.tag, self.partitions), []).append(r)
         self.stats.readings += len(readings)
 
@@ -141,7 +141,11 @@ class IngestWorker(Subscriber):
         if self._offline:
             self._say_receivers()
         for info in sent:
-            info.wait_for_publish(timeout=30)  # PUBACK from the broker
+            try:
+                info.wait_for_publish(timeout=30)  # PUBACK from the broker
+            except (RuntimeError, ValueError) as exc:  # not queued: the client's queue is full
+                log.warning("a republished batch was not taken by the client: %s", exc)
+                break
         if all(info.is_published() for info in sent):
             for _topic, _payload, mid, qos in items:
                 if qos > 0:
