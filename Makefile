@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser,
 # multitouch for the kiosk (Kivy reads touch screens through libmtdev), PostgreSQL (the
-# store, tracker and web tests run on SQLite and on a throw-away PostgreSQL cluster).
-SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1 postgresql
+# store, tracker and web tests run on SQLite and on a throw-away PostgreSQL cluster),
+# poppler-utils (pdftoppm: the printed signs' PDF as PNG pages, looked at in the tests).
+SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1 postgresql poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo kiosk test check pytest bench system-deps install install-test clean

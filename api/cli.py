@@ -346,6 +346,88 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ signs
+
+
+def cmd_signs(args: argparse.Namespace) -> int:
+    """Print the plan's "you are here" signs: a PDF per sign and size, all of them in one
+    PDF per size, and ``signs.csv`` (code, kind, name, floor, position, heading, address)."""
+    import csv
+
+    from api.service import ServiceError, UnknownLanguage, WayfindingService, check_lang
+    from signage import SIZES, sign_url, signs_pdf
+
+    sizes = [s.strip().upper() for s in args.size.split(",") if s.strip()]
+    bad = [s for s in sizes if s not in SIZES]
+    if bad or not sizes:
+        raise CommandError(f"--size {args.size}: choose among {', '.join(SIZES)} (e.g. --size A4,A3)")
+    base = args.base_url or get_settings().base_url()
+    if not base.startswith(("http://", "https://")):
+        raise CommandError(
+            f"--base-url {base}: give the address phones reach, e.g. https://wayfinding.example.org"
+        )
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {args.out}: is a file; give a folder")
+    try:
+        service = WayfindingService(
+            database_url=args.db or get_settings().database_url,
+            venue_path=_venue_path(args.venue),
+            prefer_file=args.venue is not None,
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    snap = service.snapshot
+    signs = list(snap.router.places.signs.values())
+    if args.only:
+        wanted = {c.strip().upper() for c in args.only.split(",") if c.strip()}
+        unknown = wanted - {s.code for s in signs}
+        if unknown:
+            raise CommandError(f"--only: no sign {', '.join(sorted(unknown))} in this plan")
+        signs = [s for s in signs if s.code in wanted]
+    if not signs:
+        raise CommandError("this plan calls for no sign (no public entrance, lift, stairs or waiting room)")
+    out.mkdir(parents=True, exist_ok=True)
+    langs = [x.strip() for x in args.lang.split(",") if x.strip()] if args.lang else []
+    for lang in langs:
+        try:
+            check_lang(lang)
+        except UnknownLanguage as exc:
+            raise CommandError(f"--lang: {exc}") from None
+    venue = snap.venue
+    for size in sizes:
+        for sign in signs:
+            (out / f"{sign.code}-{size}.pdf").write_bytes(
+                signs_pdf(venue, [sign], base_url=base, size=size, langs=langs)
+            )
+        (out / f"signs-{size}.pdf").write_bytes(
+            signs_pdf(venue, signs, base_url=base, size=size, langs=langs)
+        )
+    lang = langs[0] if langs else venue.language
+    with (out / "signs.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["code", "kind", "name", "level", "x_m", "y_m", "heading_deg", "url", "source"])
+        for s in signs:
+            level = venue.levels[s.level_id]
+            w.writerow(
+                [
+                    s.code,
+                    s.kind,
+                    s.label(lang),
+                    level.ordinal,
+                    f"{s.x:.2f}",
+                    f"{s.y:.2f}",
+                    f"{s.heading:.0f}",
+                    sign_url(base, s),
+                    s.source,
+                ]
+            )
+    print(
+        f"{len(signs)} signs, {', '.join(sizes)}: {out}/ (signs.csv lists them; signs-SIZE.pdf has them all)"
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------ kiosk
 
 
@@ -1149,6 +1231,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="kept for scripts: the store's closures in force always apply",
     )
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("signs", help='printable "you are here" signs of the plan (PDF, A4 or A3)')
+    p.add_argument("--out", required=True, help="folder for the PDFs and signs.csv")
+    p.add_argument(
+        "--venue", help="IMDF folder or .zip (default: the store's published version, else the demo)"
+    )
+    p.add_argument("--size", default="A4", help="A4, A3 or both (A4,A3); default A4")
+    p.add_argument(
+        "--base-url",
+        help="address the QR codes open (default: $WAYFINDING_PUBLIC_URL, else http://HOST:PORT)",
+    )
+    p.add_argument(
+        "--lang", help="languages written on the signs, first in large type (default: the venue's)"
+    )
+    p.add_argument("--only", help="these sign codes only (comma-separated)")
+    p.set_defaults(func=cmd_signs)
 
     p = sub.add_parser("kiosk", help="the touch kiosk (Kivy) at an entrance, or one of its screens as a PNG")
     p.add_argument("--kiosk-id", help="the kiosk feature's id or name (default: the venue's first kiosk)")

@@ -57,7 +57,7 @@ class Maneuver:
     past: Label | None = None
     level: Label | None = None
     side: str | None = None
-    context: str | None = None  # depart: kiosk, lift, room, place
+    context: str | None = None  # depart: kiosk, sign, lift, room, place
     angle: float | None = None  # turns: degrees, positive = left
     #: A second turn a few metres after this one, said in the same step.
     then: str | None = None
@@ -209,8 +209,8 @@ def build_maneuvers(
                 router, idx, xy, cum, edges, nodes, unit_of, building_of, terminal_units, terminal_names
             )
         depart_ctx = (
-            "kiosk"
-            if first_run and origin_kind == "kiosk" and facing is not None
+            origin_kind  # "with the screen behind you" / "facing the sign": the place gives the heading
+            if first_run and origin_kind in ("kiosk", "sign") and facing is not None
             else "place"
             if first_run
             else "lift"
@@ -257,7 +257,7 @@ def build_maneuvers(
             if entered is not None and entered.name and entered.category in CIRCULATION:
                 dep.name = entered.name
             walk = [m for m in walk if m.at_node > d + 1 and cum[m.at_node] - cum[d + 1] >= INTO_AHEAD_M]
-        elif depart_ctx == "kiosk" and first_heading is not None and facing is not None:
+        elif depart_ctx in ("kiosk", "sign") and first_heading is not None and facing is not None:
             rad = math.radians(facing)
             dep.modifier = modifier(_angle((math.sin(rad), math.cos(rad)), first_heading))
         elif (
@@ -615,8 +615,8 @@ def _render(m: Maneuver, cat: Catalogue, *, speech: bool) -> str:
         turn = cat.turn(m.modifier or "straight")
         towards = cat.render("towards", name=_name(m.landmark, lang)) if m.landmark else ""
         towards = towards[:1].lower() + towards[1:]
-        if m.context == "kiosk":
-            head = cat.render("depart_kiosk", turn=turn)
+        if m.context in ("kiosk", "sign"):
+            head = cat.render(f"depart_{m.context}", turn=turn)
         elif m.context == "lift":
             head = cat.render("depart_lift", lift=_name(m.name, lang), turn=turn)
         elif m.context == "room":

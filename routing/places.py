@@ -28,6 +28,7 @@ from floorplans.model import Label, label_text
 from floorplans.topology import topology
 from routing.graph import WalkGraph
 from routing.language import available_languages, catalogue
+from routing.signs import normalize_code, plan_signs
 
 #: Below this score (0-100) a search text matches nothing.
 MIN_SCORE = 75.0
@@ -148,6 +149,12 @@ class PlaceIndex:
                 grams.setdefault(g, []).append(i)
         self._grams = {g: np.asarray(v, dtype=np.int32) for g, v in grams.items()}
         self._generic = self._generic_places()
+        #: "You are here" signs by code; a place each, found by its code only (not by search).
+        self.signs = {sign.code: sign for sign in plan_signs(graph)}
+        for sign in self.signs.values():
+            self.by_id[sign.code] = Place(
+                "sign", sign.code, sign.name, sign.node, sign.unit_id, sign.level_id, sign.heading
+            )
 
     def _make(
         self, kind: str, fid: str, name: Label | None, node_key: str, *, facing: float | None = None
@@ -197,6 +204,9 @@ class PlaceIndex:
         ref = ref.strip()
         if ref in self.by_id:
             return self.by_id[ref]
+        code = normalize_code(ref)
+        if code in self.signs:
+            return self.by_id[code]
         m = _POINT.match(ref)
         if m:
             return self.point(int(m.group(1)), float(m.group(2)), float(m.group(3)))
