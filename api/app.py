@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import errors
 from api.accounts import AccountStore
 from api.live import StatusHub
-from api.routes import companion, facilities, pages, public, staff
+from api.routes import companion, facilities, pages, public, signs, staff
 from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits, redact_access_logs
 from api.service import WayfindingService
 from api.settings import Settings, get_settings
@@ -113,6 +113,7 @@ def create_app(
     app.include_router(staff.pages)
     app.include_router(staff.api)
     app.include_router(facilities.pages)
+    app.include_router(signs.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _api_docs(app)
     return app

@@ -176,6 +176,14 @@ class UsageRecorder:
             if words:
                 self.add("search.miss", words)
 
+    def sign_scan(self, sign: str) -> None:
+        """A "you are here" sign scanned (its QR code opened a page, or its code was typed)."""
+        self.add("sign.scan", sign)
+
+    def reanchored(self, *, on_route: bool) -> None:
+        """A sign scanned while following a route: on it, or off it (a new route from the sign)."""
+        self.add("sign.reanchor", "on" if on_route else "off")
+
     def followed(self, source: str) -> None:
         self.add("followed", source)
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from shapely.geometry import LineString, Point
 
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.i18n import choose_language, page_languages, ui
@@ -25,7 +26,8 @@ from api.security import RateLimits, client_address
 from api.service import Snapshot, WayfindingService, route_query
 from api.usage import ANSWERS, UsageRecorder
 from floorplans.model import label_text
-from routing import AmbiguousPlace, NoRoute, PlaceNotFound, Route
+from routing import AmbiguousPlace, NoRoute, Place, PlaceNotFound, Route
+from routing.signs import Sign, normalize_code
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -85,11 +87,43 @@ def home(
     lang: OptionalText = None,
     origin: Annotated[str | None, Query(alias="from", max_length=200)] = None,
     to: OptionalText = None,
+    at: Annotated[
+        str | None, Query(max_length=40, description="a sign's code: its QR code opens this")
+    ] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
     offered = _offered(settings.language_list)
     lang = choose_language(lang, accept_language, offered)
+    if at:
+        sign = _scanned(service, snap, at)
+        if sign is None:
+            return _home(
+                request,
+                service,
+                snap,
+                offered,
+                lang,
+                origin=None,
+                to=to,
+                error=ui(lang)["sign_unknown"].format(code=at.strip()[:12]),
+                status=404,
+            )
+        origin = sign.code
     return _home(request, service, snap, offered, lang, origin=origin, to=to)
+
+
+def _scanned(service: WayfindingService, snap: Snapshot, text: str) -> Sign | None:
+    """The sign whose code *text* is (typed or from its QR code), counted as a scan."""
+    sign = snap.router.places.signs.get(normalize_code(text))
+    if sign is not None and service.usage is not None:
+        service.usage.sign_scan(f"{sign.code} — {sign.label(snap.venue.language)}")
+    return sign
+
+
+def _start_label(place: Place, lang: str) -> str:
+    if place.kind == "sign":
+        return ui(lang)["at_sign"].format(code=place.id, name=place.label(lang))
+    return place.label(lang)
 
 
 def _home(
@@ -111,7 +145,7 @@ def _home(
     if origin:
         try:  # a wall poster or a kiosk: "you are at ..."
             hit = service.place(origin, snap=snap)
-            start = {"id": hit.place.id, "name": hit.place.label(lang)}
+            start = {"id": hit.place.id, "name": _start_label(hit.place, lang)}
         except LookupError:
             start = None
     chosen = None
@@ -135,6 +169,8 @@ def _home(
         suggestions=suggestions or [],
         profile=profile,
         slow=slow,
+        scan_action="/",
+        scan_hidden=[("lang", lang), *([("to", chosen["id"])] if chosen else [])],
     )
     return templates.TemplateResponse(request, "index.html", ctx, status_code=status)
 
@@ -154,11 +190,31 @@ def route_page(
     step: Annotated[int, Query(ge=1, le=1000)] = 1,
     lang: OptionalText = None,
     answered: Annotated[str | None, Query(max_length=8)] = None,
+    at: Annotated[str | None, Query(max_length=40)] = None,
+    was: OptionalText = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
     offered = _offered(settings.language_list)
     lang = choose_language(lang, accept_language, offered)
     words = ui(lang)
+    anchor: Sign | None = None
+    if at:  # a sign scanned (or its code typed) on the way: the route starts again from it
+        anchor = _scanned(service, snap, at)
+        if anchor is None:
+            return _home(
+                request,
+                service,
+                snap,
+                offered,
+                lang,
+                origin=None,
+                to=(to_id or to or None),
+                error=words["sign_unknown"].format(code=at.strip()[:12]),
+                status=404,
+                profile=profile,
+                slow=slow,
+            )
+        from_id, origin, step = anchor.code, None, 1
     src = (from_id or origin or "").strip()
     dst = (to_id or to or "").strip()
     usage = service.usage
@@ -224,10 +280,38 @@ def route_page(
         )
         return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
     ctx = _route_context(request, snap, offered, lang, route, step)
+    if anchor is not None:
+        on_route = bool(was) and _on_route(service, snap, anchor, was or "", route, lang)
+        ctx["anchor_note"] = words["on_route" if on_route else "off_route"].format(code=anchor.code)
+        if usage is not None and was:
+            usage.reanchored(on_route=on_route)
     if usage is not None and not answered:
         _count_view(request, usage, snap, route, profile, lang, step, len(ctx["steps"]), typed)
     ctx["answered"] = answered in ANSWERS
     return templates.TemplateResponse(request, "route.html", ctx)
+
+
+#: A sign within this distance of the route walked so far is on it (metres, same floor).
+ON_ROUTE_M = 10.0
+
+
+def _on_route(
+    service: WayfindingService, snap: Snapshot, sign: Sign, was: str, route: Route, lang: str
+) -> bool:
+    """Was the sign on the way the visitor was following (from *was* to the same place)?"""
+    try:
+        before = service.route(
+            was, route.destination.id, profile=route.profile, slow=route.slow, lang=lang, snap=snap
+        )
+    except (LookupError, NoRoute, ValueError):
+        return False
+    here = Point(sign.x, sign.y)
+    return any(
+        leg.ordinal == sign.ordinal
+        and len(leg.points) > 1
+        and LineString(leg.points).distance(here) <= ON_ROUTE_M
+        for leg in before.legs
+    )
 
 
 def _dest_label(snap: Snapshot, ref: str) -> str:
@@ -334,4 +418,12 @@ def _route_context(
         minutes=max(1, round(route.duration_s / 60)),
         page_data=json.dumps(page_data, ensure_ascii=False).replace("<", "\\u003c"),
         qr=data["links"]["qr"],
+        scan_action="/route",
+        scan_hidden=[
+            ("to_id", route.destination.id),
+            ("lang", lang),
+            ("profile", route.profile),
+            *([("slow", "true")] if route.slow else []),
+            ("was", route.origin.id),
+        ],
     )

@@ -62,6 +62,82 @@
     });
   });
 
+  // "You are here" signs: the camera reads a sign's QR code in the page (jsQR, loaded only
+  // when asked: Chromium on Linux and most phones' browsers have no BarcodeDetector), then the
+  // sign form goes as if its code had been typed. Frames never leave the phone.
+  var scanButton = document.getElementById("scan-button");
+  if (scanButton) {
+    var scanner = document.getElementById("scanner");
+    var video = document.getElementById("scan-video");
+    var scanStatus = document.getElementById("scan-status");
+    var signForm = document.getElementById("sign-form");
+    var stream = null, canvas = null, timer = null;
+    var say = function (text) { scanStatus.textContent = text; };
+    var stopScan = function () {
+      clearTimeout(timer);
+      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null;
+      video.srcObject = null;
+      scanner.hidden = true;
+      scanButton.hidden = false;
+    };
+    var noCamera = function () {
+      stopScan();
+      say(scanner.getAttribute("data-no-camera"));
+      signForm.elements.at.focus();
+    };
+    var found = function (text) {
+      var code = null;
+      try { code = new URL(text, window.location.href).searchParams.get("at"); } catch (e) { code = null; }
+      if (!code) { say(scanner.getAttribute("data-not-sign")); return false; }
+      stopScan();
+      signForm.elements.at.value = code;
+      signForm.submit();
+      return true;
+    };
+    var look = function () {
+      if (!stream) return;
+      if (video.readyState >= 2 && video.videoWidth) {
+        var scale = Math.min(1, 640 / video.videoWidth);
+        var w = Math.round(video.videoWidth * scale), h = Math.round(video.videoHeight * scale);
+        canvas = canvas || document.createElement("canvas");
+        canvas.width = w; canvas.height = h;
+        var ctx = canvas.getContext("2d", { willReadFrequently: true });
+        ctx.drawImage(video, 0, 0, w, h);
+        var qr = window.jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
+        if (qr && qr.data && found(qr.data)) return;
+      }
+      timer = setTimeout(look, 120);
+    };
+    var withDecoder = function (then) {
+      if (window.jsQR) { then(); return; }
+      var tag = document.createElement("script");
+      tag.src = "/static/vendor/jsQR.js";
+      tag.onload = then;
+      tag.onerror = noCamera;
+      document.head.appendChild(tag);
+    };
+    scanButton.addEventListener("click", function () {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { noCamera(); return; }
+      scanner.hidden = false;
+      scanButton.hidden = true;
+      say(scanner.getAttribute("data-looking"));
+      withDecoder(function () {
+        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+          .then(function (s) {
+            stream = s;
+            video.srcObject = s;
+            var playing = video.play();
+            if (playing && playing.catch) playing.catch(function () { /* frames still arrive */ });
+            look();
+          })
+          .catch(noCamera);
+      });
+    });
+    document.getElementById("scan-stop").addEventListener("click", function () { stopScan(); say(""); });
+    window.addEventListener("pagehide", stopScan);
+  }
+
   // Options on the route page apply at once.
   Array.prototype.forEach.call(document.querySelectorAll("form.options input[type=checkbox]"), function (box) {
     box.addEventListener("change", function () { box.form.submit(); });

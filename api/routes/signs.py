@@ -1,0 +1,107 @@
+"""Facilities page ``/staff/signs``: the plan's "you are here" signs, to print (A4, A3).
+
+The signs come from the plan in service (:mod:`routing.signs`); this page lists them
+with how often each was scanned over the last 30 days (anonymous daily counts,
+``api/usage.py``), and serves each sign, or all of them, as a PDF (:mod:`signage`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SettingsDep, SnapshotDep
+from api.errors import ApiError
+from api.routes.staff import _ctx, _page
+from api.security import FacilitiesStaff
+from api.service import WayfindingService
+from api.usage import Period
+from floorplans.model import label_text
+from routing.signs import normalize_code
+from signage import sign_url, signs_pdf
+
+pages = APIRouter(include_in_schema=False)
+
+Size = Annotated[Literal["A4", "A3"], Query(description="paper size")]
+
+
+def _scans(service: WayfindingService) -> Counter[str]:
+    """Scans per sign code over the last 30 days."""
+    out: Counter[str] = Counter()
+    usage = service.usage
+    if usage is None:
+        return out
+    today = usage.today()
+    usage.flush()
+    totals = usage.totals(Period(today - timedelta(days=29), today), kinds=["sign.scan"])
+    counts: Counter[str] = totals.get("sign.scan", Counter())
+    for key, n in counts.items():
+        out[key.split(" ", 1)[0]] += n
+    return out
+
+
+@pages.get("/staff/signs", response_class=HTMLResponse)
+async def signs_page(
+    request: Request, user: FacilitiesStaff, snap: SnapshotDep, settings: SettingsDep
+) -> HTMLResponse:
+    service: WayfindingService = request.app.state.service
+    scans = await run_in_threadpool(_scans, service)
+    lang = _ctx(request, snap, settings, user)["lang"]
+    venue = snap.venue
+    rows = [
+        {
+            "code": s.code,
+            "kind": s.kind,
+            "name": s.label(lang),
+            "level": label_text(venue.levels[s.level_id].name, lang, fallback=str(s.ordinal)),
+            "heading": f"{s.heading:.0f}°",
+            "scans": scans.get(s.code, 0),
+            "url": sign_url(settings.base_url(), s),
+        }
+        for s in snap.router.places.signs.values()
+    ]
+    ctx = _ctx(request, snap, settings, user, path="/staff/signs", signs=rows)
+    return _page("fac_signs.html", ctx)
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@pages.get("/staff/signs/all.pdf")
+async def all_signs_pdf(
+    request: Request, user: FacilitiesStaff, snap: SnapshotDep, settings: SettingsDep, size: Size = "A4"
+) -> Response:
+    signs = list(snap.router.places.signs.values())
+    if not signs:
+        raise ApiError(404, "The plan in service calls for no sign.")
+    body = await run_in_threadpool(signs_pdf, snap.venue, signs, base_url=settings.base_url(), size=size)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", label_text(snap.venue.name, "fr", fallback="venue")).strip("-")
+    return _pdf(body, f"signs-{slug}-{size}.pdf")
+
+
+@pages.get("/staff/signs/{code}.pdf")
+async def sign_pdf(
+    request: Request,
+    user: FacilitiesStaff,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    code: Annotated[str, PathParam(max_length=12)],
+    size: Size = "A4",
+) -> Response:
+    sign = snap.router.places.signs.get(normalize_code(code))
+    if sign is None:
+        raise ApiError(404, f"No sign {code!r} on the plan in service.")
+    body = await run_in_threadpool(signs_pdf, snap.venue, [sign], base_url=settings.base_url(), size=size)
+    return _pdf(body, f"sign-{sign.code}-{size}.pdf")
