@@ -22,7 +22,7 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from floorplans.model import Venue, label_text
@@ -179,7 +179,8 @@ def _draw_map(
     lang: str,
 ) -> None:
     scale = w / (2 * MAP_RADIUS_M)  # points per metre
-    cx, cy = x0 + w / 2, y0 + h * 0.3  # the reader below the middle: more of what is ahead
+    # The reader below the middle (more of what is ahead); well below at an entrance (behind is outdoors).
+    cx, cy = x0 + w / 2, y0 + h * (0.3 if sign.kind == "entrance" else 0.42)
     theta = math.radians(sign.heading)
     ux, uy = math.sin(theta), math.cos(theta)  # ahead
     rx, ry = math.cos(theta), -math.sin(theta)  # to the right
@@ -236,25 +237,35 @@ def _draw_map(
         if not unit.name:
             continue
         text = label_text(unit.name, lang)
-        p = unit.anchor_point()
-        if not window.contains(p):  # a long corridor: name it where it is seen
-            seen = unit.geometry.intersection(window.buffer(-3.0))
-            if seen.is_empty:
-                continue
-            p = seen.representative_point()
-        px, py = page(p.x, p.y)
+        seen = unit.geometry.intersection(window.buffer(-3.0))
+        if seen.is_empty:
+            continue
         size = 10.0 if unit.geometry.area > 60 else 8.5
         lines = simpleSplit(text, "Helvetica", size, max(60.0, min(140.0, 9 * scale)))[:3]
         tw = max(pdf.stringWidth(line, "Helvetica", size) for line in lines)
         th = size * 1.2 * len(lines)
-        bb = (px - tw / 2 - 2, py - th / 2 - 2, px + tw / 2 + 2, py + th / 2 + 2)
-        inside = (
-            frame_box[0] <= bb[0]
-            and bb[2] <= frame_box[2]
-            and frame_box[1] <= bb[1]
-            and bb[3] <= frame_box[3]
-        )
-        if not inside or any(_overlap(bb, o) for o in placed):
+        # Where the plan puts the name, else where the unit is seen (a long corridor), if free.
+        spots = [unit.anchor_point(), seen.representative_point(), seen.centroid]
+        spots += [  # beside the reader, left or right, ahead or behind: a corridor they stand in
+            q
+            for k in (9.0, -9.0, 14.0, -14.0)
+            for q in (Point(sign.x + k * rx, sign.y + k * ry), Point(sign.x + k * ux, sign.y + k * uy))
+            if seen.covers(q)
+        ]
+        bb = None
+        for spot in spots:
+            px, py = page(spot.x, spot.y)
+            box_ = (px - tw / 2 - 2, py - th / 2 - 2, px + tw / 2 + 2, py + th / 2 + 2)
+            inside = (
+                frame_box[0] <= box_[0]
+                and box_[2] <= frame_box[2]
+                and frame_box[1] <= box_[1]
+                and box_[3] <= frame_box[3]
+            )
+            if inside and not any(_overlap(box_, o) for o in placed):
+                bb = box_
+                break
+        if bb is None:
             continue
         placed.append(bb)
         pdf.setFillColor(INK)
