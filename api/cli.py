@@ -285,11 +285,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service(args: argparse.Namespace) -> WayfindingService:
+    """The service on ``--venue PATH`` if given, else the store's published version, else the demo."""
+    from api.service import ServiceError, WayfindingService
+
+    try:
+        return WayfindingService(
+            database_url=args.db or get_settings().database_url,
+            venue_path=_venue_path(args.venue),
+            prefer_file=args.venue is not None,
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+
+
 # ------------------------------------------------------------------------------ route
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from api.service import ServiceError, UnknownLanguage, WayfindingService, check_lang
+    from api.service import UnknownLanguage, check_lang
     from routing import NoRoute, PlaceNotFound
     from routing.speech import SpeechUnavailable, speak_route
 
@@ -307,14 +321,7 @@ def cmd_route(args: argparse.Namespace) -> int:
             )
         if not audio.parent.is_dir():
             raise CommandError(f"--audio {args.audio}: the folder {audio.parent} does not exist")
-    try:
-        service = WayfindingService(
-            database_url=args.db or get_settings().database_url,
-            venue_path=_venue_path(args.venue),
-            prefer_file=args.venue is not None,
-        )
-    except ServiceError as exc:
-        raise CommandError(str(exc)) from None
+    service = _service(args)
     try:
         route = service.route(
             args.origin, args.destination, profile=args.profile, slow=args.slow, lang=args.lang
@@ -354,7 +361,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
     PDF per size, and ``signs.csv`` (code, kind, name, floor, position, heading, address)."""
     import csv
 
-    from api.service import ServiceError, UnknownLanguage, WayfindingService, check_lang
+    from api.service import UnknownLanguage, check_lang
     from signage import SIZES, sign_url, signs_pdf
 
     sizes = [s.strip().upper() for s in args.size.split(",") if s.strip()]
@@ -369,14 +376,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {args.out}: is a file; give a folder")
-    try:
-        service = WayfindingService(
-            database_url=args.db or get_settings().database_url,
-            venue_path=_venue_path(args.venue),
-            prefer_file=args.venue is not None,
-        )
-    except ServiceError as exc:
-        raise CommandError(str(exc)) from None
+    service = _service(args)
     snap = service.snapshot
     signs = list(snap.router.places.signs.values())
     if args.only:

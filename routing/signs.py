@@ -48,6 +48,8 @@ MERGE_M = 5.0
 KINDS = ("entrance", "lift", "stairs", "waiting", "junction")
 CORRIDORS = frozenset({"walkway", "lobby", "footbridge"})
 WAITING = frozenset({"waitingroom", "lounge"})
+#: Unit categories whose landings get a sign, and the sign's kind.
+VERTICAL = {"elevator": "lift", "stairs": "stairs", "escalator": "stairs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,24 +136,15 @@ def plan_signs(graph: WalkGraph) -> list[Sign]:
             continue
         ua, ub = units[a.unit_id], units[b.unit_id]
         level = venue.levels[ub.level_id].name
-        if ua.category == "elevator" and ub.category != "elevator":  # stepping out of a lift
+        landing = VERTICAL.get(ua.category)
+        if landing is not None and ub.category not in VERTICAL:  # stepping out of a lift, off the stairs
             candidates.append(
                 (
-                    "lift",
+                    landing,
                     via,
                     graph.dst[e],
                     bearing(a.x, a.y, b.x, b.y),
-                    name("lift", place=ua.name, level=level),
-                )
-            )
-        elif ua.category in ("stairs", "escalator") and ub.category not in ("stairs", "escalator"):
-            candidates.append(
-                (
-                    "stairs",
-                    via,
-                    graph.dst[e],
-                    bearing(a.x, a.y, b.x, b.y),
-                    name("stairs", place=ua.name, level=level),
+                    name(landing, place=ua.name, level=level),
                 )
             )
         elif ua.category in WAITING and ub.category not in WAITING and ua.name:  # leaving the waiting room

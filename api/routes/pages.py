@@ -97,17 +97,7 @@ def home(
     if at:
         sign = _scanned(service, snap, at)
         if sign is None:
-            return _home(
-                request,
-                service,
-                snap,
-                offered,
-                lang,
-                origin=None,
-                to=to,
-                error=ui(lang)["sign_unknown"].format(code=at.strip()[:12]),
-                status=404,
-            )
+            return _unknown_sign(request, service, snap, offered, lang, at, to=to)
         origin = sign.code
     return _home(request, service, snap, offered, lang, origin=origin, to=to)
 
@@ -118,6 +108,34 @@ def _scanned(service: WayfindingService, snap: Snapshot, text: str) -> Sign | No
     if sign is not None and service.usage is not None:
         service.usage.sign_scan(f"{sign.code} — {sign.label(snap.venue.language)}")
     return sign
+
+
+def _unknown_sign(
+    request: Request,
+    service: WayfindingService,
+    snap: Snapshot,
+    offered: list[str],
+    lang: str,
+    code: str,
+    *,
+    to: str | None,
+    profile: str = "default",
+    slow: bool = False,
+) -> HTMLResponse:
+    """The home page again, saying no sign has that code (the visitor can still say where they are)."""
+    return _home(
+        request,
+        service,
+        snap,
+        offered,
+        lang,
+        origin=None,
+        to=to or None,
+        error=ui(lang)["sign_unknown"].format(code=code.strip()[:12]),
+        status=404,
+        profile=profile,
+        slow=slow,
+    )
 
 
 def _start_label(place: Place, lang: str) -> str:
@@ -201,18 +219,8 @@ def route_page(
     if at:  # a sign scanned (or its code typed) on the way: the route starts again from it
         anchor = _scanned(service, snap, at)
         if anchor is None:
-            return _home(
-                request,
-                service,
-                snap,
-                offered,
-                lang,
-                origin=None,
-                to=(to_id or to or None),
-                error=words["sign_unknown"].format(code=at.strip()[:12]),
-                status=404,
-                profile=profile,
-                slow=slow,
+            return _unknown_sign(
+                request, service, snap, offered, lang, at, to=to_id or to, profile=profile, slow=slow
             )
         from_id, origin, step = anchor.code, None, 1
     src = (from_id or origin or "").strip()

@@ -22,11 +22,10 @@ from api.service import WayfindingService
 from api.settings import Settings
 from api.usage import Period
 from floorplans import DEMO_PATH
-from tests.api.test_staff import csrf_of, fresh_client
+from tests.api.test_facilities import PASSWORDS, signed_in
 from tests.conftest import published_demo
 
 KIOSK = "115f6b13-f26a-51a8-a8c3-bafc2bb9411c"  # main hall kiosk
-PASSWORDS = {"fabien": "facilities-pw-1", "claire": "care-password-1"}
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +51,6 @@ def app(db: str, service: WayfindingService) -> Iterator[TestClient]:
         yield c
 
 
-def signed_in(app: TestClient, name: str) -> TestClient:
-    client = fresh_client(app)
-    token = csrf_of(client.get("/staff/login").text)
-    r = client.post(
-        "/staff/login",
-        data={"name": name, "password": PASSWORDS[name], "csrf": token, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return client
-
-
 def seen(page: str, css_class: str) -> list[str]:
     return [
         " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m)).split())
@@ -76,7 +63,9 @@ def sign_of(service: WayfindingService, kind: str, words: str) -> str:
     return next(s.code for s in signs if s.kind == kind and words in s.label("fr"))
 
 
-def test_a_scanned_sign_opens_the_page_with_the_visitor_there(app: TestClient, service: WayfindingService) -> None:
+def test_a_scanned_sign_opens_the_page_with_the_visitor_there(
+    app: TestClient, service: WayfindingService
+) -> None:
     code = sign_of(service, "entrance", "Entrée principale")
     r = app.get(f"/?at={code.lower()}")
     assert r.status_code == 200
@@ -104,7 +93,9 @@ def test_a_scan_on_the_way_says_on_or_off_the_route_and_starts_from_the_sign(
     off_way = sign_of(service, "lift", "Ascenseur B, Niveau 1")
     r = app.get("/route", params={"at": on_way, "to_id": "radiologie", "was": KIOSK, "lang": "fr"})
     assert r.status_code == 200
-    assert seen(r.text, "anchor-note") == [f"Vous êtes sur le bon chemin : la suite depuis le panneau {on_way}."]
+    assert seen(r.text, "anchor-note") == [
+        f"Vous êtes sur le bon chemin : la suite depuis le panneau {on_way}."
+    ]
     assert seen(r.text, "current-text")[0].startswith("Face au panneau, ")
     r = app.get("/route", params={"at": off_way, "to": "radiologie", "was": KIOSK, "lang": "en"})
     assert seen(r.text, "anchor-note") == [f"You had left the route: here is the way from sign {off_way}."]
@@ -113,7 +104,9 @@ def test_a_scan_on_the_way_says_on_or_off_the_route_and_starts_from_the_sign(
     assert 'name="was" value="' + off_way + '"' in r.text
 
 
-def test_scans_are_counted_per_sign_with_nothing_about_the_phone(app: TestClient, service: WayfindingService) -> None:
+def test_scans_are_counted_per_sign_with_nothing_about_the_phone(
+    app: TestClient, service: WayfindingService
+) -> None:
     usage = service.usage
     assert usage is not None
     today = usage.today()
@@ -133,10 +126,14 @@ def test_scans_are_counted_per_sign_with_nothing_about_the_phone(app: TestClient
     assert key in html.unescape(page)
     signs_page = fabien.get("/staff/signs").text
     row = re.search(rf'<tr id="sign-{code}">(.*?)</tr>', signs_page, re.S)
-    assert row and re.search(r"<td>(\d+)</td>\s*<td><a", row.group(1)).group(1) == str(after["sign.scan"][key])  # type: ignore[union-attr]
+    assert row and re.search(r"<td>(\d+)</td>\s*<td><a", row.group(1)).group(1) == str(
+        after["sign.scan"][key]
+    )  # type: ignore[union-attr]
 
 
-def test_facilities_print_the_signs_and_care_staff_cannot(app: TestClient, service: WayfindingService) -> None:
+def test_facilities_print_the_signs_and_care_staff_cannot(
+    app: TestClient, service: WayfindingService
+) -> None:
     fabien = signed_in(app, "fabien")
     page = fabien.get("/staff/signs")
     assert page.status_code == 200
@@ -155,17 +152,23 @@ def test_facilities_print_the_signs_and_care_staff_cannot(app: TestClient, servi
     assert claire.get(f"/staff/signs/{code}.pdf").status_code == 403
 
 
-def test_the_command_prints_a_pdf_per_sign_and_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_prints_a_pdf_per_sign_and_a_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "signs"
     db = ["--db", f"sqlite:///{tmp_path / 'none.db'}"]
-    assert main([*db, "signs", "--out", str(out), "--size", "A4,A3", "--base-url", "https://h.example.org"]) == 0
+    assert (
+        main([*db, "signs", "--out", str(out), "--size", "A4,A3", "--base-url", "https://h.example.org"]) == 0
+    )
     rows = list(csv.DictReader((out / "signs.csv").open(encoding="utf-8")))
     assert len(rows) >= 40
     for row in rows:
         assert row["url"] == f"https://h.example.org/?at={row['code']}"
         for size in ("A4", "A3"):
             assert (out / f"{row['code']}-{size}.pdf").read_bytes().startswith(b"%PDF")
-    info = subprocess.run(["pdfinfo", str(out / "signs-A3.pdf")], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(out / "signs-A3.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(rf"^Pages:\s+{len(rows)}$", info, re.M) and "(A3)" in info
     # What the sign says, as text a reader (or a screen reader) gets from the PDF.
     first = rows[0]
@@ -182,7 +185,10 @@ def test_the_command_prints_a_pdf_per_sign_and_a_list(tmp_path: Path, capsys: py
         (["--size", "A5"], "error: --size A5: choose among A4, A3"),
         (["--only", "ZZZZ"], "error: --only: no sign ZZZZ in this plan"),
         (["--lang", "xx"], "error: --lang: no catalogue for language 'xx'"),
-        (["--base-url", "wayfinding.local"], "error: --base-url wayfinding.local: give the address phones reach"),
+        (
+            ["--base-url", "wayfinding.local"],
+            "error: --base-url wayfinding.local: give the address phones reach",
+        ),
     ],
 )
 def test_the_command_refuses_bad_options_in_one_line(

@@ -30,8 +30,23 @@ def camera_video(pdf: Path, out: Path) -> Path:
     """A .y4m video (640 x 480, 4:2:0) of the sign's lower left corner, where its QR code is,
     from its A4 page rendered at 100 dpi in grey (luma only: chroma is flat grey)."""
     subprocess.run(
-        ["pdftoppm", "-gray", "-r", "100", "-x", "0", "-y", "690", "-W", "640", "-H", "480", "-singlefile",
-         str(pdf), str(out.with_suffix(""))],
+        [
+            "pdftoppm",
+            "-gray",
+            "-r",
+            "100",
+            "-x",
+            "0",
+            "-y",
+            "690",
+            "-W",
+            "640",
+            "-H",
+            "480",
+            "-singlefile",
+            str(pdf),
+            str(out.with_suffix("")),
+        ],
         check=True,
     )
     pgm = out.with_suffix(".pgm").read_bytes()
@@ -82,7 +97,9 @@ def test_scanning_a_printed_sign_on_the_way_restarts_the_route_from_it(
     page.get_by_role("button", name="Scanner un panneau").click()
     page.wait_for_url(f"**at={OFF_WAY.code}**", timeout=30_000)
     note = page.locator(".anchor-note").inner_text()
-    assert note == f"Vous vous étiez écarté de l'itinéraire : voici le chemin depuis le panneau {OFF_WAY.code}."
+    assert (
+        note == f"Vous vous étiez écarté de l'itinéraire : voici le chemin depuis le panneau {OFF_WAY.code}."
+    )
     assert page.locator("#current-text").inner_text().startswith("Face au panneau, ")
     assert page.locator("h1").inner_text() == "Vers Radiologie"
     assert page.locator("#steps li[aria-current=step]").count() == 1
@@ -92,7 +109,15 @@ def test_scanning_a_printed_sign_on_the_way_restarts_the_route_from_it(
     page.screenshot(path=str(shots / "phone-sign-scanned-fr.png"), full_page=True)
     context.close()
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "50", "-singlefile", str(sign_files["pdf"]), str(shots / "sign-printed-A4")],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-singlefile",
+            str(sign_files["pdf"]),
+            str(shots / "sign-printed-A4"),
+        ],
         check=True,
     )
 
