@@ -288,10 +288,10 @@ def route_page(
         )
         return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
     ctx = _route_context(request, snap, offered, lang, route, step)
-    if anchor is not None:
-        on_route = bool(was) and _on_route(service, snap, anchor, was or "", route, lang)
+    if anchor is not None and was:  # scanned while following a route: was the walker still on it?
+        on_route = _on_route(service, snap, anchor, was, route, lang)
         ctx["anchor_note"] = words["on_route" if on_route else "off_route"].format(code=anchor.code)
-        if usage is not None and was:
+        if usage is not None:
             usage.reanchored(on_route=on_route)
     if usage is not None and not answered:
         _count_view(request, usage, snap, route, profile, lang, step, len(ctx["steps"]), typed)
@@ -299,7 +299,7 @@ def route_page(
     return templates.TemplateResponse(request, "route.html", ctx)
 
 
-#: A sign within this distance of the route walked so far is on it (metres, same floor).
+#: A sign within this distance of the route being followed is on it (metres, same floor).
 ON_ROUTE_M = 10.0
 
 

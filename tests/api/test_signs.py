@@ -100,6 +100,9 @@ def test_a_scan_on_the_way_says_on_or_off_the_route_and_starts_from_the_sign(
     r = app.get("/route", params={"at": off_way, "to": "radiologie", "was": KIOSK, "lang": "en"})
     assert seen(r.text, "anchor-note") == [f"You had left the route: here is the way from sign {off_way}."]
     assert seen(r.text, "current-text")[0].startswith("Facing the sign, ")
+    # A code given with no route being followed: a start like any other, no on/off sentence.
+    r = app.get("/route", params={"at": off_way, "to": "radiologie"})
+    assert r.status_code == 200 and seen(r.text, "anchor-note") == []
     # The sign form on that page carries the way on: destination, profile, where it came from.
     assert 'name="was" value="' + off_way + '"' in r.text
 
