@@ -1,0 +1,393 @@
+// Following the walker in the page, from the phone's own motion sensors; nothing leaves the phone.
+//
+// StepDetector: steps from the acceleration's magnitude (gravity included: whatever way the
+// phone is held), a low-pass filter and peaks above an adaptive threshold.
+// Follower: a particle filter on the walk graph around the route (routing/follow.py): each
+// particle walks along walkable segments (never through a wall), with its own step length
+// scale and compass bias; a step's heading weighs it; at a junction it takes the branch its
+// heading says, the route being a prior, not a rail. The estimate gives the route's progress
+// (which step the walker is on), the distance to the next step, and whether the walker left
+// the route or walks it the wrong way. Lifts and stairs: the page waits for the ride (a stop,
+// or steps on the spot) or a tap on "I am on level N".
+//
+// Runs in the browser (window.WFFollow) and in Node (module.exports) for bench/follow_walks.js.
+(function (root, factory) {
+  "use strict";
+  var api = factory();
+  if (typeof module === "object" && module.exports) module.exports = api;
+  else root.WFFollow = api;
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  var RAD = Math.PI / 180;
+
+  function angleDiff(a, b) {  // degrees, -180..180
+    var d = (a - b) % 360;
+    if (d > 180) d -= 360;
+    if (d < -180) d += 360;
+    return d;
+  }
+
+  function bearing(ax, ay, bx, by) {
+    return (Math.atan2(bx - ax, by - ay) / RAD + 360) % 360;
+  }
+
+  // A small seeded generator, so that a walk replays the same (tests, bench).
+  function rng(seed) {
+    var s = (seed >>> 0) || 1;
+    return function () {
+      s ^= s << 13; s >>>= 0; s ^= s >> 17; s ^= s << 5; s >>>= 0;
+      return s / 4294967296;
+    };
+  }
+
+  function gauss(rand) {
+    var u = rand() || 1e-9, v = rand();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  // -- steps --------------------------------------------------------------------------------
+
+  function StepDetector() {
+    this.mean = 9.81;      // slow average of the magnitude: gravity as this phone reads it
+    this.smooth = null;    // low-passed deviation
+    this.prev = null;
+    this.rising = false;
+    this.last = -1e9;
+    this.amp = 1.5;        // running amplitude of the peaks, for the threshold
+  }
+  // Feed one sample (seconds, m/s² with gravity); returns true when a step ends at this sample.
+  StepDetector.prototype.push = function (t, ax, ay, az) {
+    var m = Math.sqrt(ax * ax + ay * ay + az * az);
+    this.mean += (m - this.mean) * 0.01;
+    var v = m - this.mean;
+    this.smooth = this.smooth === null ? v : this.smooth + (v - this.smooth) * 0.3;
+    var f = this.smooth, step = false;
+    if (this.prev !== null) {
+      if (f > this.prev) this.rising = true;
+      else if (this.rising) {
+        this.rising = false;
+        var peak = this.prev;
+        if (peak > Math.max(0.6, 0.35 * this.amp) && t - this.last > 0.3) {
+          step = true;
+          this.last = t;
+          this.amp += (peak - this.amp) * 0.2;
+        }
+      }
+    }
+    this.prev = f;
+    return step;
+  };
+
+  // -- the route and the walls ------------------------------------------------------------
+
+  var CELL = 4;  // metres: walls are kept in a grid of cells this size, to test a step against few
+
+  function Walls(segs) {
+    this.cells = {};
+    for (var i = 0; i < segs.length; i++) {
+      var w = segs[i];
+      var x0 = Math.floor(Math.min(w[0], w[2]) / CELL), x1 = Math.floor(Math.max(w[0], w[2]) / CELL);
+      var y0 = Math.floor(Math.min(w[1], w[3]) / CELL), y1 = Math.floor(Math.max(w[1], w[3]) / CELL);
+      for (var cx = x0; cx <= x1; cx++) for (var cy = y0; cy <= y1; cy++) {
+        var key = cx + "," + cy;
+        (this.cells[key] = this.cells[key] || []).push(w);
+      }
+    }
+  }
+  // Does the step from (ax, ay) to (bx, by) cross a wall?
+  Walls.prototype.blocks = function (ax, ay, bx, by) {
+    var x0 = Math.floor(Math.min(ax, bx) / CELL), x1 = Math.floor(Math.max(ax, bx) / CELL);
+    var y0 = Math.floor(Math.min(ay, by) / CELL), y1 = Math.floor(Math.max(ay, by) / CELL);
+    for (var cx = x0; cx <= x1; cx++) for (var cy = y0; cy <= y1; cy++) {
+      var list = this.cells[cx + "," + cy];
+      if (!list) continue;
+      for (var i = 0; i < list.length; i++) if (crosses(ax, ay, bx, by, list[i])) return true;
+    }
+    return false;
+  };
+
+  function crosses(ax, ay, bx, by, w) {
+    var d1 = orient(w[0], w[1], w[2], w[3], ax, ay), d2 = orient(w[0], w[1], w[2], w[3], bx, by);
+    if (d1 * d2 > 0) return false;
+    var d3 = orient(ax, ay, bx, by, w[0], w[1]), d4 = orient(ax, ay, bx, by, w[2], w[3]);
+    return d3 * d4 <= 0 && !(d1 === 0 && d2 === 0);
+  }
+  function orient(ax, ay, bx, by, cx, cy) { return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax); }
+
+  function project(A, B, x, y) {
+    var dx = B[0] - A[0], dy = B[1] - A[1], len = Math.sqrt(dx * dx + dy * dy) || 1e-6;
+    var s = ((x - A[0]) * dx + (y - A[1]) * dy) / len;
+    s = Math.max(0, Math.min(len, s));
+    var px = A[0] + dx * s / len, py = A[1] + dy * s / len;
+    return { s: s, len: len, dist: Math.sqrt((px - x) * (px - x) + (py - y) * (py - y)) };
+  }
+
+  function Follower(data, opts) {
+    opts = opts || {};
+    this.d = data;
+    this.n = opts.particles || 300;
+    this.rand = rng(opts.seed || 12345);
+    this.stepLength = opts.stepLength || 0.68;
+    this.walls = {};
+    for (var k in data.walls) this.walls[k] = new Walls(data.walls[k]);
+    this.p = [];
+    this.progress = 0;
+    this.ordinal = data.path[0][0];
+    this.offSteps = 0;
+    this.wrongSteps = 0;
+    this.ride = null;       // {i, j, kind, levels, steps, moved}: waiting for a lift or on stairs
+    this.rideIndex = 0;     // next vertical link of the route
+    this.lastStepT = null;
+    this.estimate = null;
+    this.turns = [];        // headings of the last steps, to see a turn
+    this.anchor = 0;        // distance along the route of the last corner the walker turned at
+    // The route's corners: where its direction, over 2.5 m before and after, turns by 45 degrees
+    // or more (doors make short zigzags that are not corners); the sharpest of neighbours.
+    this.corners = [];
+    var path = data.path;
+    for (var i = 1; i + 1 < path.length; i++) {
+      var B = path[i], A = null, C = null;
+      for (var a = i - 1; a >= 0 && path[a][0] === B[0]; a--) if (B[3] - path[a][3] >= 2.5) { A = path[a]; break; }
+      for (var c = i + 1; c < path.length && path[c][0] === B[0]; c++) if (path[c][3] - B[3] >= 2.5) { C = path[c]; break; }
+      if (!A || !C) continue;
+      var turn = Math.abs(angleDiff(bearing(B[1], B[2], C[1], C[2]), bearing(A[1], A[2], B[1], B[2])));
+      if (turn < 45) continue;
+      var last = this.corners[this.corners.length - 1];
+      if (last && last[0] === B[0] && B[3] - last[3] < 3) {
+        if (turn > last[4]) this.corners[this.corners.length - 1] = [B[0], B[1], B[2], B[3], turn];
+      } else this.corners.push([B[0], B[1], B[2], B[3], turn]);
+    }
+  }
+
+  // Start at a place (default: the route's start), facing *heading* if known (a sign).
+  Follower.prototype.start = function (ordinal, x, y, heading, spread) {
+    var first = this.d.path[0];
+    if (ordinal === undefined || ordinal === null) { ordinal = first[0]; x = first[1]; y = first[2]; }
+    spread = spread || 0.7;
+    this.ordinal = ordinal;
+    this.p = [];
+    for (var i = 0; i < this.n; i++) {
+      this.p.push({
+        o: ordinal, x: x + gauss(this.rand) * spread, y: y + gauss(this.rand) * spread,
+        k: 0.78 + 0.44 * this.rand(), bias: gauss(this.rand) * 22, w: 1 / this.n,
+      });
+    }
+    this.progress = this._along(ordinal, x, y, 0, 15).along;
+    this.anchor = this.progress;
+    this.offSteps = this.wrongSteps = 0;
+    this.ride = null;
+    this._estimate();
+    return this.estimate;
+  };
+
+  // The route's point nearest (x, y) on *ordinal*, searched from *from* - back to + ahead metres.
+  Follower.prototype._along = function (ordinal, x, y, back, ahead) {
+    var path = this.d.path, best = { along: this.progress, dist: Infinity, dir: null };
+    var lo = this.progress - back, hi = this.progress + ahead;
+    for (var i = 0; i + 1 < path.length; i++) {
+      var A = path[i], B = path[i + 1];
+      if (A[0] !== ordinal || B[0] !== ordinal) continue;
+      if (B[3] < lo || A[3] > hi) continue;
+      var pr = project([A[1], A[2]], [B[1], B[2]], x, y);
+      if (pr.dist < best.dist) {
+        best = { along: A[3] + pr.s, dist: pr.dist, dir: bearing(A[1], A[2], B[1], B[2]) };
+      }
+    }
+    return best;
+  };
+
+  // One step, the phone's compass reading *heading* (degrees), at time *t* (seconds).
+  Follower.prototype.step = function (t, heading) {
+    this.lastStepT = t;
+    if (this.ride) return this._rideStep(t);
+    var rand = this.rand, total = 0, self = this;
+    this.p.forEach(function (q) {
+      var h = (heading - q.bias + gauss(rand) * 7) * RAD;
+      var len = self.stepLength * q.k * (1 + gauss(rand) * 0.08);
+      var nx = q.x + len * Math.sin(h), ny = q.y + len * Math.cos(h);
+      var walls = self.walls[String(q.o)];
+      if (walls && walls.blocks(q.x, q.y, nx, ny)) {
+        q.w *= 0.02;  // through a wall: this particle's heading or place is wrong
+      } else {
+        q.x = nx; q.y = ny;
+        var on = self._along(q.o, nx, ny, 20, 40).dist;
+        if (on > 3) q.w *= Math.exp(-(on - 3) / 25);  // the route: a prior, not a rail
+      }
+      total += q.w;
+    });
+    this.p.forEach(function (q) { q.w /= total || 1; });
+    this._turned(heading);
+    this._resample();
+    this._estimate();
+    this._judge(heading);
+    return this.estimate;
+  };
+
+  // A turn of 50 to 130 degrees over the last steps happens at a corner of the route (a U-turn
+  // does not: the walker going back after a wrong turn). The cloud moves to that corner, and
+  // the distance it was short or long since the last corner corrects the step length: the
+  // known length of each straight stretch calibrates the walker's step, turn after turn.
+  Follower.prototype._turned = function (heading) {
+    var h = this.turns;
+    h.push(heading);
+    if (h.length > 6) h.shift();
+    if (h.length < 6 || !this.estimate) return;
+    var now = circMean([h[4], h[5]]), before = circMean([h[0], h[1], h[2]]);
+    var turn = Math.abs(angleDiff(now, before));
+    if (turn < 50 || turn > 130) return;
+    var e = this.estimate, best = null;
+    for (var i = 0; i < this.corners.length; i++) {
+      var c = this.corners[i];
+      if (c[0] !== e.ordinal || c[3] < e.progress - 8 || c[3] > e.progress + 15) continue;
+      if (c[3] <= this.anchor + 1) continue;  // that corner was already taken
+      // The corner turns the way the walker did.
+      if (best === null || Math.abs(c[3] - e.progress) < Math.abs(best[3] - e.progress)) best = c;
+    }
+    if (best === null) return;
+    var since = e.progress - this.anchor, err = best[3] - e.progress;
+    var factor = since > 8 ? Math.max(0.8, Math.min(1.25, 1 + err / since)) : 1;
+    // The walker turned about two steps ago: the corner is that far behind them.
+    var dx = best[1] - e.x, dy = best[2] - e.y;
+    this.p.forEach(function (q) {
+      q.x += dx; q.y += dy;
+      q.k = Math.max(0.6, Math.min(1.5, q.k * factor));
+    });
+    this.progress = best[3];
+    this.anchor = best[3];
+    this.turns = [];  // one turn, one correction
+  };
+
+  function circMean(list) {
+    var sx = 0, sy = 0;
+    list.forEach(function (d) { sx += Math.sin(d * RAD); sy += Math.cos(d * RAD); });
+    return (Math.atan2(sx, sy) / RAD + 360) % 360;
+  }
+
+  Follower.prototype._resample = function () {
+    var n = this.p.length, ess = 0;
+    this.p.forEach(function (q) { ess += q.w * q.w; });
+    if (1 / ess > n / 2) return;
+    var out = [], u = this.rand() / n, c = this.p[0].w, i = 0;
+    for (var m = 0; m < n; m++) {
+      var target = u + m / n;
+      while (target > c && i < n - 1) { i++; c += this.p[i].w; }
+      var q = this.p[i];
+      out.push({ o: q.o, x: q.x + gauss(this.rand) * 0.1, y: q.y + gauss(this.rand) * 0.1,
+        k: Math.max(0.6, Math.min(1.5, q.k + gauss(this.rand) * 0.015)), bias: q.bias + gauss(this.rand) * 1.5,
+        w: 1 / n });
+    }
+    this.p = out;
+  };
+
+  Follower.prototype._estimate = function () {
+    var byFloor = {};
+    this.p.forEach(function (q) { byFloor[q.o] = (byFloor[q.o] || 0) + q.w; });
+    var o = this.ordinal, best = -1;
+    for (var k in byFloor) if (byFloor[k] > best) { best = byFloor[k]; o = Number(k); }
+    var sx = 0, sy = 0, sw = 0, pts = [];
+    this.p.forEach(function (q) {
+      if (q.o !== o) return;
+      pts.push([q.x, q.y, q.w]);
+      sx += q.x * q.w; sy += q.y * q.w; sw += q.w;
+    });
+    var x = sx / sw, y = sy / sw, v = 0;
+    pts.forEach(function (p) { v += p[2] * ((p[0] - x) * (p[0] - x) + (p[1] - y) * (p[1] - y)); });
+    this.ordinal = o;
+    var on = this._along(o, x, y, 8, 25);
+    if (on.dist < 12 && on.along > this.progress - 8) this.progress = on.along;
+    this.estimate = {
+      ordinal: o, x: x, y: y, spread: Math.sqrt(v / sw), progress: this.progress,
+      routeDist: on.dist, routeDir: on.dir, step: this.currentStep(), toNext: this.toNextStep(),
+      off: false, wrongWay: false, riding: !!this.ride,
+    };
+  };
+
+  Follower.prototype._judge = function (heading) {
+    var e = this.estimate;
+    this.offSteps = e.routeDist > 10 ? this.offSteps + 1 : 0;
+    var back = e.routeDir !== null && Math.abs(angleDiff(heading, e.routeDir)) > 120 && e.routeDist < 10;
+    this.wrongSteps = back ? this.wrongSteps + 1 : 0;
+    e.off = this.offSteps >= 2;
+    e.wrongWay = this.wrongSteps >= 6;
+    // Arrived at a lift or stairs of the route: wait for the ride.
+    var vert = this.d.vertical[this.rideIndex];
+    if (vert && vert[1] !== "elevator" && this.ordinal === this.d.path[vert[0]][0] &&
+        this.progress >= this.d.path[vert[0]][3] - 4) this._board(vert, false);
+  };
+
+  Follower.prototype._rideStep = function (t) {
+    var r = this.ride;
+    r.steps++;
+    // Stairs: steps on the spot; a lift: a stop of some seconds, then walking out.
+    if ((r.kind !== "elevator" && r.steps >= 16 * r.levels) || (r.kind === "elevator" && r.moved)) {
+      this.arrive(this.d.path[r.j][0]);
+      return this.estimate;
+    }
+    this._estimateRide();
+    return this.estimate;
+  };
+
+  // On the route's next lift or stairs: the page shows that step and waits for the ride.
+  Follower.prototype._board = function (vert, moved) {
+    this.ride = { i: vert[0], j: vert[3], kind: vert[1], levels: vert[2], steps: 0, moved: moved };
+    this.progress = this.d.path[vert[0]][3];
+    this._estimateRide();
+  };
+
+  // No step for a while: near the route's lift, the walker is waiting for it or in it.
+  Follower.prototype.still = function (t) {
+    if (this.lastStepT === null || t - this.lastStepT < 6) return;
+    if (this.ride) { this.ride.moved = true; return; }
+    var vert = this.d.vertical[this.rideIndex];
+    if (vert && vert[1] === "elevator" && this.ordinal === this.d.path[vert[0]][0] &&
+        this.progress >= this.d.path[vert[0]][3] - 10) this._board(vert, true);
+  };
+
+  // The walker says (or the ride shows) they are on *ordinal*: out of the lift or stairs.
+  Follower.prototype.arrive = function (ordinal) {
+    var vert = this.d.vertical[this.rideIndex];
+    if (!vert) return;
+    var out = this.d.path[vert[3]];
+    if (ordinal !== undefined && ordinal !== out[0]) return;
+    this.rideIndex++;
+    this.ride = null;
+    this.ordinal = out[0];
+    var rand = this.rand;
+    this.p.forEach(function (q) {  // out of the cabin or off the stairs; step length and compass bias kept
+      q.o = out[0]; q.x = out[1] + gauss(rand) * 1.0; q.y = out[2] + gauss(rand) * 1.0; q.w = 1 / this.n;
+    }, this);
+    this.progress = out[3];
+    this.anchor = out[3];
+    this.turns = [];
+    this._estimate();
+  };
+
+  Follower.prototype._estimateRide = function () {
+    var r = this.ride;
+    if (!r) return;
+    var at = this.d.path[r.i];
+    this.estimate = {
+      ordinal: at[0], x: at[1], y: at[2], spread: 2, progress: this.progress, routeDist: 0, routeDir: null,
+      step: this.currentStep(), toNext: 0, off: false, wrongWay: false, riding: true,
+    };
+  };
+
+  // The step the walker is on (0-based): the last one begun, on this floor.
+  Follower.prototype.currentStep = function () {
+    var s = this.d.steps, f = this.d.step_floors, cur = 0;
+    for (var i = 0; i < s.length; i++) {
+      var reached = i === s.length - 1 ? this.progress >= s[i] - 2 : s[i] <= this.progress + 0.5;
+      if (reached && f[i] === this.ordinal) cur = i;
+    }
+    return cur;
+  };
+
+  // Metres to the start of the next step (null at the last).
+  Follower.prototype.toNextStep = function () {
+    var n = this.currentStep() + 1;
+    return n < this.d.steps.length ? Math.max(0, this.d.steps[n] - this.progress) : null;
+  };
+
+  return { StepDetector: StepDetector, Follower: Follower, angleDiff: angleDiff, bearing: bearing };
+});
