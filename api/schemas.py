@@ -99,6 +99,27 @@ class RouteLinks(BaseModel):
     audio: str = Field(description="The whole route spoken (WAV)")
     qr: str = Field(description="QR code (SVG) opening the phone page")
     maps: dict[str, str] = Field(description="Floor ordinal -> map of that floor with the route")
+    follow: str = Field(description="What a phone needs to follow its walker along this route")
+
+
+class FollowOut(BaseModel):
+    """The route and the walls around it, for the phone page's follower (routing/follow.py).
+    Metres east and north of the venue's display point; *along*: metres walked from the start."""
+
+    path: list[list[float]] = Field(description="The route's nodes: [floor ordinal, x, y, along]")
+    vertical: list[list[int | str]] = Field(
+        description="Rides between floors: [from node, lift|stairs|escalator|ramp-link, floors, to node]"
+    )
+    steps: list[float] = Field(description="Where each step of the route begins (along, metres)")
+    step_floors: list[int] = Field(description="Each step's floor ordinal")
+    step_kinds: list[str] = Field(description="Each step's kind: depart, turn, elevator, stairs, arrive, ...")
+    walls: dict[str, list[list[float]]] = Field(
+        description="Floor ordinal -> walls within 40 m of the route, as [x1, y1, x2, y2] (doors left open)"
+    )
+    heading: float | None = Field(
+        description="Compass bearing the walker faces at the start (a sign), or null"
+    )
+    length: float = Field(description="The route's length on foot, metres")
 
 
 class RouteOut(BaseModel):

@@ -31,7 +31,7 @@ from typing import Any
 from floorplans import generate_hospital, load_demo_venue
 from routing import NoRoute, Router
 from routing.follow import follow_data
-from simulators.phone_walk import Walk, simulate_walk
+from simulators.phone_walk import Person, Walk, simulate_walk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,9 +69,11 @@ def true_step(data: dict[str, Any], ordinal: int, along: float) -> int:
 def measure(name: str, router: Router, count: int, seed: int) -> dict[str, Any]:
     rnd = random.Random(seed)
     walks: list[tuple[Any, dict[str, Any], Walk]] = []
-    for r in routes(router, count, rnd):
+    for i, r in enumerate(routes(router, count, rnd)):
         data = follow_data(router, r)
-        walks.append((r, data, simulate_walk(router, r, rnd)))
+        # One walker in three means to miss a turn (where the plan leaves room to go straight on).
+        person = Person.draw(rnd, miss_turn=i % 3 == 0)
+        walks.append((r, data, simulate_walk(router, r, rnd, person)))
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "walks.json", Path(tmp) / "shown.json"
         src.write_text(

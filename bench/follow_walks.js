@@ -7,7 +7,7 @@ const fs = require("fs");
 const path = require("path");
 const { StepDetector, Follower } = require(path.join(__dirname, "..", "api", "static", "follow.js"));
 
-const CUE_M = 6;        // the page's cue distance (phone.js)
+const CUE_M = 5;        // the page's cue distance (phone.js)
 const BASE_STEP_M = 0.7;
 const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const out = [];

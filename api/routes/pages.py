@@ -398,14 +398,39 @@ def _route_context(
     q = route_query(route, lang)
     page_data = {
         "steps": [
-            {"n": s["n"], "screen": s["screen"], "ordinal": s["ordinal"], "audio": s["audio"]} for s in steps
+            {
+                "n": s["n"],
+                "screen": s["screen"],
+                "speech": s["speech"],
+                "ordinal": s["ordinal"],
+                "audio": s["audio"],
+            }
+            for s in steps
         ],
+        "follow": data["links"]["follow"],
         "maps": data["links"]["maps"],
         "levels": levels,
         "current": current,
         "words": {
-            k: words[k] for k in ("current_step", "map_alt", "arrived", "stop", "play_step", "play_all")
+            k: words[k]
+            for k in (
+                "current_step",
+                "map_alt",
+                "arrived",
+                "stop",
+                "play_step",
+                "play_all",
+                "follow_denied",
+                "follow_on",
+                "follow_lost",
+                "follow_cue",
+                "follow_off",
+                "follow_wrong_way",
+                "follow_ride",
+                "follow_on_level",
+            )
         },
+        "lang": lang,
         "audio_unavailable": words["audio_unavailable"],
     }
     cur = steps[current - 1]

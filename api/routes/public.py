@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.errors import ApiError
 from api.i18n import ui
-from api.schemas import ERRORS, LANG_PATTERN, PlaceOut, PublicProfile, RouteOut, VenueOut
+from api.schemas import ERRORS, LANG_PATTERN, FollowOut, PlaceOut, PublicProfile, RouteOut, VenueOut
 from api.service import (
     ROUTE_CACHE,
     Snapshot,
@@ -30,6 +30,7 @@ from api.service import (
 from floorplans import FloorPlanError
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route, available_languages
+from routing.follow import follow_data
 from routing.speech import SpeechUnavailable
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -117,6 +118,7 @@ def route_json(route: Route, lang: str) -> dict[str, Any]:
         "audio": f"/api/v1/route/audio.wav?{q}",
         "qr": f"/api/v1/route/qr.svg?{q}",
         "maps": {str(o): f"/api/v1/levels/{o}/map.svg?{q}&crop=true" for o in levels},
+        "follow": f"/api/v1/route/follow?{q}",
     }
     return data
 
@@ -241,6 +243,36 @@ def search_places(
 )
 async def get_route(asked: AskedDep) -> Response:
     return Response(route_body(asked.route, asked.lang), media_type="application/json")
+
+
+@router.get(
+    "/route/follow",
+    response_model=FollowOut,
+    responses=ERRORS,
+    summary="The route and the walls around it, for a phone that follows its walker with its own sensors",
+    description="Fetched by the phone page when the visitor asks it to follow their steps; the sensors' "
+    "readings stay on the phone (nothing is sent back).",
+)
+async def get_follow(asked: AskedDep, snap: SnapshotDep) -> Response:
+    body = await run_in_threadpool(follow_body, snap, asked.route)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=600"})
+
+
+_FOLLOW: OrderedDict[int, tuple[Route, bytes]] = OrderedDict()
+
+
+def follow_body(snap: Snapshot, route: Route) -> bytes:
+    """The follower's data for a route, kept like :func:`route_body` (walls take some ms)."""
+    with _BODIES_LOCK:
+        hit = _FOLLOW.get(id(route))
+        if hit is not None and hit[0] is route:
+            return hit[1]
+    body = json.dumps(follow_data(snap.router, route), separators=(",", ":")).encode()
+    with _BODIES_LOCK:
+        _FOLLOW[id(route)] = (route, body)
+        while len(_FOLLOW) > ROUTE_CACHE:
+            _FOLLOW.popitem(last=False)
+    return body
 
 
 AUDIO = {

@@ -20,6 +20,7 @@
   "use strict";
 
   var RAD = Math.PI / 180;
+  var OFF_M = 6;  // farther than this from the route for two steps: off it (a missed turn shows within 10 m)
 
   function angleDiff(a, b) {  // degrees, -180..180
     var d = (a - b) % 360;
@@ -151,11 +152,11 @@
       for (var a = i - 1; a >= 0 && path[a][0] === B[0]; a--) if (B[3] - path[a][3] >= 2.5) { A = path[a]; break; }
       for (var c = i + 1; c < path.length && path[c][0] === B[0]; c++) if (path[c][3] - B[3] >= 2.5) { C = path[c]; break; }
       if (!A || !C) continue;
-      var turn = Math.abs(angleDiff(bearing(B[1], B[2], C[1], C[2]), bearing(A[1], A[2], B[1], B[2])));
-      if (turn < 45) continue;
+      var turn = angleDiff(bearing(B[1], B[2], C[1], C[2]), bearing(A[1], A[2], B[1], B[2]));
+      if (Math.abs(turn) < 45) continue;
       var last = this.corners[this.corners.length - 1];
       if (last && last[0] === B[0] && B[3] - last[3] < 3) {
-        if (turn > last[4]) this.corners[this.corners.length - 1] = [B[0], B[1], B[2], B[3], turn];
+        if (Math.abs(turn) > Math.abs(last[4])) this.corners[this.corners.length - 1] = [B[0], B[1], B[2], B[3], turn];
       } else this.corners.push([B[0], B[1], B[2], B[3], turn]);
     }
   }
@@ -234,14 +235,14 @@
     if (h.length > 6) h.shift();
     if (h.length < 6 || !this.estimate) return;
     var now = circMean([h[4], h[5]]), before = circMean([h[0], h[1], h[2]]);
-    var turn = Math.abs(angleDiff(now, before));
+    var signed = angleDiff(now, before), turn = Math.abs(signed);
     if (turn < 50 || turn > 130) return;
     var e = this.estimate, best = null;
     for (var i = 0; i < this.corners.length; i++) {
       var c = this.corners[i];
       if (c[0] !== e.ordinal || c[3] < e.progress - 8 || c[3] > e.progress + 15) continue;
       if (c[3] <= this.anchor + 1) continue;  // that corner was already taken
-      // The corner turns the way the walker did.
+      if ((c[4] > 0) !== (signed > 0)) continue;  // it turns the other way
       if (best === null || Math.abs(c[3] - e.progress) < Math.abs(best[3] - e.progress)) best = c;
     }
     if (best === null) return;
@@ -305,7 +306,7 @@
 
   Follower.prototype._judge = function (heading) {
     var e = this.estimate;
-    this.offSteps = e.routeDist > 10 ? this.offSteps + 1 : 0;
+    this.offSteps = e.routeDist > OFF_M ? this.offSteps + 1 : 0;
     var back = e.routeDir !== null && Math.abs(angleDiff(heading, e.routeDir)) > 120 && e.routeDist < 10;
     this.wrongSteps = back ? this.wrongSteps + 1 : 0;
     e.off = this.offSteps >= 2;
@@ -313,7 +314,7 @@
     // Arrived at a lift or stairs of the route: wait for the ride.
     var vert = this.d.vertical[this.rideIndex];
     if (vert && vert[1] !== "elevator" && this.ordinal === this.d.path[vert[0]][0] &&
-        this.progress >= this.d.path[vert[0]][3] - 4) this._board(vert, false);
+        this.progress >= this.d.path[vert[0]][3] - 1.5) this._board(vert, false);
   };
 
   Follower.prototype._rideStep = function (t) {
@@ -371,6 +372,37 @@
       ordinal: at[0], x: at[1], y: at[2], spread: 2, progress: this.progress, routeDist: 0, routeDir: null,
       step: this.currentStep(), toNext: 0, off: false, wrongWay: false, riding: true,
     };
+  };
+
+  // The visitor moved the step themselves (a button): they know where they are; start from there.
+  Follower.prototype.jumpTo = function (stepIndex) {
+    var along = this.d.steps[stepIndex], floor = this.d.step_floors[stepIndex], path = this.d.path;
+    var at = null;
+    for (var i = 0; i + 1 < path.length && at === null; i++) {
+      var A = path[i], B = path[i + 1];
+      if (A[0] !== floor || B[0] !== floor || B[3] < along || A[3] > along) continue;
+      var f = B[3] > A[3] ? (along - A[3]) / (B[3] - A[3]) : 0;
+      at = [A[1] + (B[1] - A[1]) * f, A[2] + (B[2] - A[2]) * f];
+    }
+    if (at === null) {
+      for (var j = 0; j < path.length; j++) if (path[j][0] === floor && path[j][3] >= along) { at = [path[j][1], path[j][2]]; break; }
+    }
+    if (at === null) return;
+    var rand = this.rand, n = this.n;
+    this.p.forEach(function (q) {
+      q.o = floor; q.x = at[0] + gauss(rand) * 1.5; q.y = at[1] + gauss(rand) * 1.5; q.w = 1 / n;
+    });
+    this.ordinal = floor;
+    this.progress = this.anchor = along;
+    this.ride = null;
+    this.turns = [];
+    this.rideIndex = 0;
+    while (this.rideIndex < this.d.vertical.length) {
+      var v = this.d.vertical[this.rideIndex];
+      if (path[v[0]][3] > along || (path[v[0]][3] === along && path[v[0]][0] === floor)) break;
+      this.rideIndex++;
+    }
+    this._estimate();
   };
 
   // The step the walker is on (0-based): the last one begun, on this floor.

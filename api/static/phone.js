@@ -210,15 +210,192 @@
   }
   heading.setAttribute("tabindex", "-1");
 
-  prev.addEventListener("click", function (e) { e.preventDefault(); show(current - 1, true); });
-  next.addEventListener("click", function (e) { e.preventDefault(); show(current + 1, true); });
+  var byHand = function (n) {
+    show(n, true);
+    if (follower) follower.jumpTo(current - 1);  // the visitor knows best: follow on from there
+  };
+  prev.addEventListener("click", function (e) { e.preventDefault(); byHand(current - 1); });
+  next.addEventListener("click", function (e) { e.preventDefault(); byHand(current + 1); });
   Array.prototype.forEach.call(document.querySelectorAll("#steps a[data-step]"), function (a) {
     a.addEventListener("click", function (e) {
       e.preventDefault();
-      show(parseInt(a.getAttribute("data-step"), 10), true);
+      byHand(parseInt(a.getAttribute("data-step"), 10));
       window.scrollTo({ top: 0, behavior: "smooth" });
     });
   });
+
+  // Following the walker with the phone's own sensors (api/static/follow.js, loaded when the
+  // visitor presses the button: phones allow sensors and sound only after a tap). The readings
+  // stay in this page; nothing is sent. The buttons still work: a tap re-anchors the follower.
+  var followStart = document.getElementById("follow-start");
+  var follower = null;
+  if (followStart) {
+    var W = data.words;
+    var fOn = document.getElementById("follow-on");
+    var fStatus = document.getElementById("follow-status");
+    var fOff = document.getElementById("follow-off");
+    var fOffText = document.getElementById("follow-off-text");
+    var fReroute = document.getElementById("follow-reroute");
+    var fRide = document.getElementById("follow-ride");
+    var fRideText = document.getElementById("follow-ride-text");
+    var fLevel = document.getElementById("follow-level");
+    var fMap = document.getElementById("follow-map");
+    var detector = null, headings = [], cued = {}, keepUntil = 0, confident = 0, gotMotion = false;
+    var stillTimer = null, wallsFor = null, wallsPath = "", routePath = "";
+    var query = new URL(window.location.href).searchParams;
+
+    var compass = function () {  // the last 0.4 s of headings, a circular mean (sway cancels)
+      if (!headings.length) return null;
+      var sx = 0, sy = 0;
+      headings.forEach(function (h) { sx += Math.sin(h[1] * Math.PI / 180); sy += Math.cos(h[1] * Math.PI / 180); });
+      return (Math.atan2(sx, sy) * 180 / Math.PI + 360) % 360;
+    };
+    var onOrientation = function (e) {
+      var h = typeof e.webkitCompassHeading === "number" ? e.webkitCompassHeading
+        : (e.alpha === null || e.alpha === undefined) ? null : (360 - e.alpha) % 360;
+      if (h === null) return;
+      var t = performance.now() / 1000;
+      headings.push([t, h]);
+      while (headings.length && headings[0][0] < t - 0.4) headings.shift();
+    };
+    var onMotion = function (e) {
+      var a = e.accelerationIncludingGravity;
+      if (!a || a.x === null || !follower) return;
+      gotMotion = true;
+      var t = performance.now() / 1000;
+      if (detector.push(t, a.x, a.y, a.z)) {
+        var h = compass();
+        if (h !== null) update(follower.step(t, h));
+      }
+    };
+    var say = function (text, n) {
+      if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
+        var u = new window.SpeechSynthesisUtterance(text);
+        u.lang = data.lang;
+        window.speechSynthesis.cancel();
+        window.speechSynthesis.speak(u);
+      } else if (n) {
+        player.setAttribute("src", data.steps[n - 1].audio);
+        var p = player.play();
+        if (p && p.catch) p.catch(function () { /* the written step is there */ });
+      }
+    };
+    var lower = function (text) { return text.charAt(0).toLowerCase() + text.slice(1); };
+    var drawMap = function (e, h) {
+      var key = String(e.ordinal);
+      if (wallsFor !== key) {
+        wallsFor = key;
+        wallsPath = (follower.d.walls[key] || []).map(function (w) {
+          return "M" + w[0] + " " + w[1] + "L" + w[2] + " " + w[3];
+        }).join("");
+        routePath = follower.d.path.filter(function (p) { return p[0] === e.ordinal; }).map(function (p, i) {
+          return (i ? "L" : "M") + p[1] + " " + p[2];
+        }).join("");
+      }
+      var halo = Math.max(1.5, Math.min(12, e.spread || 1.5));
+      var lost = Date.now() - confident > 30000;
+      // Heading up: the map turns so that what is ahead of the walker is at the top.
+      fMap.innerHTML = '<g transform="rotate(' + (-(h || 0)).toFixed(1) + ') scale(1,-1) translate(' +
+        (-e.x).toFixed(2) + ',' + (-e.y).toFixed(2) + ')">' +
+        '<path d="' + wallsPath + '" stroke="#404040" stroke-width="0.2" fill="none"/>' +
+        '<path d="' + routePath + '" stroke="#0b57d0" stroke-width="0.6" fill="none" stroke-linejoin="round"/>' +
+        '<circle cx="' + e.x.toFixed(2) + '" cy="' + e.y.toFixed(2) + '" r="' + halo.toFixed(2) +
+        '" fill="' + (lost ? "#9e9e9e" : "#0b57d0") + '" fill-opacity="0.18"/>' +
+        '<circle class="here-dot" cx="' + e.x.toFixed(2) + '" cy="' + e.y.toFixed(2) + '" r="0.7" fill="' +
+        (lost ? "#757575" : "#0b57d0") + '" stroke="#fff" stroke-width="0.25"/></g>';
+      fMap.setAttribute("data-lost", lost ? "true" : "false");
+    };
+    var update = function (e) {
+      if (!e) return;
+      if (e.step + 1 !== current) show(e.step + 1, false);
+      var next = e.step + 2;  // 1-based number of the step after the current one
+      if (!e.riding && e.toNext !== null && e.toNext <= 5 && next <= total && !cued[next]) {
+        cued[next] = true;
+        say(W.follow_cue.replace("{m}", String(Math.max(1, Math.round(e.toNext)))).replace("{next}",
+          lower(data.steps[next - 1].speech)), next);
+      }
+      if (e.step + 1 === total && !cued.end) { cued.end = true; say(data.steps[total - 1].speech, total); }
+      var off = (e.off || e.wrongWay) && Date.now() > keepUntil;
+      fOff.hidden = !off;
+      if (off) {
+        fOffText.textContent = e.wrongWay ? W.follow_wrong_way : W.follow_off;
+        var q = new URLSearchParams({ from: e.ordinal + ":" + e.x.toFixed(1) + "," + e.y.toFixed(1),
+          to_id: query.get("to_id") || query.get("to") || "", lang: data.lang, profile: query.get("profile") || "default" });
+        if (query.get("slow")) q.set("slow", "true");
+        fReroute.setAttribute("href", "/route?" + q.toString());
+      }
+      fRide.hidden = !e.riding;
+      if (e.riding && follower.ride) {
+        var to = follower.d.path[follower.ride.j][0], name = data.levels[String(to)] || String(to);
+        fRideText.textContent = W.follow_ride.replace("{level}", name);
+        fLevel.textContent = W.follow_on_level.replace("{level}", name);
+        fLevel.setAttribute("data-ordinal", String(to));
+      }
+      if (e.spread < 6) confident = Date.now();
+      fStatus.textContent = Date.now() - confident > 30000 ? W.follow_lost : W.follow_on;
+      drawMap(e, compass());
+    };
+    var stopFollowing = function () {
+      window.removeEventListener("devicemotion", onMotion);
+      window.removeEventListener("deviceorientationabsolute", onOrientation);
+      window.removeEventListener("deviceorientation", onOrientation);
+      clearInterval(stillTimer);
+      follower = null;
+      fOn.hidden = true;
+      followStart.hidden = false;
+    };
+    var begin = function () {
+      var go = function (walk) {
+        follower = new window.WFFollow.Follower(walk);
+        detector = new window.WFFollow.StepDetector();
+        follower.start();
+        if (current > 1) follower.jumpTo(current - 1);
+        confident = Date.now();
+        window.addEventListener("devicemotion", onMotion);
+        window.addEventListener("ondeviceorientationabsolute" in window ? "deviceorientationabsolute" : "deviceorientation", onOrientation);
+        stillTimer = setInterval(function () {
+          if (!follower) return;
+          follower.still(performance.now() / 1000);
+          if (follower.estimate) update(follower.estimate);
+        }, 1000);
+        fOn.hidden = false;
+        followStart.hidden = true;
+        fStatus.textContent = W.follow_on;
+        update(follower.estimate);
+        setTimeout(function () { if (follower && !gotMotion) fStatus.textContent = W.follow_denied; }, 4000);
+      };
+      var load = function () {
+        fetch(data.follow).then(function (r) { return r.json(); }).then(go)
+          .catch(function () { fStatus.textContent = W.follow_denied; fOn.hidden = false; });
+      };
+      if (window.WFFollow) { load(); return; }
+      var tag = document.createElement("script");
+      tag.src = "/static/follow.js";
+      tag.onload = load;
+      document.head.appendChild(tag);
+    };
+    followStart.addEventListener("click", function () {
+      // iOS asks for the motion sensors' permission, and only from a tap.
+      var asks = [window.DeviceMotionEvent, window.DeviceOrientationEvent].filter(function (E) {
+        return E && typeof E.requestPermission === "function";
+      });
+      if (!asks.length) { begin(); return; }
+      Promise.all(asks.map(function (E) { return E.requestPermission(); })).then(function (answers) {
+        if (answers.every(function (a) { return a === "granted"; })) begin();
+        else { fOn.hidden = false; fStatus.textContent = W.follow_denied; }
+      }).catch(function () { fOn.hidden = false; fStatus.textContent = W.follow_denied; });
+    });
+    document.getElementById("follow-stop").addEventListener("click", stopFollowing);
+    document.getElementById("follow-keep").addEventListener("click", function () {
+      keepUntil = Date.now() + 20000;
+      fOff.hidden = true;
+    });
+    fLevel.addEventListener("click", function () {
+      if (!follower) return;
+      follower.arrive(Number(fLevel.getAttribute("data-ordinal")));
+      update(follower.estimate);
+    });
+  }
 
   // Audio plays only when a button is pressed (phones allow no sound otherwise).
   Array.prototype.forEach.call(document.querySelectorAll("a[data-audio]"), function (a) {
