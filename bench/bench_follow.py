@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from shapely.geometry import LineString, Point
+
 from floorplans import generate_hospital, load_demo_venue
 from routing import NoRoute, Router
 from routing.follow import follow_data
@@ -66,29 +68,80 @@ def true_step(data: dict[str, Any], ordinal: int, along: float) -> int:
     return cur
 
 
+def wrong_turns(
+    router: Router, count: int, rnd: random.Random
+) -> list[tuple[Any, dict[str, Any], Walk, float]]:
+    """Walkers who take another way than the page's route: they follow a route from the same
+    start to another place, 15 m past where it leaves the page's route, and stop there."""
+    out: list[tuple[Any, dict[str, Any], Walk, float]] = []
+    while len(out) < count:
+        a, b = routes(router, 2, rnd)
+        try:
+            b = router.route(a.origin.id, b.destination.id, lang="fr")
+        except (NoRoute, LookupError):
+            continue
+        g = router.walk
+        same = 0
+        while same < min(len(a.nodes), len(b.nodes)) and a.nodes[same] == b.nodes[same]:
+            same += 1
+        if same == 0 or same >= len(b.nodes) - 1:
+            continue
+        walk = simulate_walk(router, b, rnd, Person.draw(rnd, miss_turn=False))
+        # Where the two ways part: along b, the last node they share.
+        part = next(
+            t[3]
+            for t in walk.truth
+            if abs(t[1] - g.nodes[b.nodes[same - 1]].x) < 0.05
+            and abs(t[2] - g.nodes[b.nodes[same - 1]].y) < 0.05
+        )
+        if (
+            part < 5
+            or b.distance_m < part + 15
+            or any(g.kind[e] in ("elevator", "stairs", "escalator") for e in b.edges[: same + 5])
+        ):
+            continue
+        keep = next(i for i, t in enumerate(walk.truth) if t[3] > part + 15)
+        walk.samples, walk.truth = walk.samples[:keep], walk.truth[:keep]
+        # A wrong turn, not a way beside the route: 15 m on, the walker is 10 m or more from it.
+        end = walk.truth[-1]
+        line = LineString(
+            [(g.nodes[n].x, g.nodes[n].y) for n in a.nodes if g.nodes[n].ordinal == end[0]]
+            or [(0, 0), (0, 0)]
+        )
+        if line.distance(Point(end[1], end[2])) < 10:
+            continue
+        out.append((a, follow_data(router, a), walk, part))
+    return out
+
+
+def replay(walks: list[tuple[dict[str, Any], Walk]]) -> tuple[list[dict[str, Any]], float]:
+    """What the page shows for each walk (through Node), and how long Node took."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "walks.json", Path(tmp) / "shown.json"
+        body = {"walks": [{"data": d, "samples": w.samples, "seed": i + 1} for i, (d, w) in enumerate(walks)]}
+        src.write_text(json.dumps(body))
+        t0 = time.perf_counter()
+        subprocess.run(["node", str(ROOT / "bench" / "follow_walks.js"), str(src), str(dst)], check=True)
+        return json.loads(dst.read_text()), time.perf_counter() - t0
+
+
 def measure(name: str, router: Router, count: int, seed: int) -> dict[str, Any]:
     rnd = random.Random(seed)
     walks: list[tuple[Any, dict[str, Any], Walk]] = []
     for i, r in enumerate(routes(router, count, rnd)):
         data = follow_data(router, r)
-        # One walker in three means to miss a turn (where the plan leaves room to go straight on).
+        # One walker in three means to miss a turn (where the corridor goes on straight).
         person = Person.draw(rnd, miss_turn=i % 3 == 0)
         walks.append((r, data, simulate_walk(router, r, rnd, person)))
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "walks.json", Path(tmp) / "shown.json"
-        src.write_text(
-            json.dumps(
-                {
-                    "walks": [
-                        {"data": d, "samples": w.samples, "seed": i + 1} for i, (_r, d, w) in enumerate(walks)
-                    ]
-                }
-            )
+    shown, node_s = replay([(d, w) for _r, d, w in walks])
+    wrong = wrong_turns(router, max(10, count // 4), rnd)
+    wrong_shown, wrong_s = replay([(d, w) for _a, d, w, _p in wrong])
+    noticed: list[float] = []
+    for (_a, _d, w, part), s in zip(wrong, wrong_shown, strict=True):
+        said = next(
+            (w.truth[i][3] - part for i, _n, _p, off, *_ in s["shown"] if off and w.truth[i][3] > part), None
         )
-        t0 = time.perf_counter()
-        subprocess.run(["node", str(ROOT / "bench" / "follow_walks.js"), str(src), str(dst)], check=True)
-        node_s = time.perf_counter() - t0
-        shown = json.loads(dst.read_text())
+        noticed.append(said if said is not None else math.inf)
     right = base_right = total = 0
     errors: list[float] = []
     start_errors: list[float] = []
@@ -148,11 +201,14 @@ def measure(name: str, router: Router, count: int, seed: int) -> dict[str, Any]:
         "cue distance median": statistics.median(cue_d) if cue_d else None,
         "turns": cue_all,
         "missed turn noticed within 10 m": miss_ok / max(1, miss_all),
+        "wrong turns": len(wrong),
+        "wrong turn noticed within 10 m": sum(d <= 10 for d in noticed) / len(noticed),
+        "wrong turn noticed after, median m": statistics.median(noticed),
         "off-route said while on it": false_off / max(1, on_samples),
         "error median m": errors[len(errors) // 2],
         "error p95 m": errors[int(len(errors) * 0.95)],
         "start error from a sign max m": max(start_errors) if start_errors else None,
-        "node seconds": round(node_s, 1),
+        "node seconds": round(node_s + wrong_s, 1),
         "walked minutes": round(sum(len(w.samples) for _r, _d, w in walks) / 50 / 60, 1),
     }
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shapely.geometry import Point
-from shapely.ops import unary_union
 
 from routing import Route, Router
 from routing.graph import VERTICAL_KINDS
@@ -74,15 +73,14 @@ class Walk:
     missed_at: list[float] = field(default_factory=list)
 
 
-def _walkable(router: Router, ordinal: int) -> Any:
+def _walkable(router: Router, ordinal: int) -> list[Any]:
+    """The public walkable places of a floor, each on its own (their walls kept)."""
     venue = router.venue
-    return unary_union(
-        [
-            u.geometry
-            for u in venue.units.values()
-            if u.walkable and u.public and venue.levels[u.level_id].ordinal == ordinal
-        ]
-    )
+    return [
+        u.geometry
+        for u in venue.units.values()
+        if u.walkable and u.public and venue.levels[u.level_id].ordinal == ordinal
+    ]
 
 
 def _disturbers(router: Router) -> list[tuple[int, float, float, float]]:
@@ -225,11 +223,14 @@ def simulate_walk(router: Router, route: Route, rnd: random.Random, person: Pers
                 and abs(bal - _along_of(route, g, miss.at_node)) < 0.05
             ):
                 # Straight on past the turn for up to 15 m, a stop, and back.
+                # Only where the place they are in goes on straight (a corridor that continues):
+                # nobody walks through the wall in front of a T-junction.
                 h = math.atan2(bx - ax, by - ay)
+                here = next((u for u in walkable if u.covers(Point(bx, by))), None)
                 far = (bx, by)
                 for d in range(1, 16):
                     q = (bx + d * math.sin(h), by + d * math.cos(h))
-                    if not walkable.covers(Point(q)):
+                    if here is None or not here.covers(Point(q)):
                         break
                     far = q
                 if math.hypot(far[0] - bx, far[1] - by) >= 8:

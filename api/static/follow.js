@@ -20,7 +20,7 @@
   "use strict";
 
   var RAD = Math.PI / 180;
-  var OFF_M = 6;  // farther than this from the route for two steps: off it (a missed turn shows within 10 m)
+  var OFF_M = 6;  // farther than this from the route for two steps: off it (a wrong turn shows within 10 m)
 
   function angleDiff(a, b) {  // degrees, -180..180
     var d = (a - b) % 360;
@@ -212,8 +212,6 @@
         q.w *= 0.02;  // through a wall: this particle's heading or place is wrong
       } else {
         q.x = nx; q.y = ny;
-        var on = self._along(q.o, nx, ny, 20, 40).dist;
-        if (on > 3) q.w *= Math.exp(-(on - 3) / 25);  // the route: a prior, not a rail
       }
       total += q.w;
     });
@@ -294,6 +292,14 @@
     });
     var x = sx / sw, y = sy / sw, v = 0;
     pts.forEach(function (p) { v += p[2] * ((p[0] - x) * (p[0] - x) + (p[1] - y) * (p[1] - y)); });
+    // Where most of the weight is (the mean of a cloud split by a wall may sit in the wall, or
+    // in the room across the corridor): the heaviest 2.5 m neighbourhood among the heaviest particles.
+    var heavy = pts.slice().sort(function (a, b) { return b[2] - a[2]; }).slice(0, 30), bestW = -1;
+    heavy.forEach(function (c) {
+      var w = 0;
+      pts.forEach(function (p) { if ((p[0] - c[0]) * (p[0] - c[0]) + (p[1] - c[1]) * (p[1] - c[1]) < 6.25) w += p[2]; });
+      if (w > bestW) { bestW = w; x = c[0]; y = c[1]; }
+    });
     this.ordinal = o;
     var on = this._along(o, x, y, 8, 25);
     if (on.dist < 12 && on.along > this.progress - 8) this.progress = on.along;
