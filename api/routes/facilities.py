@@ -1087,6 +1087,7 @@ async def usage_page(
         misses=sum(t("search.miss").values()),
         step_free=_share(t("route.profile")["step_free"], routes),
         followed=_share(t("followed")["phone"], phone_routes),
+        with_sensors=_share(t("followed.sensors")["phone"], phone_routes),
         arrival_yes=t("arrival")["yes"],
         arrival_no=t("arrival")["no"],
         arrival_share=_share(t("arrival")["yes"], t("arrival")["yes"] + t("arrival")["no"]),

@@ -368,16 +368,20 @@ def arrival(
     profile: Annotated[str, Form(max_length=16)] = "default",
     step: Annotated[int, Form(ge=1, le=1000)] = 1,
 ) -> Response:
-    """The answer to "Did you find your way easily?" (``yes``/``no``), or ``end`` from the page's
-    script when the last step is reached without reloading. Counted, never tied to anyone."""
+    """The answer to "Did you find your way easily?" (``yes``/``no``), or from the page's script:
+    ``end`` when the last step is reached without reloading, ``sensors`` when the visitor asks
+    the page to follow their steps. Counted, never tied to anyone."""
     limits: RateLimits = request.app.state.limits
     if not limits.hit("address", client_address(request)):
         return Response(status_code=429)
     usage = service.usage
     dest, orig = _dest_label(snap, to), _dest_label(snap, origin)
-    if answer == "end":
+    if answer in ("end", "sensors"):
         if usage is not None and dest:
-            usage.followed("phone")
+            if answer == "end":
+                usage.followed("phone")
+            else:
+                usage.add("followed.sensors", "phone")
         return Response(status_code=204)
     if answer not in ANSWERS or not dest:
         return Response("answer yes or no, for a place of the plan", status_code=422)

@@ -361,6 +361,13 @@
         fOn.hidden = false;
         followStart.hidden = true;
         fStatus.textContent = W.follow_on;
+        // Counted as a route followed with the sensors: nothing but that (see api/usage.py).
+        var form = arrived.querySelector("form.arrival");
+        if (form && navigator.sendBeacon) {
+          var body = new FormData(form);
+          body.set("answer", "sensors");
+          navigator.sendBeacon("/arrival", body);
+        }
         update(follower.estimate);
         setTimeout(function () { if (follower && !gotMotion) fStatus.textContent = W.follow_denied; }, 4000);
       };
