@@ -20,7 +20,7 @@
   "use strict";
 
   var RAD = Math.PI / 180;
-  var OFF_M = 6;  // farther than this from the route for two steps: off it (a wrong turn shows within 10 m)
+  var OFF_M = 5;  // farther than this from the route for two steps: off it (a wrong turn shows within 10 m)
 
   function angleDiff(a, b) {  // degrees, -180..180
     var d = (a - b) % 360;
@@ -143,6 +143,11 @@
     this.estimate = null;
     this.turns = [];        // headings of the last steps, to see a turn
     this.anchor = 0;        // distance along the route of the last corner the walker turned at
+    // The phone's compass bias (how it is held, the building's steel): learned from steps taken
+    // along straight stretches of the route, where the walking direction is known.
+    this.bias = 0;
+    this.biasSeen = [];     // compass minus route direction, for steps on the route
+    this.biasKnown = false;
     // The route's corners: where its direction, over 2.5 m before and after, turns by 45 degrees
     // or more (doors make short zigzags that are not corners); the sharpest of neighbours.
     this.corners = [];
@@ -171,7 +176,7 @@
     for (var i = 0; i < this.n; i++) {
       this.p.push({
         o: ordinal, x: x + gauss(this.rand) * spread, y: y + gauss(this.rand) * spread,
-        k: 0.78 + 0.44 * this.rand(), bias: gauss(this.rand) * 22, w: 1 / this.n,
+        k: 0.78 + 0.44 * this.rand(), bias: gauss(this.rand) * (this.biasKnown ? 6 : 22), w: 1 / this.n,
       });
     }
     this.progress = this._along(ordinal, x, y, 0, 15).along;
@@ -202,9 +207,12 @@
   Follower.prototype.step = function (t, heading) {
     this.lastStepT = t;
     if (this.ride) return this._rideStep(t);
-    var rand = this.rand, total = 0, self = this;
+    var rand = this.rand, total = 0, self = this, e0 = this.estimate;
+    // The route is a prior only while the walker goes its way: a turn elsewhere is theirs.
+    var along = e0 && e0.routeDir !== null && e0.routeDist < 6 &&
+      Math.abs(angleDiff(heading - this.bias, e0.routeDir)) < 45;
     this.p.forEach(function (q) {
-      var h = (heading - q.bias + gauss(rand) * 7) * RAD;
+      var h = (heading - self.bias - q.bias + gauss(rand) * 7) * RAD;
       var len = self.stepLength * q.k * (1 + gauss(rand) * 0.08);
       var nx = q.x + len * Math.sin(h), ny = q.y + len * Math.cos(h);
       var walls = self.walls[String(q.o)];
@@ -212,6 +220,10 @@
         q.w *= 0.02;  // through a wall: this particle's heading or place is wrong
       } else {
         q.x = nx; q.y = ny;
+        if (along) {
+          var on = self._along(q.o, nx, ny, 20, 40).dist;
+          if (on > 3) q.w *= Math.exp(-(on - 3) / 25);
+        }
       }
       total += q.w;
     });
@@ -220,6 +232,7 @@
     this._resample();
     this._estimate();
     this._judge(heading);
+    this._learnBias(heading);
     return this.estimate;
   };
 
@@ -255,6 +268,30 @@
     this.progress = best[3];
     this.anchor = best[3];
     this.turns = [];  // one turn, one correction
+  };
+
+  // On the route, away from its corners, the walker walks along it: the compass's difference
+  // from the route's direction is the bias. Off the route nothing is learned (a wrong turn must
+  // not teach the compass that the route is where the walker is not).
+  Follower.prototype._learnBias = function (heading) {
+    var e = this.estimate;
+    if (!e || e.off || e.wrongWay || e.routeDist > 2.5 || e.routeDir === null || this.ride) return;
+    for (var i = 0; i < this.corners.length; i++) {
+      var c = this.corners[i];
+      if (c[0] === e.ordinal && Math.abs(c[3] - e.progress) < 4) return;
+    }
+    var d = angleDiff(heading, e.routeDir);
+    if (Math.abs(d) > 60) return;  // not walking along it after all
+    this.biasSeen.push(d);
+    if (this.biasSeen.length > 30) this.biasSeen.shift();
+    if (this.biasSeen.length < 8) return;
+    var mean = circMean(this.biasSeen.map(function (x) { return (x + 360) % 360; }));
+    var before = this.bias;
+    this.bias = angleDiff(mean, 0);
+    var delta = this.bias - before;
+    // The particles' own biases were measured from the old value: keep them where they point.
+    this.p.forEach(function (q) { q.bias = (q.bias - delta) * (this.biasKnown ? 1 : 0.5); }, this);
+    this.biasKnown = true;
   };
 
   function circMean(list) {

@@ -120,8 +120,8 @@ def test_a_wrong_turn_is_noticed_and_a_new_route_offered(
     page.get_by_role("button", name="Suivre mes pas").click()
     page.wait_for_selector("#follow-on:not([hidden])")
     walk = simulate_walk(ROUTER, WRONG, random.Random(4), WALKER)
-    # Ten metres to the junction, then left instead of right: 12 m the wrong way at most.
-    walk_in_real_time(cdp, walk, until_s=(10 + 12) / (WALKER.cadence * WALKER.step_m))
+    # Ten metres to the junction, then left instead of right: 15 m the wrong way at most.
+    walk_in_real_time(cdp, walk, until_s=(10 + 15) / (WALKER.cadence * WALKER.step_m))
     offer = page.locator("#follow-off")
     offer.wait_for(state="visible", timeout=5_000)
     assert "écarté du chemin" in offer.inner_text() or "autre sens" in offer.inner_text()
