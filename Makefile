@@ -39,6 +39,8 @@ bench: install-test
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_tracker.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_follow.py
+	$(BIN)/python bench/bench_phone_3g.py
 	$(BIN)/python bench/bench_companion.py
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python bench/bench_kiosk.py
 
