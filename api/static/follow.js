@@ -362,11 +362,6 @@
 
   Follower.prototype._rideStep = function (t) {
     var r = this.ride;
-    if (r.kind === "elevator" && !r.moved) {  // a pause near the lift, not the ride: walk on
-      this.ride = null;
-      this.progress = r.from;
-      return this.step(t, this.turns.length ? this.turns[this.turns.length - 1] : 0);
-    }
     r.steps++;
     // Stairs: steps on the spot; a lift: a stop of some seconds, then walking out.
     if ((r.kind !== "elevator" && r.steps >= 16 * r.levels) || (r.kind === "elevator" && r.moved)) {
@@ -385,21 +380,12 @@
   };
 
   // No step for a while: near the route's lift, the walker is waiting for it or in it.
-  // Standing still 3 s near the route's lift: waiting for it (the page shows "take the lift");
-  // still 10 s: in it. Walking on before that was only a pause.
   Follower.prototype.still = function (t) {
-    if (this.lastStepT === null || t - this.lastStepT < 3) return;
-    if (this.ride) {
-      if (this.ride.kind === "elevator" && t - this.lastStepT >= 10) this.ride.moved = true;
-      return;
-    }
+    if (this.lastStepT === null || t - this.lastStepT < 6) return;
+    if (this.ride) { this.ride.moved = true; return; }
     var vert = this.d.vertical[this.rideIndex];
     if (vert && vert[1] === "elevator" && this.ordinal === this.d.path[vert[0]][0] &&
-        this.progress >= this.d.path[vert[0]][3] - 10) {
-      this.ride = { i: vert[0], j: vert[3], kind: vert[1], levels: vert[2], steps: 0, moved: false,
-        from: this.progress };
-      this._estimateRide();
-    }
+        this.progress >= this.d.path[vert[0]][3] - 10) this._board(vert, true);
   };
 
   // The walker says (or the ride shows) they are on *ordinal*: out of the lift or stairs.
