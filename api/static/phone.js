@@ -240,6 +240,7 @@
     var fRideText = document.getElementById("follow-ride-text");
     var fLevel = document.getElementById("follow-level");
     var fMap = document.getElementById("follow-map");
+    var fHint = document.getElementById("follow-hint");
     var detector = null, headings = [], cued = {}, keepUntil = 0, confident = 0, gotMotion = false;
     var stillTimer = null, wallsFor = null, wallsPath = "", routePath = "";
     var query = new URL(window.location.href).searchParams;
@@ -343,6 +344,7 @@
       follower = null;
       fOn.hidden = true;
       followStart.hidden = false;
+      fHint.hidden = false;
     };
     var begin = function () {
       var go = function (walk) {
@@ -360,6 +362,7 @@
         }, 1000);
         fOn.hidden = false;
         followStart.hidden = true;
+        fHint.hidden = true;  // said once, before the tap
         fStatus.textContent = W.follow_on;
         // Counted as a route followed with the sensors: nothing but that (see api/usage.py).
         var form = arrived.querySelector("form.arrival");
