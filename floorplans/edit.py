@@ -31,6 +31,11 @@ EDITS: dict[str, tuple[str, ...]] = {
 }
 MAX_NAME = 120
 MAX_SYNONYMS = 30
+#: Changes to the "you are here" signs the plan calls for (routing/signs.py works them out;
+#: facilities remove one, turn one, or add one in a place of their choice).
+SIGN_EDITS = ("sign-remove", "sign-restore", "sign-heading", "sign-add")
+#: The project extension in the archive that keeps those changes (other IMDF tools ignore it).
+SIGNS_FILE = "sign.geojson"
 
 
 class EditError(FloorPlanError):
@@ -87,6 +92,87 @@ def _name(f: Any, ftype: str, fid: str, venue: Venue) -> str:
     return label_text(getattr(f, "name", None), venue.language, fallback=fid)
 
 
+def sign_overrides(venue: Venue) -> dict[str, dict[str, Any]]:
+    """What facilities changed of the plan's signs: sign code (or ``+unit id`` for a sign they
+    added) -> ``removed``, ``heading``, ``unit_id``. Entries that are not of that shape are
+    left out (the archive's ``sign.geojson`` may come from elsewhere)."""
+    data = venue.passthrough.get(SIGNS_FILE)
+    features = data.get("features") if isinstance(data, dict) else None
+    out: dict[str, dict[str, Any]] = {}
+    for f in features if isinstance(features, list) else []:
+        if isinstance(f, dict) and isinstance(f.get("id"), str) and isinstance(f.get("properties"), dict):
+            props = f["properties"]
+            heading = props.get("heading")
+            if heading is not None and not (isinstance(heading, (int, float)) and math.isfinite(heading)):
+                continue
+            out[f["id"]] = dict(props)
+    return out
+
+
+def _write_signs(venue: Venue, overrides: dict[str, dict[str, Any]]) -> None:
+    features = [
+        {"type": "Feature", "id": key, "feature_type": "sign", "geometry": None, "properties": props}
+        for key, props in sorted(overrides.items())
+        if props
+    ]
+    if features:
+        venue.passthrough[SIGNS_FILE] = {"type": "FeatureCollection", "features": features}
+    else:
+        venue.passthrough.pop(SIGNS_FILE, None)
+
+
+def _degrees(value: Any, what: str) -> float:
+    try:
+        degrees = float(value)
+    except (TypeError, ValueError):
+        raise EditError(
+            f"{what} {value!r}: give a compass bearing in degrees (0 = north, 90 = east)"
+        ) from None
+    if not math.isfinite(degrees):
+        raise EditError(f"{what}: give a compass bearing in degrees (0 = north, 90 = east)")
+    return degrees % 360
+
+
+def _sign_edit(venue: Venue, action: str, code: str, **params: Any) -> str:
+    overrides = sign_overrides(venue)
+    if action == "sign-add":
+        unit = venue.units.get(code)
+        if unit is None or not unit.walkable or not unit.public:
+            raise EditError(
+                f"no public place {code!r} for a sign: pick a room, hall or corridor open to visitors"
+            )
+        key = f"+{code}"
+        if key in overrides:
+            raise EditError(f"{_name(unit, 'unit', code, venue)!r} already has a sign added by facilities")
+        heading = _degrees(params.get("degrees") or 0, "heading")
+        overrides[key] = {"unit_id": code, "heading": heading}
+        _write_signs(venue, overrides)
+        return f"sign added in {_name(unit, 'unit', code, venue)!r}, read looking {heading:.0f}°"
+    code = "".join(c for c in code.upper() if c.isalnum())
+    if not 4 <= len(code) <= 12:
+        raise EditError(f"sign code {code!r}: write the code printed on the sign (4 or 5 characters)")
+    entry = overrides.get(code, {})
+    if action == "sign-remove":
+        if entry.get("removed"):
+            raise EditError(f"sign {code} is already removed")
+        entry["removed"] = True
+        done = f"sign {code} removed"
+    elif action == "sign-restore":
+        if not entry.get("removed"):
+            raise EditError(f"sign {code} is not removed")
+        entry.pop("removed")
+        done = f"sign {code} back"
+    else:
+        heading = _degrees(params.get("degrees"), "heading")
+        if entry.get("heading") == heading:
+            raise EditError(f"sign {code} is already read looking {heading:.0f}°")
+        entry["heading"] = heading
+        done = f"sign {code} now read looking {heading:.0f}°"
+    overrides[code] = entry
+    _write_signs(venue, overrides)
+    return done
+
+
 def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
     """Make one change on *venue* (in place); return what was done, in words.
 
@@ -95,8 +181,12 @@ def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
     - ``move``: ``unit_id``, the room the service (occupant) moves to;
     - ``access``: ``staff_only`` (bool);
     - ``facing``: ``degrees`` (compass bearing the kiosk's screen faces, or None);
-    - ``door``: ``closed`` (bool): closed for good, no route goes through it.
+    - ``door``: ``closed`` (bool): closed for good, no route goes through it;
+    - ``sign-remove``, ``sign-restore``, ``sign-heading`` (``degrees``: the bearing a reader
+      looks along) on a sign's code; ``sign-add`` on a unit id (``degrees``).
     """
+    if action in SIGN_EDITS:
+        return _sign_edit(venue, action, fid, **params)
     ftype, f = _feature(venue, action, fid)
     name = _name(f, ftype, fid, venue)
     if action == "rename":

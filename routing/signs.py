@@ -13,7 +13,10 @@ at the places where people stop and wonder (Arthur & Passini's decision points):
   stepping off;
 - ``waiting``: inside each waiting room, by its door, read by people leaving;
 - ``junction``: where two corridors (walkway, lobby, footbridge) meet, on the side
-  of the larger one, read by people about to cross into the other.
+  of the larger one, read by people about to cross into the other;
+- ``added``: where facilities put one (a place of their choice, read looking the way they
+  say). Facilities can also remove a sign or turn one (``floorplans.edit``: the archive's
+  ``sign.geojson`` keeps those changes).
 
 Each sign stands on a node of the walk graph (the inner side of the door it is
 about), so that a route from it needs no new node. Its *heading* is the compass
@@ -29,11 +32,13 @@ valid after a rename or a redraw. Codes use letters and digits nobody confuses
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from floorplans.edit import sign_overrides
 from floorplans.model import Label, label_text
 from routing.language import available_languages, catalogue
 
@@ -45,7 +50,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 4
 #: Signs of one kind in one unit closer than this share one poster (two lifts side by side).
 MERGE_M = 5.0
-KINDS = ("entrance", "lift", "stairs", "waiting", "junction")
+KINDS = ("entrance", "lift", "stairs", "waiting", "junction", "added")
 CORRIDORS = frozenset({"walkway", "lobby", "footbridge"})
 WAITING = frozenset({"waitingroom", "lounge"})
 #: Unit categories whose landings get a sign, and the sign's kind.
@@ -192,6 +197,15 @@ def plan_signs(graph: WalkGraph) -> list[Sign]:
             continue  # the lift next door: one poster for the lobby
         kept.append(cand)
 
+    # What facilities changed (floorplans/edit.py): signs they added in a place of their choice.
+    overrides = sign_overrides(venue)
+    for key, props in sorted(overrides.items()):
+        uid = str(props.get("unit_id") or "")
+        spot = graph.index.get(f"unit:{uid}")
+        if not key.startswith("+") or spot is None or not units[uid].public:
+            continue
+        kept.append(("added", uid, spot, float(props.get("heading") or 0.0), dict(units[uid].name or {})))
+
     used: set[str] = set()
     out = []
     for kind, source, node, heading, label in kept:
@@ -217,4 +231,13 @@ def plan_signs(graph: WalkGraph) -> list[Sign]:
                 node,
             )
         )
-    return sorted(out, key=lambda s: (KINDS.index(s.kind), s.ordinal, s.code))
+    # Signs removed or turned by facilities.
+    final = []
+    for sign in out:
+        change = overrides.get(sign.code, {})
+        if change.get("removed"):
+            continue
+        if change.get("heading") is not None:
+            sign = dataclasses.replace(sign, heading=round(float(change["heading"]) % 360.0, 1))
+        final.append(sign)
+    return sorted(final, key=lambda s: (KINDS.index(s.kind), s.ordinal, s.code))

@@ -46,11 +46,12 @@ from api.service import Snapshot, WayfindingService
 from api.settings import Settings
 from api.usage import Period, UsageRecorder
 from floorplans import FloorPlanError, FloorPlanStore, Venue
-from floorplans.edit import EDITS, feature_type
+from floorplans.edit import EDITS, SIGN_EDITS, feature_type
 from floorplans.model import label_text
 from floorplans.render import numbered_problems, render_floor_svg
 from floorplans.store import Closure, VersionInfo, parse_until
 from floorplans.upload import UploadRefused
+from routing.signs import normalize_code
 
 pages = APIRouter(include_in_schema=False)
 
@@ -637,12 +638,20 @@ async def edit(
         params = {"degrees": value.strip() or None}
     elif action == "door":
         params = {"closed": value == "closed"}
+    elif action in SIGN_EDITS:
+        params = {"degrees": value.strip() or None}
+        signs = _service(request).snapshot.router.places.signs
+        if action in ("sign-remove", "sign-heading") and normalize_code(feature) not in signs:
+            request.session["flash_error"] = words["sign_unknown"].format(code=feature[:12])
+            return RedirectResponse("/staff/signs", status_code=303)
     try:
         info, done = await _in_thread(
             lambda: store.edit(base, action, feature, actor=user.name, note=note.strip(), **params)
         )
     except FloorPlanError as exc:
         request.session["flash_error"] = str(exc)
+        if action in SIGN_EDITS:
+            return RedirectResponse("/staff/signs", status_code=303)
         back = {"feature": selected or feature, "base": str(base)}
         return RedirectResponse(f"/staff/plans-edit?{urlencode(back)}", status_code=303)
     _flash(request, words["f_edited"].format(done=done, id=info.id))

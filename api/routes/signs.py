@@ -2,7 +2,9 @@
 
 The signs come from the plan in service (:mod:`routing.signs`); this page lists them
 with how often each was scanned over the last 30 days (anonymous daily counts,
-``api/usage.py``), and serves each sign, or all of them, as a PDF (:mod:`signage`).
+``api/usage.py``), and serves each sign, or all of them, as a PDF (:mod:`signage`). Its forms
+remove, turn or add a sign: each change is an everyday edit (``/staff/plans-edit``, actions
+``sign-*``), a draft to publish like any other.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from api.routes.staff import _ctx, _page
 from api.security import FacilitiesStaff
 from api.service import WayfindingService
 from api.usage import Period
+from floorplans.edit import sign_overrides
 from floorplans.model import label_text
 from routing.signs import normalize_code
 from signage import sign_url, signs_pdf
@@ -62,12 +65,36 @@ async def signs_page(
             "name": s.label(lang),
             "level": label_text(venue.levels[s.level_id].name, lang, fallback=str(s.ordinal)),
             "heading": f"{s.heading:.0f}°",
+            "degrees": f"{s.heading:.0f}",
             "scans": scans.get(s.code, 0),
             "url": sign_url(settings.base_url(), s),
         }
         for s in snap.router.places.signs.values()
     ]
-    ctx = _ctx(request, snap, settings, user, path="/staff/signs", signs=rows)
+    removed = sorted(code for code, change in sign_overrides(venue).items() if change.get("removed"))
+    places = sorted(
+        (
+            {
+                "id": u.id,
+                "name": label_text(u.name, lang) + " — " + label_text(venue.levels[u.level_id].name, lang),
+            }
+            for u in venue.units.values()
+            if u.name and u.public and u.walkable and u.category not in ("elevator", "stairs", "escalator")
+        ),
+        key=lambda p: p["name"].casefold(),
+    )
+    ctx = _ctx(
+        request,
+        snap,
+        settings,
+        user,
+        path="/staff/signs",
+        signs=rows,
+        removed=removed,
+        places=places,
+        base=snap.version_id,
+        error=request.session.pop("flash_error", None),
+    )
     return _page("fac_signs.html", ctx)
 
 

@@ -201,3 +201,55 @@ def test_the_command_refuses_bad_options_in_one_line(
     assert main([*db, "signs", "--out", str(tmp_path / "o"), *args]) != 0
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and "\n" not in err, err
+
+
+def test_facilities_turn_remove_and_add_signs_through_a_draft(
+    app: TestClient, service: WayfindingService
+) -> None:
+    fabien = signed_in(app, "fabien")
+    page = fabien.get("/staff/signs").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    base = int(re.search(r'name="base" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    signs = service.snapshot.router.places.signs
+    turned = sign_of(service, "lift", "Ascenseur B, Niveau 1")
+    removed = sign_of(service, "waiting", "radiologie")
+    hall = next(
+        u.id for u in service.snapshot.venue.units.values() if (u.name or {}).get("fr") == "Hall d'accueil"
+    )
+
+    def edit(base: int, action: str, feature: str, value: str = "") -> int:
+        form = {"csrf": token, "base": str(base), "action": action, "feature": feature, "value": value}
+        r = fabien.post("/staff/plans-edit", data=form, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        found = re.match(r"/staff/plans/(\d+)$", r.headers["location"])
+        assert found, (action, r.headers["location"], fabien.get(r.headers["location"]).text[:300])
+        return int(found.group(1))
+
+    draft = edit(base, "sign-heading", turned, "45")
+    draft = edit(draft, "sign-remove", removed)
+    draft = edit(draft, "sign-add", hall, "90")
+    # Bad input: a heading that is not a number, a code the plan does not have, on the sign page.
+    for action, feature, value in (("sign-heading", turned, "north"), ("sign-remove", "ZZZZ", "")):
+        form = {"csrf": token, "base": str(draft), "action": action, "feature": feature, "value": value}
+        r = fabien.post("/staff/plans-edit", data=form, follow_redirects=False)
+        assert r.headers["location"] == "/staff/signs"
+        alert = re.search(r'role="alert"><p>([^<]+)', fabien.get("/staff/signs").text)
+        assert alert and ("north" in html.unescape(alert.group(1)) or "ZZZZ" in html.unescape(alert.group(1)))
+    # Nothing changes for visitors until the draft is published.
+    assert signs[turned].heading != 45 and removed in signs
+    store = service.store
+    assert store is not None
+    store.publish(draft, actor="test")
+    service.refresh()
+    now = service.snapshot.router.places.signs
+    assert now[turned].heading == 45.0
+    assert removed not in now
+    added = [s for s in now.values() if s.kind == "added"]
+    assert [(s.label("fr"), s.heading) for s in added] == [("Hall d'accueil", 90.0)]
+    # The other signs keep their codes: printed signs stay right.
+    assert set(now) == (set(signs) - {removed}) | {added[0].code}
+    page = fabien.get("/staff/signs").text
+    assert f'value="{removed}"' in page  # listed as removed, to put back
+    assert app.get(f"/?at={added[0].code}").status_code == 200
+    store.publish(base, actor="test")  # the demo as it was, for the other tests
+    service.refresh()
