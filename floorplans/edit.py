@@ -267,15 +267,7 @@ def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
     if action == "facing":
         degrees = params.get("degrees")
         if degrees is not None:
-            try:
-                degrees = float(degrees)
-            except (TypeError, ValueError):
-                raise EditError(
-                    f"facing {degrees!r}: give a compass bearing in degrees (0 = north)"
-                ) from None
-            if not math.isfinite(degrees):
-                raise EditError("facing: give a compass bearing in degrees (0 = north, 90 = east)")
-            degrees %= 360
+            degrees = _degrees(degrees, "facing")
         if f.facing == degrees:
             raise EditError(f"kiosk {name!r} already faces {degrees}")
         f.facing = degrees
