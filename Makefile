@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 # Debian packages the tests use: MQTT broker, speech engine, virtual screen, browser,
 # multitouch for the kiosk (Kivy reads touch screens through libmtdev), PostgreSQL (the
 # store, tracker and web tests run on SQLite and on a throw-away PostgreSQL cluster),
-# poppler-utils (pdftoppm: the printed signs' PDF as PNG pages, looked at in the tests).
+# poppler-utils (pdftoppm: the printed signs' PDF as PNG pages, looked at in the tests), and
+# Node.js unless one is there (the phone page's follower runs in it on simulated walks).
 SYSTEM_PACKAGES := mosquitto espeak-ng xvfb chromium libmtdev1 postgresql poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -47,6 +48,7 @@ bench: install-test
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \

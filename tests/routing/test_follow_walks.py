@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from floorplans import load_demo_venue
 from routing import Router
@@ -20,7 +17,6 @@ from simulators.phone_walk import Person, simulate_walk
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTER = Router(load_demo_venue())
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js runs the page's script")
 
 
 def replay(tmp_path: Path, walks: list[tuple[dict[str, object], object]]) -> list[dict[str, object]]:
