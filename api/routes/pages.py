@@ -43,6 +43,8 @@ def page_context(
 
     def switch(to_lang: str) -> str:
         params = {} if path else dict(request.query_params)
+        if "at" in params and "from" not in params and not path:  # a sign scanned: one scan, not two
+            params["from"] = params.pop("at")
         params["lang"] = to_lang
         return f"{path or request.url.path}?{urlencode(params)}"
 
