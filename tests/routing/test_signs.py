@@ -33,7 +33,7 @@ def unit_at(level_id: str, p: Point) -> str | None:
 
 def test_the_demo_calls_for_every_kind_of_sign_in_public_places() -> None:
     kinds = {s.kind for s in SIGNS.values()}
-    assert kinds == set(KINDS)
+    assert kinds == set(KINDS) - {"added"}  # "added": only those facilities add (test_signs in tests/api)
     for s in SIGNS.values():
         unit = DEMO.units[s.unit_id]
         assert unit.public and unit.walkable, s
