@@ -116,9 +116,6 @@ class FollowOut(BaseModel):
     walls: dict[str, list[list[float]]] = Field(
         description="Floor ordinal -> walls within 40 m of the route, as [x1, y1, x2, y2] (doors left open)"
     )
-    heading: float | None = Field(
-        description="Compass bearing the walker faces at the start (a sign), or null"
-    )
     length: float = Field(description="The route's length on foot, metres")
 
 

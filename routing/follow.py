@@ -1,7 +1,7 @@
 """What a phone needs to follow its walker along a route, with nothing sent back.
 
 The phone page estimates where its walker is from the phone's own motion sensors
-(``api/static/follow.js``: steps, heading, a particle filter on the walk graph).
+(``api/static/follow.js``: steps, heading, a particle filter that never crosses a wall).
 This module gives it, once with the route, the walls around the route (so that
 the estimate never goes through one) and the route itself, measured the way the
 page's steps are cut:
@@ -17,8 +17,6 @@ page's steps are cut:
 - ``walls``: per floor on the route, the walls within :data:`MARGIN_M` of it as
   segments ``[x1, y1, x2, y2]``: the outlines of public walkable places, less their
   doors and open passages (a step that crosses one went through a wall);
-- ``heading``: the compass bearing the walker faces at the start when the origin
-  says it (a sign), else null.
 """
 
 from __future__ import annotations
@@ -64,8 +62,6 @@ def follow_data(router: Router, route: Route) -> dict[str, Any]:
     step_floors = [m.ordinal for m in route.maneuvers]
     step_kinds = [m.type for m in route.maneuvers]
     staff = route.profile == "staff"
-    # A sign's reader faces its heading; a kiosk's visitor faces the screen, then turns: unknown.
-    heading = route.origin.facing if route.origin.kind == "sign" else None
     walls: dict[str, list[list[float]]] = {}
     for ordinal in sorted({p[0] for p in points}):
         near = np.asarray([[p[1], p[2]] for p in points if p[0] == ordinal], dtype=float)
@@ -77,7 +73,6 @@ def follow_data(router: Router, route: Route) -> dict[str, Any]:
         "step_floors": step_floors,
         "step_kinds": step_kinds,
         "walls": walls,
-        "heading": heading,
         "length": round(along[-1], 2),
     }
 

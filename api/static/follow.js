@@ -2,10 +2,11 @@
 //
 // StepDetector: steps from the acceleration's magnitude (gravity included: whatever way the
 // phone is held), a low-pass filter and peaks above an adaptive threshold.
-// Follower: a particle filter on the walk graph around the route (routing/follow.py): each
-// particle walks along walkable segments (never through a wall), with its own step length
-// scale and compass bias; a step's heading weighs it; at a junction it takes the branch its
-// heading says, the route being a prior, not a rail. The estimate gives the route's progress
+// Follower: a particle filter in the walls around the route (routing/follow.py): each particle
+// steps along the compass heading less its own bias, with its own step length; a step through
+// a wall is all but impossible; the route is a prior while the walker goes its way; corners
+// calibrate the step length, straight stretches the compass (docs/follow.md). The estimate
+// gives the route's progress
 // (which step the walker is on), the distance to the next step, and whether the walker left
 // the route or walks it the wrong way. Lifts and stairs: the page waits for the ride (a stop,
 // or steps on the spot) or a tap on "I am on level N".
@@ -166,8 +167,8 @@
     }
   }
 
-  // Start at a place (default: the route's start), facing *heading* if known (a sign).
-  Follower.prototype.start = function (ordinal, x, y, heading, spread) {
+  // Start at a place (default: the route's start), the particles *spread* metres around it.
+  Follower.prototype.start = function (ordinal, x, y, spread) {
     var first = this.d.path[0];
     if (ordinal === undefined || ordinal === null) { ordinal = first[0]; x = first[1]; y = first[2]; }
     spread = spread || 0.7;

@@ -33,7 +33,6 @@ def test_the_follower_gets_the_route_its_steps_and_the_walls_around_it(
     assert data["steps"] == sorted(data["steps"]) and data["steps"][0] == 0
     assert [k for k in data["step_kinds"]] == [s["type"] for s in route["steps"]]
     assert data["path"][0][1:3] == [round(sign.x, 2), round(sign.y, 2)]
-    assert data["heading"] == sign.heading
     assert [v[1] for v in data["vertical"]] == ["elevator"]
     assert abs(data["length"] - route["distance_m"]) < 1.0
     # Walls on each floor walked, none across the route (a door or passage is left open).
