@@ -11,16 +11,14 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page
 
 from floorplans import load_demo_venue
 from routing import Router
 from simulators.phone_walk import Person, Walk, simulate_walk
-from tests.api.conftest import CHROMIUM, LiveServer, serious_violations
+from tests.api.conftest import LiveServer, serious_violations
 
 ROUTER = Router(load_demo_venue())
 SIGN = next(s for s in ROUTER.places.signs.values() if s.label("fr") == "Entrée principale")
@@ -32,14 +30,6 @@ WALKER = Person(
     cadence=1.8, step_m=0.68, pocket=False, carry_offset=3.0, jolt=2.0, pause_every_m=500, miss_turn=False
 )
 SENSORS = ("accelerometer", "linear-acceleration", "gravity", "gyroscope", "absolute-orientation")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
 
 
 def phone_with_sensors(browser: Browser, url: str) -> tuple[Page, CDPSession]:
@@ -88,11 +78,9 @@ def walk_in_real_time(cdp: CDPSession, walk: Walk, *, until_s: float | None = No
 
 
 def test_the_steps_advance_and_speak_by_themselves_as_the_visitor_walks(
-    chromium: Browser, live: LiveServer, shots: Path
+    browser: Browser, live: LiveServer, shots: Path
 ) -> None:
-    page, cdp = phone_with_sensors(
-        chromium, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=fr"
-    )
+    page, cdp = phone_with_sensors(browser, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=fr")
     assert page.locator("#step-1").get_attribute("aria-current") == "step"
     page.get_by_role("button", name="Suivre mes pas").click()
     page.wait_for_selector("#follow-on:not([hidden])")
@@ -112,11 +100,9 @@ def test_the_steps_advance_and_speak_by_themselves_as_the_visitor_walks(
 
 
 def test_a_wrong_turn_is_noticed_and_a_new_route_offered(
-    chromium: Browser, live: LiveServer, shots: Path
+    browser: Browser, live: LiveServer, shots: Path
 ) -> None:
-    page, cdp = phone_with_sensors(
-        chromium, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=fr"
-    )
+    page, cdp = phone_with_sensors(browser, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=fr")
     page.get_by_role("button", name="Suivre mes pas").click()
     page.wait_for_selector("#follow-on:not([hidden])")
     walk = simulate_walk(ROUTER, WRONG, random.Random(4), WALKER)
