@@ -290,7 +290,8 @@ def test_companion_page_shows_stages_only_and_ends_at_discharge(staff_app: TestC
     page = companion.get(f"/c/{token}")
     assert page.status_code == 200
     html = page.text
-    assert 'lang="en"' in html and "In theatre" in html and "25 min" in html
+    # 25 minutes ago when written; a loaded machine may render it a minute later.
+    assert 'lang="en"' in html and "In theatre" in html and re.search(r"\b2[56] min", html), html[-2000:]
     current = re.findall(r'<li class="is-(\w+)"( aria-current="step")?>', html)
     assert current == [
         ("done", ""),
