@@ -100,6 +100,7 @@ class RouteLinks(BaseModel):
     qr: str = Field(description="QR code (SVG) opening the phone page")
     maps: dict[str, str] = Field(description="Floor ordinal -> map of that floor with the route")
     follow: str = Field(description="What a phone needs to follow its walker along this route")
+    map: str = Field(description="The places around this route, for the phone page's step map")
 
 
 class FollowOut(BaseModel):
@@ -116,6 +117,32 @@ class FollowOut(BaseModel):
     walls: dict[str, list[list[float]]] = Field(
         description="Floor ordinal -> walls within 40 m of the route, as [x1, y1, x2, y2] (doors left open)"
     )
+    length: float = Field(description="The route's length on foot, metres")
+
+
+class FloorMapOut(BaseModel):
+    name: str = Field(description="The floor's name in the asked language")
+    units: list[list[Any]] = Field(
+        description="Places within 40 m of the route: [id, name, category, public, rings, [x, y] where the "
+        "name goes, fill colour]; rings are lists of [x, y] (metres)"
+    )
+    doors: list[list[float | bool]] = Field(description="Doors: [x1, y1, x2, y2, is an entrance]")
+
+
+class RouteMapOut(BaseModel):
+    """The places around a route, for the phone page's step map (routing/route_map.py).
+    Metres east and north of the venue's display point; *along*: metres walked from the start."""
+
+    path: list[list[float]] = Field(description="The route's nodes: [floor ordinal, x, y, along]")
+    vertical: list[list[int | str]] = Field(
+        description="Rides between floors: [from node, lift|stairs|escalator|ramp-link, floors, to node]"
+    )
+    steps: list[float] = Field(description="Where each step of the route begins (along, metres)")
+    step_floors: list[int] = Field(description="Each step's floor ordinal")
+    step_kinds: list[str] = Field(description="Each step's kind: depart, turn, elevator, stairs, arrive, ...")
+    landmarks: list[str | None] = Field(description="For each step, the id of the place its words name")
+    destination: str | None = Field(description="The id of the place the route ends in")
+    floors: dict[str, FloorMapOut] = Field(description="Floor ordinal -> its name, places and doors")
     length: float = Field(description="The route's length on foot, metres")
 
 

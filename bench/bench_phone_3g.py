@@ -6,6 +6,8 @@ network throttled as Chrome's "Fast 3G" and "Slow 3G" presets (DevTools protocol
 
 - a route page: from the first byte of the HTML to DOMContentLoaded (the page is usable: its
   steps, buttons and map are there; the script is deferred), and to load (map and QR code in);
+- the step map drawn (Leaflet, ``stepmap.js`` and the places around the route, fetched after
+  the page is usable), from the first byte of the HTML;
 - the tap on "Follow my steps" to the follower ready (its script and the route's walls);
 - bytes over the wire for each.
 
@@ -52,6 +54,8 @@ def main() -> int:
             base = f"http://127.0.0.1:{port}"
             for name, (latency, down, up) in PROFILES.items():
                 usable, loaded, follow, page_bytes, follow_bytes = [], [], [], [], []
+                map_ready: list[float] = []
+                map_bytes: list[float] = []
                 for _ in range(args.rounds):
                     ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
                     page = ctx.new_page()
@@ -76,6 +80,17 @@ def main() -> int:
                     )
                     usable.append(t[1] - t[0])
                     loaded.append(t[2] - t[0])
+                    # The step map (Leaflet, stepmap.js, the places around the route) comes after.
+                    page.wait_for_selector("#step-map .map-label", state="attached", timeout=120_000)
+                    m = page.evaluate(
+                        "() => { const n = performance.getEntriesByType('navigation')[0];"
+                        " const rs = performance.getEntriesByType('resource').filter(r =>"
+                        " /leaflet|stepmap|route\\/map/.test(r.name));"
+                        " return [Math.max(...rs.map(r => r.responseEnd)) - n.responseStart,"
+                        " rs.reduce((a, r) => a + r.transferSize, 0)]; }"
+                    )
+                    map_ready.append(m[0])
+                    map_bytes.append(m[1])
                     page_bytes.append(t[3])
                     before = page.evaluate("() => performance.getEntriesByType('resource').length")
                     start = page.evaluate("() => performance.now()")
@@ -104,7 +119,9 @@ def main() -> int:
                     f" max {max(usable):.0f}; loaded {statistics.median(loaded):.0f} ms;"
                     f" {statistics.median(page_bytes) / KIB:.1f} KiB over the wire;"
                     f" tap on 'Follow my steps' to ready {statistics.median(follow):.0f} ms"
-                    f" ({statistics.median(follow_bytes) / KIB:.1f} KiB)"
+                    f" ({statistics.median(follow_bytes) / KIB:.1f} KiB);"
+                    f" step map drawn {statistics.median(map_ready):.0f} ms after the first byte"
+                    f" (max {max(map_ready):.0f}; {statistics.median(map_bytes) / KIB:.1f} KiB)"
                 )
             browser.close()
     return 0

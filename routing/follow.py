@@ -37,8 +37,10 @@ from routing.router import Route, Router
 MARGIN_M = 40.0
 
 
-def follow_data(router: Router, route: Route) -> dict[str, Any]:
-    """The route and the walls around it, for the phone page's follower."""
+def route_line(router: Router, route: Route) -> dict[str, Any]:
+    """The route measured the way the page's steps are cut: ``path``, ``vertical``,
+    ``steps``, ``step_floors``, ``step_kinds`` and ``length`` (see the module's text).
+    Shared by the follower and the step map (:mod:`routing.route_map`)."""
     g = router.walk
     path = route.nodes
     along = [0.0]
@@ -54,27 +56,29 @@ def follow_data(router: Router, route: Route) -> dict[str, Any]:
                 vertical.append([i, g.kind[e], abs(b.ordinal - a.ordinal), i + 1])
         else:
             along.append(along[-1] + math.hypot(b.x - a.x, b.y - a.y))
-    points = [
-        [g.nodes[n].ordinal, round(g.nodes[n].x, 2), round(g.nodes[n].y, 2), round(d, 2)]
-        for n, d in zip(path, along, strict=True)
-    ]
-    steps = [round(along[min(m.at_node, len(along) - 1)], 2) for m in route.maneuvers]
-    step_floors = [m.ordinal for m in route.maneuvers]
-    step_kinds = [m.type for m in route.maneuvers]
+    return {
+        "path": [
+            [g.nodes[n].ordinal, round(g.nodes[n].x, 2), round(g.nodes[n].y, 2), round(d, 2)]
+            for n, d in zip(path, along, strict=True)
+        ],
+        "vertical": vertical,
+        "steps": [round(along[min(m.at_node, len(along) - 1)], 2) for m in route.maneuvers],
+        "step_floors": [m.ordinal for m in route.maneuvers],
+        "step_kinds": [m.type for m in route.maneuvers],
+        "length": round(along[-1], 2),
+    }
+
+
+def follow_data(router: Router, route: Route) -> dict[str, Any]:
+    """The route and the walls around it, for the phone page's follower."""
+    out = route_line(router, route)
+    points = out["path"]
     staff = route.profile == "staff"
     walls: dict[str, list[list[float]]] = {}
     for ordinal in sorted({p[0] for p in points}):
         near = np.asarray([[p[1], p[2]] for p in points if p[0] == ordinal], dtype=float)
         walls[str(ordinal)] = _walls(router, int(ordinal), near, staff)
-    return {
-        "path": points,
-        "vertical": vertical,
-        "steps": steps,
-        "step_floors": step_floors,
-        "step_kinds": step_kinds,
-        "walls": walls,
-        "length": round(along[-1], 2),
-    }
+    return {**out, "walls": walls}
 
 
 def _walls(router: Router, ordinal: int, near: np.ndarray, staff: bool) -> list[list[float]]:

@@ -414,6 +414,7 @@ def _route_context(
             for s in steps
         ],
         "follow": data["links"]["follow"],
+        "map": data["links"]["map"],
         "maps": data["links"]["maps"],
         "levels": levels,
         "current": current,
@@ -434,6 +435,10 @@ def _route_context(
                 "follow_wrong_way",
                 "follow_ride",
                 "follow_on_level",
+                "follow_map",
+                "map_zoom_in",
+                "map_ahead_up",
+                "map_zoom_out",
             )
         },
         "lang": lang,

@@ -16,7 +16,16 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.errors import ApiError
 from api.i18n import ui
-from api.schemas import ERRORS, LANG_PATTERN, FollowOut, PlaceOut, PublicProfile, RouteOut, VenueOut
+from api.schemas import (
+    ERRORS,
+    LANG_PATTERN,
+    FollowOut,
+    PlaceOut,
+    PublicProfile,
+    RouteMapOut,
+    RouteOut,
+    VenueOut,
+)
 from api.service import (
     ROUTE_CACHE,
     Snapshot,
@@ -31,6 +40,7 @@ from floorplans import FloorPlanError
 from floorplans.model import label_text
 from routing import NoRoute, PlaceNotFound, Route, available_languages
 from routing.follow import follow_data
+from routing.route_map import route_map
 from routing.speech import SpeechUnavailable
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -119,6 +129,7 @@ def route_json(route: Route, lang: str) -> dict[str, Any]:
         "qr": f"/api/v1/route/qr.svg?{q}",
         "maps": {str(o): f"/api/v1/levels/{o}/map.svg?{q}&crop=true" for o in levels},
         "follow": f"/api/v1/route/follow?{q}",
+        "map": f"/api/v1/route/map?{q}",
     }
     return data
 
@@ -254,24 +265,42 @@ async def get_route(asked: AskedDep) -> Response:
     "readings stay on the phone (nothing is sent back).",
 )
 async def get_follow(asked: AskedDep, snap: SnapshotDep) -> Response:
-    body = await run_in_threadpool(follow_body, snap, asked.route)
+    body = await run_in_threadpool(derived_body, snap, asked.route, "follow")
     return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=600"})
 
 
-_FOLLOW: OrderedDict[int, tuple[Route, bytes]] = OrderedDict()
+@router.get(
+    "/route/map",
+    response_model=RouteMapOut,
+    responses=ERRORS,
+    summary="The places around the route, named, floor by floor, for the phone page's step map",
+    description="The route measured as its steps are cut, the place each step names, and for each floor "
+    "of the route the places within 40 m of it (outlines in metres, names in the asked language) and "
+    "their doors. The phone page draws the current step from it, zoomed to that step.",
+)
+async def get_route_map(asked: AskedDep, snap: SnapshotDep) -> Response:
+    body = await run_in_threadpool(derived_body, snap, asked.route, "map", asked.lang)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=600"})
 
 
-def follow_body(snap: Snapshot, route: Route) -> bytes:
-    """The follower's data for a route, kept like :func:`route_body` (walls take some ms)."""
+_DERIVED: OrderedDict[tuple[int, str, str], tuple[Route, bytes]] = OrderedDict()
+
+
+def derived_body(snap: Snapshot, route: Route, what: str, lang: str = "") -> bytes:
+    """The follower's (*what* = "follow") or the step map's ("map") data for a route, kept
+    like :func:`route_body` (walls and outlines take some milliseconds)."""
+    key = (id(route), what, lang)
     with _BODIES_LOCK:
-        hit = _FOLLOW.get(id(route))
+        hit = _DERIVED.get(key)
         if hit is not None and hit[0] is route:
+            _DERIVED.move_to_end(key)
             return hit[1]
-    body = json.dumps(follow_data(snap.router, route), separators=(",", ":")).encode()
+    data = follow_data(snap.router, route) if what == "follow" else route_map(snap.router, route, lang)
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     with _BODIES_LOCK:
-        _FOLLOW[id(route)] = (route, body)
-        while len(_FOLLOW) > ROUTE_CACHE:
-            _FOLLOW.popitem(last=False)
+        _DERIVED[key] = (route, body)
+        while len(_DERIVED) > 2 * ROUTE_CACHE:
+            _DERIVED.popitem(last=False)
     return body
 
 

@@ -173,11 +173,14 @@
     heading.textContent = data.words.current_step.replace("{n}", current).replace("{total}", total);
     text.textContent = step.screen;
     var level = data.levels[String(step.ordinal)];
-    var src = data.maps[String(step.ordinal)];
-    if (map.getAttribute("src") !== src) map.setAttribute("src", src);
     var alt = data.words.map_alt.replace("{level}", level);
-    map.setAttribute("alt", alt);
-    caption.textContent = alt;
+    if (stepMap) stepMap.show(current - 1);
+    else {
+      var src = data.maps[String(step.ordinal)];
+      if (map.getAttribute("src") !== src) map.setAttribute("src", src);
+      map.setAttribute("alt", alt);
+    }
+    caption.textContent = !stepMap ? alt : (follower ? data.words.follow_map : data.words.map_ahead_up) + " " + alt;
     playStep.setAttribute("href", step.audio);
     prev.hidden = current === 1;
     next.hidden = current === total;
@@ -210,6 +213,39 @@
   }
   heading.setAttribute("tabindex", "-1");
 
+  // The step map (stepmap.js on Leaflet, both vendored): the current step zoomed, pan and
+  // pinch. Loaded after the page is usable; until then, and without JavaScript, the floor's SVG.
+  var stepMap = null;
+  var loadScript = function (src, then, failed) {
+    var tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = then;
+    tag.onerror = failed || function () { /* the SVG stays */ };
+    document.head.appendChild(tag);
+  };
+  if (data.map && window.fetch) {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/static/vendor/leaflet.css";
+    document.head.appendChild(css);
+    var mapData = fetch(data.map).then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+    loadScript("/static/vendor/leaflet.js", function () {
+      loadScript("/static/stepmap.js", function () {
+        mapData.then(function (md) {
+          var box = document.createElement("div");
+          box.id = "step-map";
+          box.className = "step-map";
+          box.setAttribute("role", "group");
+          box.setAttribute("aria-label", caption.textContent);
+          map.parentNode.insertBefore(box, map);
+          map.hidden = true;
+          stepMap = new window.WFStepMap(box, md, data.words);
+          show(current, false);
+        }).catch(function () { /* the SVG stays */ });
+      });
+    });
+  }
+
   var byHand = function (n) {
     show(n, true);
     if (follower) follower.jumpTo(current - 1);  // the visitor knows best: follow on from there
@@ -239,10 +275,9 @@
     var fRide = document.getElementById("follow-ride");
     var fRideText = document.getElementById("follow-ride-text");
     var fLevel = document.getElementById("follow-level");
-    var fMap = document.getElementById("follow-map");
     var fHint = document.getElementById("follow-hint");
     var detector = null, headings = [], cued = {}, keepUntil = 0, confident = 0, gotMotion = false;
-    var stillTimer = null, wallsFor = null, wallsPath = "", routePath = "";
+    var stillTimer = null;
     var query = new URL(window.location.href).searchParams;
 
     var compass = function () {  // the last 0.4 s of headings, a circular mean (sway cancels)
@@ -282,30 +317,6 @@
       }
     };
     var lower = function (text) { return text.charAt(0).toLowerCase() + text.slice(1); };
-    var drawMap = function (e, h) {
-      var key = String(e.ordinal);
-      if (wallsFor !== key) {
-        wallsFor = key;
-        wallsPath = (follower.d.walls[key] || []).map(function (w) {
-          return "M" + w[0] + " " + w[1] + "L" + w[2] + " " + w[3];
-        }).join("");
-        routePath = follower.d.path.filter(function (p) { return p[0] === e.ordinal; }).map(function (p, i) {
-          return (i ? "L" : "M") + p[1] + " " + p[2];
-        }).join("");
-      }
-      var halo = Math.max(1.5, Math.min(12, e.spread || 1.5));
-      var lost = Date.now() - confident > 30000;
-      // Heading up: the map turns so that what is ahead of the walker is at the top.
-      fMap.innerHTML = '<g transform="rotate(' + (-(h || 0)).toFixed(1) + ') scale(1,-1) translate(' +
-        (-e.x).toFixed(2) + ',' + (-e.y).toFixed(2) + ')">' +
-        '<path d="' + wallsPath + '" stroke="#404040" stroke-width="0.2" fill="none"/>' +
-        '<path d="' + routePath + '" stroke="#0b57d0" stroke-width="0.6" fill="none" stroke-linejoin="round"/>' +
-        '<circle cx="' + e.x.toFixed(2) + '" cy="' + e.y.toFixed(2) + '" r="' + halo.toFixed(2) +
-        '" fill="' + (lost ? "#9e9e9e" : "#0b57d0") + '" fill-opacity="0.18"/>' +
-        '<circle class="here-dot" cx="' + e.x.toFixed(2) + '" cy="' + e.y.toFixed(2) + '" r="0.7" fill="' +
-        (lost ? "#757575" : "#0b57d0") + '" stroke="#fff" stroke-width="0.25"/></g>';
-      fMap.setAttribute("data-lost", lost ? "true" : "false");
-    };
     var update = function (e) {
       if (!e) return;
       if (e.step + 1 !== current) show(e.step + 1, false);
@@ -334,7 +345,7 @@
       }
       if (e.spread < 6) confident = Date.now();
       fStatus.textContent = Date.now() - confident > 30000 ? W.follow_lost : W.follow_on;
-      drawMap(e, compass());
+      if (stepMap) stepMap.here(e, compass(), Date.now() - confident > 30000);
     };
     var stopFollowing = function () {
       window.removeEventListener("devicemotion", onMotion);
@@ -342,6 +353,7 @@
       window.removeEventListener("deviceorientation", onOrientation);
       clearInterval(stillTimer);
       follower = null;
+      if (stepMap) stepMap.stopHere();
       fOn.hidden = true;
       followStart.hidden = false;
       fHint.hidden = false;
@@ -364,6 +376,7 @@
         followStart.hidden = true;
         fHint.hidden = true;  // said once, before the tap
         fStatus.textContent = W.follow_on;
+        show(current, false);  // the map's caption says it now turns with the walker
         // Counted as a route followed with the sensors: nothing but that (see api/usage.py).
         var form = arrived.querySelector("form.arrival");
         if (form && navigator.sendBeacon) {
@@ -379,10 +392,7 @@
           .catch(function () { fStatus.textContent = W.follow_denied; fOn.hidden = false; });
       };
       if (window.WFFollow) { load(); return; }
-      var tag = document.createElement("script");
-      tag.src = "/static/follow.js";
-      tag.onload = load;
-      document.head.appendChild(tag);
+      loadScript("/static/follow.js", load);
     };
     followStart.addEventListener("click", function () {
       // iOS asks for the motion sensors' permission, and only from a tap.

@@ -82,6 +82,7 @@ def test_the_steps_advance_and_speak_by_themselves_as_the_visitor_walks(
 ) -> None:
     page, cdp = phone_with_sensors(browser, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=fr")
     assert page.locator("#step-1").get_attribute("aria-current") == "step"
+    page.wait_for_selector("#step-map .map-label", state="attached")
     page.get_by_role("button", name="Suivre mes pas").click()
     page.wait_for_selector("#follow-on:not([hidden])")
     walk = simulate_walk(ROUTER, ROUTE, random.Random(3), WALKER)
@@ -94,6 +95,15 @@ def test_the_steps_advance_and_speak_by_themselves_as_the_visitor_walks(
     assert said[0].startswith("Dans ") and "tournez à droite dans le couloir A" in said[0], said
     assert said[-1].startswith("Boutique presse : la porte est sur votre droite"), said
     assert page.locator("#follow-off").is_hidden()
+    # The step map shows the walker, confidently, at the shop they walked into (its name within
+    # a few metres of the dot on the screen), the map turned the way they walk.
+    dot = page.locator("#step-map .here-dot").bounding_box()
+    assert dot is not None and page.locator("#step-map").get_attribute("data-lost") == "false"
+    assert "le haut du plan est devant vous" in page.locator("#map-caption").inner_text()
+    shop = page.locator("#step-map .map-label span", has_text="Boutique presse").bounding_box()
+    assert shop is not None
+    gap = math.hypot(shop["x"] + shop["width"] / 2 - dot["x"] - dot["width"] / 2, shop["y"] - dot["y"])
+    assert gap < 60, (shop, dot)
     assert serious_violations(page) == []
     page.screenshot(path=str(shots / "phone-follow-fr.png"), full_page=True)
     page.context.close()
