@@ -21,7 +21,12 @@
   "use strict";
 
   var RAD = Math.PI / 180;
-  var OFF_M = 5;  // farther than this from the route for two steps: off it (a wrong turn shows within 10 m)
+  // Steps a walker takes on stairs per floor: a floor of 3.4 to 4 m in risers of at most 17 cm
+  // (French public buildings' rule), one step a riser: 20 to 24; the lower bound, so that the
+  // page is rarely late on a low floor.
+  var STAIR_STEPS = 20;
+  var OFF_M = 5;
+  var ACROSS_STEPS = 4;  // steps across the route's way before "off the route" (about 3 m)  // farther than this from the route for two steps: off it (a wrong turn shows within 10 m)
 
   function angleDiff(a, b) {  // degrees, -180..180
     var d = (a - b) % 360;
@@ -138,6 +143,7 @@
     this.ordinal = data.path[0][0];
     this.offSteps = 0;
     this.wrongSteps = 0;
+    this.acrossSteps = 0;
     this.ride = null;       // {i, j, kind, levels, steps, moved}: waiting for a lift or on stairs
     this.rideIndex = 0;     // next vertical link of the route
     this.lastStepT = null;
@@ -182,7 +188,7 @@
     }
     this.progress = this._along(ordinal, x, y, 0, 15).along;
     this.anchor = this.progress;
-    this.offSteps = this.wrongSteps = 0;
+    this.offSteps = this.wrongSteps = this.acrossSteps = 0;
     this.ride = null;
     this._estimate();
     return this.estimate;
@@ -353,7 +359,15 @@
     this.offSteps = e.routeDist > OFF_M ? this.offSteps + 1 : 0;
     var back = e.routeDir !== null && Math.abs(angleDiff(heading, e.routeDir)) > 120 && e.routeDist < 10;
     this.wrongSteps = back ? this.wrongSteps + 1 : 0;
-    e.off = this.offSteps >= 2;
+    // A wrong turn shows in the heading before the position has drifted away: the walker's way
+    // (less the compass bias) is none of the ways the route takes from 3 m behind to 6 m ahead,
+    // step after step (a turn at a corner of the route matches the way after it).
+    var ways = this._ways(e.ordinal, this.progress - 3, this.progress + 6);
+    var limit = this.biasKnown ? 55 : 70, self = this;
+    var across = !back && !this.ride && ways.length > 0 &&
+      ways.every(function (w) { return Math.abs(angleDiff(heading - self.bias, w)) > limit; });
+    this.acrossSteps = across ? this.acrossSteps + 1 : 0;
+    e.off = this.offSteps >= 2 || (this.acrossSteps >= ACROSS_STEPS && e.routeDist > 1.5);
     e.wrongWay = this.wrongSteps >= 6;
     // Arrived at a lift or stairs of the route: wait for the ride.
     var vert = this.d.vertical[this.rideIndex];
@@ -361,11 +375,22 @@
         this.progress >= this.d.path[vert[0]][3] - 1.5) this._board(vert, false);
   };
 
+  // The directions of the route's segments on *ordinal* between two distances along it.
+  Follower.prototype._ways = function (ordinal, from, to) {
+    var path = this.d.path, out = [];
+    for (var i = 0; i + 1 < path.length; i++) {
+      var A = path[i], B = path[i + 1];
+      if (A[0] !== ordinal || B[0] !== ordinal || B[3] < from || A[3] > to || B[3] - A[3] < 0.3) continue;
+      out.push(bearing(A[1], A[2], B[1], B[2]));
+    }
+    return out;
+  };
+
   Follower.prototype._rideStep = function (t) {
     var r = this.ride;
     r.steps++;
     // Stairs: steps on the spot; a lift: a stop of some seconds, then walking out.
-    if ((r.kind !== "elevator" && r.steps >= 16 * r.levels) || (r.kind === "elevator" && r.moved)) {
+    if ((r.kind !== "elevator" && r.steps >= STAIR_STEPS * r.levels) || (r.kind === "elevator" && r.moved)) {
       this.arrive(this.d.path[r.j][0]);
       return this.estimate;
     }
@@ -453,7 +478,7 @@
   Follower.prototype.currentStep = function () {
     var s = this.d.steps, f = this.d.step_floors, cur = 0;
     for (var i = 0; i < s.length; i++) {
-      var reached = i === s.length - 1 ? this.progress >= s[i] - 2 : s[i] <= this.progress + 0.5;
+      var reached = i === s.length - 1 ? this.progress >= s[i] - 1 : s[i] <= this.progress + 0.5;
       if (reached && f[i] === this.ordinal) cur = i;
     }
     return cur;
