@@ -17,6 +17,20 @@ from tests.postgres import LocalPostgres
 DATABASES = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a test of minutes (``@pytest.mark.slow(seconds=...)``: real processes in
+    real time) run first, the longest first, each module's tests in their order: run in
+    parallel (``make test`` uses pytest-xdist, a module to a worker), they then never end the
+    run alone."""
+    longest: dict[Path, float] = {}
+    for item in items:
+        mark = item.get_closest_marker("slow")
+        if mark is not None:
+            seconds = float(mark.kwargs.get("seconds", 30))
+            longest[item.path] = max(longest.get(item.path, 0.0), seconds)
+    items.sort(key=lambda item: -longest.get(item.path, 0.0))  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres]:
     """A throw-away PostgreSQL server for the session (Debian's package; ``make test``

@@ -24,6 +24,23 @@ from floorplans import DEMO_PATH
 from tests.conftest import DATABASES, new_database, published_demo
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """schemathesis names its items by operation but gives them all one node id, and
+    pytest-xdist tells tests apart by node id (it ran one operation in all): each item's id
+    gets its operation."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if not label or item.nodeid.endswith("]"):
+            continue
+        nodeid = f"{item.nodeid}[{label}]"
+        try:  # pytest 9 keeps a structured id; before, the string
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(nodeid)  # type: ignore[attr-defined]
+        except ImportError:
+            item._nodeid = nodeid
+
+
 @pytest.fixture(scope="module", params=DATABASES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo published: each module using it runs on SQLite, then on PostgreSQL."""

@@ -193,6 +193,7 @@ def test_route_from_a_point_below_ground_is_not_taken_for_an_option() -> None:
     assert proc.stdout.startswith("Car park hall -> Radiology")
 
 
+@pytest.mark.slow(seconds=30)
 def test_demo_prints_pages_that_answer_and_a_companion_link_that_advances(tmp_path: Path) -> None:
     """The README's demo command: the web service starts, the printed pages open, the
     companion links advance by themselves, the board lists the cards, the demo login works."""

@@ -55,6 +55,7 @@ def stage_labels(venue: Venue, lang: str) -> list[str]:
     return [s.label[lang] for s in venue.pathways[PATHWAY].stages]
 
 
+@pytest.mark.slow(seconds=140)
 def test_companions_follow_two_patients_live_in_their_languages(
     browser: Browser, demo_venue: Venue, tmp_path: Path, shots: Path
 ) -> None:

@@ -13,6 +13,7 @@ import random
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, CDPSession, Page
 
 from floorplans import load_demo_venue
@@ -77,6 +78,7 @@ def walk_in_real_time(cdp: CDPSession, walk: Walk, *, until_s: float | None = No
             )
 
 
+@pytest.mark.slow(seconds=35)
 def test_the_steps_advance_and_speak_by_themselves_as_the_visitor_walks(
     browser: Browser, live: LiveServer, shots: Path
 ) -> None:

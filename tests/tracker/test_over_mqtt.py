@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from floorplans import Venue
@@ -60,6 +61,7 @@ def fuzz(broker: Broker, stop: threading.Event, sent: list[int]) -> None:
         c.disconnect()
 
 
+@pytest.mark.slow(seconds=175)
 def test_patients_followed_through_kills_and_restarts(
     demo_venue: Venue, broker: Broker, tmp_path: Path
 ) -> None:

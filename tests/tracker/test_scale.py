@@ -110,7 +110,8 @@ def postgres_url() -> Iterator[str]:
     server.stop()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=260)
+@pytest.mark.alone
 def test_two_thousand_wristbands_through_kills(
     demo_venue: Venue, broker: Broker, postgres_url: str, tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ def test_every_stage_reaches_the_companion_without_flicker(trial) -> None:  # ty
     assert median < 10 and p95 < 20  # the goal: p95 under 20 s
 
 
+@pytest.mark.slow(seconds=25)
 def test_the_previous_method_does_worse_on_the_same_walks(demo_venue: Venue, trial) -> None:  # type: ignore[no-untyped-def]
     """The zone from the multilateration point alone (before the room filter): the same
     patients, the same radio; more wrong stages shown. Keeps the comparison honest."""
