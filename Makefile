@@ -41,7 +41,8 @@ check: install-test
 # every tracker process: "alone"); then the rest in parallel (pytest-xdist): four workers on
 # two cores, since many tests wait on real processes and real time; a module stays on one
 # worker (its fixtures are set up once), and the modules with tests of minutes start first
-# (tests/conftest.py). About 10 minutes here, against 20 one test after another.
+# (tests/conftest.py). On a fresh clone here: 4.6 min alone + 6.4 min in parallel, against 20
+# min one test after another.
 XDIST := -n 4 --dist loadscope --no-loadscope-reorder
 pytest: install-test
 	$(BIN)/pytest -q -m alone

@@ -8,9 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from tests.api.conftest import LiveServer, phone, serious_violations
+
+
+def whole_page(page: Page, path: Path) -> None:
+    """A full-page screenshot with the lazily loaded QR code in it, as a visitor who scrolls
+    down sees it."""
+    qr = page.locator("section.qr img")
+    if qr.count():
+        qr.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => { const i = document.querySelector('section.qr img');"
+            " return i.complete && i.naturalWidth > 0; }"
+        )
+        page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
 
 
 def test_search_choose_step_free_listen_and_switch_to_english(
@@ -52,7 +66,7 @@ def test_search_choose_step_free_listen_and_switch_to_english(
     assert page.locator("#current-text").inner_text() != first_text
     assert page.locator("#step-2").get_attribute("aria-current") == "step"
     assert "Étape 2 sur" in page.locator("#current-h").inner_text()
-    page.screenshot(path=str(shots / "phone-route-step.png"), full_page=True)
+    whole_page(page, shots / "phone-route-step.png")
     assert serious_violations(page) == []
     # Listen to the step: the audio element loads a WAV.
     page.get_by_role("link", name="Écouter cette étape").click()
@@ -67,7 +81,7 @@ def test_search_choose_step_free_listen_and_switch_to_english(
     assert page.locator("h1").inner_text() == "To Radiology"
     assert "Step 2 of" in page.locator("#current-h").inner_text()
     assert page.get_by_label("Step-free (wheelchair, pushchair, crutches)").is_checked()
-    page.screenshot(path=str(shots / "phone-route-english.png"), full_page=True)
+    whole_page(page, shots / "phone-route-english.png")
     # Last step: "arrived".
     last = page.locator("#steps li a").last
     last.click()
