@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from api.service import WayfindingService
 from api.settings import Settings
 from floorplans import DEMO_PATH
 from tests.conftest import DATABASES, new_database, published_demo
+from tracker.broker import free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,12 +63,6 @@ def settings(store_url: str) -> Settings:
 def client(settings: Settings, service: WayfindingService) -> Iterator[TestClient]:
     with TestClient(create_app(settings, service, watch=False)) as c:
         yield c
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class LiveServer:
