@@ -103,8 +103,8 @@ class RouteLinks(BaseModel):
     map: str = Field(description="The places around this route, for the phone page's step map")
 
 
-class FollowOut(BaseModel):
-    """The route and the walls around it, for the phone page's follower (routing/follow.py).
+class RouteLineOut(BaseModel):
+    """The route measured the way the page's steps are cut (routing/follow.py, route_line).
     Metres east and north of the venue's display point; *along*: metres walked from the start."""
 
     path: list[list[float]] = Field(description="The route's nodes: [floor ordinal, x, y, along]")
@@ -114,10 +114,15 @@ class FollowOut(BaseModel):
     steps: list[float] = Field(description="Where each step of the route begins (along, metres)")
     step_floors: list[int] = Field(description="Each step's floor ordinal")
     step_kinds: list[str] = Field(description="Each step's kind: depart, turn, elevator, stairs, arrive, ...")
+    length: float = Field(description="The route's length on foot, metres")
+
+
+class FollowOut(RouteLineOut):
+    """The route and the walls around it, for the phone page's follower (routing/follow.py)."""
+
     walls: dict[str, list[list[float]]] = Field(
         description="Floor ordinal -> walls within 40 m of the route, as [x1, y1, x2, y2] (doors left open)"
     )
-    length: float = Field(description="The route's length on foot, metres")
 
 
 class FloorMapOut(BaseModel):
@@ -129,21 +134,12 @@ class FloorMapOut(BaseModel):
     doors: list[list[float | bool]] = Field(description="Doors: [x1, y1, x2, y2, is an entrance]")
 
 
-class RouteMapOut(BaseModel):
-    """The places around a route, for the phone page's step map (routing/route_map.py).
-    Metres east and north of the venue's display point; *along*: metres walked from the start."""
+class RouteMapOut(RouteLineOut):
+    """The places around a route, for the phone page's step map (routing/route_map.py)."""
 
-    path: list[list[float]] = Field(description="The route's nodes: [floor ordinal, x, y, along]")
-    vertical: list[list[int | str]] = Field(
-        description="Rides between floors: [from node, lift|stairs|escalator|ramp-link, floors, to node]"
-    )
-    steps: list[float] = Field(description="Where each step of the route begins (along, metres)")
-    step_floors: list[int] = Field(description="Each step's floor ordinal")
-    step_kinds: list[str] = Field(description="Each step's kind: depart, turn, elevator, stairs, arrive, ...")
     landmarks: list[str | None] = Field(description="For each step, the id of the place its words name")
     destination: str | None = Field(description="The id of the place the route ends in")
     floors: dict[str, FloorMapOut] = Field(description="Floor ordinal -> its name, places and doors")
-    length: float = Field(description="The route's length on foot, metres")
 
 
 class RouteOut(BaseModel):

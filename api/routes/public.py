@@ -265,8 +265,7 @@ async def get_route(asked: AskedDep) -> Response:
     "readings stay on the phone (nothing is sent back).",
 )
 async def get_follow(asked: AskedDep, snap: SnapshotDep) -> Response:
-    body = await run_in_threadpool(derived_body, snap, asked.route, "follow")
-    return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=600"})
+    return await _derived(asked, snap, "follow")
 
 
 @router.get(
@@ -279,7 +278,12 @@ async def get_follow(asked: AskedDep, snap: SnapshotDep) -> Response:
     "their doors. The phone page draws the current step from it, zoomed to that step.",
 )
 async def get_route_map(asked: AskedDep, snap: SnapshotDep) -> Response:
-    body = await run_in_threadpool(derived_body, snap, asked.route, "map", asked.lang)
+    return await _derived(asked, snap, "map")
+
+
+async def _derived(asked: Asked, snap: Snapshot, what: str) -> Response:
+    """The follower's or the step map's JSON, made in the threadpool (some milliseconds), kept."""
+    body = await run_in_threadpool(derived_body, snap, asked.route, what, asked.lang if what == "map" else "")
     return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=600"})
 
 
