@@ -12,7 +12,7 @@ All settings, in one place:
   ``wayfinding serve`` listens;
 - ``WAYFINDING_PUBLIC_URL`` (default ``http://HOST:PORT``): the address phones
   reach the service at, written into QR codes (set it behind a proxy);
-- ``WAYFINDING_LANGUAGES`` (default ``fr,en``): languages offered on the pages,
+- ``WAYFINDING_LANGUAGES`` (default ``fr,en,es``): languages offered on the pages,
   the first is the default when the browser asks for none of them;
 - ``WAYFINDING_REFRESH_S`` (default ``2``): how often a running server looks
   for a newly published plan or a closure;
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
-    languages: str = "fr,en"
+    languages: str = "fr,en,es"
     refresh_s: float = Field(default=2.0, gt=0)
     mqtt_url: str | None = None
     site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]{1,64}$")

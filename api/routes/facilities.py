@@ -39,7 +39,7 @@ from starlette.datastructures import UploadFile
 from api.accounts import ROLES, AccountError, AccountStore, StaffUser, new_password
 from api.deps import SettingsDep, SnapshotDep
 from api.errors import ApiError
-from api.i18n import clock, day_and_time, ui
+from api.i18n import clock, day_and_time, page_languages, ui
 from api.routes.staff import _ctx, _lang, _page
 from api.security import AdminStaff, AnyStaff, FacilitiesStaff, check_csrf
 from api.service import Snapshot, WayfindingService
@@ -1117,7 +1117,7 @@ async def usage_page(
         keep_days=settings.usage_days,
         csv_url=f"/staff/usage.csv?{urlencode({'start': period.start, 'end': period.end})}",
         share=_share,
-        lang_name=lambda code: ui(code)["language_name"] if code in ("fr", "en") else code,
+        lang_name=lambda code: ui(code)["language_name"] if code in page_languages([code]) else code,
     )
     return _page("fac_usage.html", ctx)
 

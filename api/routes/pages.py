@@ -401,6 +401,12 @@ def _route_context(
     steps = data["steps"]
     current = min(step, len(steps))
     levels = {str(leg["ordinal"]): leg["level"] for leg in data["legs"]}
+    # The floors as the steps name them ("jusqu'au niveau 1"): the follower's "I am on level N".
+    numbers = {
+        str(lv.ordinal): label_text(lv.short_name, lang, fallback=str(lv.ordinal))
+        for lv in snap.venue.levels.values()
+        if str(lv.ordinal) in levels
+    }
     q = route_query(route, lang)
     page_data = {
         "steps": [
@@ -417,6 +423,7 @@ def _route_context(
         "map": data["links"]["map"],
         "maps": data["links"]["maps"],
         "levels": levels,
+        "level_numbers": numbers,
         "current": current,
         "words": {
             k: words[k]

@@ -338,7 +338,7 @@
       }
       fRide.hidden = !e.riding;
       if (e.riding && follower.ride) {
-        var to = follower.d.path[follower.ride.j][0], name = data.levels[String(to)] || String(to);
+        var to = follower.d.path[follower.ride.j][0], name = (data.level_numbers || {})[String(to)] || String(to);
         fRideText.textContent = W.follow_ride.replace("{level}", name);
         fLevel.textContent = W.follow_on_level.replace("{level}", name);
         fLevel.setAttribute("data-ordinal", String(to));

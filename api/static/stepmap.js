@@ -264,15 +264,31 @@
       var el = u.marker && u.marker.getElement();
       if (!el) return;
       el.style.visibility = "visible";
-      var r = el.firstChild.getBoundingClientRect();
+      var span = el.firstChild;
+      span.style.transform = "";
+      var r = span.getBoundingClientRect();
       var box = [r.left - 2, r.top - 1, r.right + 2, r.bottom + 1];
-      var inside = box[0] >= frame.left && box[2] <= frame.right && box[1] >= frame.top && box[3] <= frame.bottom;
+      var within = function (b) { return b[0] >= frame.left && b[2] <= frame.right && b[1] >= frame.top && b[3] <= frame.bottom; };
+      var clear = function (b, k) { return b[2] < k[0] || b[0] > k[2] || b[3] < k[1] || b[1] > k[3]; };
+      // The landmark's or the destination's name on a mark (the end's red dot sits in the
+      // destination): written just below, above or beside the mark rather than over it.
+      var hit = u.rank <= 1 ? kept.slice(0, marks).filter(function (k) { return !clear(box, k); })[0] : null;
+      if (hit) {
+        var moves = [[0, hit[3] - box[1] + 2], [0, hit[1] - box[3] - 2], [hit[2] - box[0] + 2, 0], [hit[0] - box[2] - 2, 0]];
+        for (var m = 0; m < moves.length; m++) {
+          var dx = moves[m][0], dy = moves[m][1], moved = [box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy];
+          if (within(moved) && kept.every(function (k) { return clear(moved, k); })) {
+            span.style.transform = "translate(calc(-50% + " + dx.toFixed(1) + "px), calc(-50% + " + dy.toFixed(1) + "px))";
+            box = moved;
+            break;
+          }
+        }
+      }
+      var inside = within(box);
       var fits = inside && (u.rank <= 1 || u.w * scale >= r.width * 0.8);
       // The step's landmark and the destination are written even over a mark (their names are
       // what the step says); others give way.
-      var free = kept.slice(u.rank <= 1 ? marks : 0).every(function (k) {
-        return box[2] < k[0] || box[0] > k[2] || box[3] < k[1] || box[1] > k[3];
-      });
+      var free = kept.slice(u.rank <= 1 ? marks : 0).every(function (k) { return clear(box, k); });
       if (fits && free) kept.push(box); else el.style.visibility = "hidden";
     });
   };

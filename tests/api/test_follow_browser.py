@@ -131,3 +131,55 @@ def test_a_wrong_turn_is_noticed_and_a_new_route_offered(
     # From where the page believes the visitor is: in corridor A (not in a room beside it).
     assert first.startswith("Depuis le couloir A, niveau 0, ") and "boutique presse" in first, first
     page.context.close()
+
+
+@pytest.mark.slow(seconds=15)
+def test_a_spanish_visitor_hears_the_turn_cue_and_reads_the_map_in_spanish(
+    browser: Browser, live: LiveServer
+) -> None:
+    page, cdp = phone_with_sensors(browser, f"{live.url}/route?from={SIGN.code}&to=boutique%20presse&lang=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    page.wait_for_selector("#step-map .map-label", state="attached")
+    assert page.get_by_role("button", name="Acercar").count() == 1
+    page.get_by_role("button", name="Seguir mis pasos").click()
+    page.wait_for_selector("#follow-on:not([hidden])")
+    assert "el paso avanza a medida que camina" in page.locator("#follow-on").inner_text()
+    walk = simulate_walk(ROUTER, ROUTE, random.Random(3), WALKER)
+    # The ten metres to the junction and a few steps into corridor A.
+    walk_in_real_time(cdp, walk, until_s=14 / (WALKER.cadence * WALKER.step_m))
+    time.sleep(0.3)
+    said = page.evaluate("() => window.__said")
+    assert said and said[0].startswith("Dentro de ") and " metros, " in said[0], said
+    # The words are Spanish; the corridor keeps the name written on its signs.
+    assert "gire a la derecha hacia Couloir A" in said[0], said
+    assert page.locator("#step-2").get_attribute("aria-current") == "step"
+    assert "la parte de arriba del mapa está delante de usted" in page.locator("#map-caption").inner_text()
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_the_ride_panel_names_the_floor_as_the_steps_do(browser: Browser, live: LiveServer) -> None:
+    # The page boards the route's stairs at the first step the walker takes (the boarding itself
+    # is the follower's, tested on simulated walks in tests/api/test_follow.py): what the panel says.
+    board_now = (
+        "() => { const P = window.WFFollow.Follower.prototype, step = P.step;"
+        " P.step = function (t, h) { if (!this.ride && this.rideIndex === 0) {"
+        " this._board(this.d.vertical[0], false); return this.estimate; } return step.call(this, t, h); }; }"
+    )
+    walk = simulate_walk(ROUTER, ROUTE, random.Random(3), WALKER)
+    for lang, start, ride, button in (
+        ("fr", "Suivre mes pas", "Quand vous êtes au niveau 1,", "Je suis au niveau 1"),
+        ("es", "Seguir mis pasos", "Cuando esté en la planta 1,", "Estoy en la planta 1"),
+    ):
+        page, cdp = phone_with_sensors(
+            browser, f"{live.url}/route?from={SIGN.code}&to=Cardiologie&lang={lang}"
+        )
+        page.get_by_role("button", name=start).click()
+        page.wait_for_selector("#follow-on:not([hidden])")
+        page.evaluate(board_now)
+        walk_in_real_time(cdp, walk, until_s=3)
+        panel = page.locator("#follow-ride")
+        panel.wait_for(state="visible", timeout=5_000)
+        assert page.locator("#follow-ride-text").inner_text().startswith(ride)
+        assert page.locator("#follow-level").inner_text() == button
+        page.context.close()

@@ -119,6 +119,17 @@ def test_each_step_is_shown_zoomed_with_the_place_it_names_and_the_map_moves_und
     last = labels(page)
     readable(last)
     assert "Radiologie" in [a["text"] for a in last]
+    # Its name beside the end's red dot, not over it (the dot sits in the destination).
+    dest = next(a["box"] for a in last if a["text"] == "Radiologie")
+    end = page.locator("#step-map .map-end").bounding_box()
+    assert end is not None
+    apart = (
+        dest[2] <= end["x"]
+        or end["x"] + end["width"] <= dest[0]
+        or dest[3] <= end["y"]
+        or end["y"] + end["height"] <= dest[1]
+    )
+    assert apart, (dest, end)
     # Zoom and pan are the map's own (Leaflet): the end mark moves under a drag, names stay readable.
     x0, y0 = end_point(page)
     page.get_by_role("button", name="Agrandir le plan").click()
