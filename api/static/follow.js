@@ -5,10 +5,11 @@
 // Follower: a particle filter in the walls around the route (routing/follow.py): each particle
 // steps along the compass heading less its own bias, with its own step length; a step through
 // a wall is all but impossible; the route is a prior while the walker goes its way; corners
-// calibrate the step length, straight stretches the compass (docs/follow.md). The estimate
-// gives the route's progress
-// (which step the walker is on), the distance to the next step, and whether the walker left
-// the route or walks it the wrong way. Lifts and stairs: the page waits for the ride (a stop,
+// calibrate the step length (the route's metres over the steps counted between the places the
+// walker was known to be: the start, corners, the end of a ride), straight stretches the
+// compass (docs/follow.md). The estimate gives the route's progress (which step the walker is
+// on), the distance to the next step, and whether the walker left the route or walks it the
+// wrong way. Lifts and stairs: the page waits for the ride (a stop,
 // or steps on the spot) or a tap on "I am on level N".
 //
 // Runs in the browser (window.WFFollow) and in Node (module.exports) for bench/follow_walks.js.
@@ -21,6 +22,10 @@
   "use strict";
 
   var RAD = Math.PI / 180;
+  // A turn is seen about this many steps after the corner (the heading over the last steps).
+  var TURN_SEEN_STEPS = 2;
+  // Gone this far past the end of a stretch where the route turns: not on that stretch's way.
+  var PAST_M = 1;
   // Steps a walker takes on stairs per floor: a floor of 3.4 to 4 m in risers of at most 17 cm
   // (French public buildings' rule), one step a riser: 20 to 24; the lower bound, so that the
   // page is rarely late on a low floor.
@@ -150,6 +155,13 @@
     this.estimate = null;
     this.turns = [];        // headings of the last steps, to see a turn
     this.anchor = 0;        // distance along the route of the last corner the walker turned at
+    // The walker's step length, from the route's known lengths between the places the walker
+    // was known to be (the start, corners turned, the end of a ride): metres over steps, summed
+    // over every clean stretch (no "off the route" on it).
+    this.footSteps = 0;
+    this.leg = { along: 0, steps: 0, clean: true };
+    this.sumD = 0;
+    this.sumS = 0;
     // The phone's compass bias (how it is held, the building's steel): learned from steps taken
     // along straight stretches of the route, where the walking direction is known.
     this.bias = 0;
@@ -188,6 +200,7 @@
     }
     this.progress = this._along(ordinal, x, y, 0, 15).along;
     this.anchor = this.progress;
+    this._newLeg(this.progress);
     this.offSteps = this.wrongSteps = this.acrossSteps = 0;
     this.ride = null;
     this._estimate();
@@ -214,14 +227,20 @@
   Follower.prototype.step = function (t, heading) {
     this.lastStepT = t;
     if (this.ride) return this._rideStep(t);
+    this.footSteps++;
     var rand = this.rand, total = 0, self = this, e0 = this.estimate;
     // The route is a prior only while the walker goes its way: a turn elsewhere is theirs.
     var along = e0 && e0.routeDir !== null && e0.routeDist < 6 &&
       Math.abs(angleDiff(heading - this.bias, e0.routeDir)) < 45;
+    var h0 = (heading - this.bias) * RAD, base = this.stepLength * this._kMean();
     this.p.forEach(function (q) {
       var h = (heading - self.bias - q.bias + gauss(rand) * 7) * RAD;
       var len = self.stepLength * q.k * (1 + gauss(rand) * 0.08);
-      var nx = q.x + len * Math.sin(h), ny = q.y + len * Math.cos(h);
+      // The step's length along the walker's way; its turn aside the same whatever the length
+      // (else the walls, which stop first the particles that drift sideways fastest, would keep
+      // the shortest steps, and the page would fall behind the walker).
+      var nx = q.x + len * Math.sin(h0) + base * (Math.sin(h) - Math.sin(h0));
+      var ny = q.y + len * Math.cos(h0) + base * (Math.cos(h) - Math.cos(h0));
       var walls = self.walls[String(q.o)];
       if (walls && walls.blocks(q.x, q.y, nx, ny)) {
         q.w *= 0.02;  // through a wall: this particle's heading or place is wrong
@@ -239,6 +258,7 @@
     this._resample();
     this._estimate();
     this._judge(heading);
+    if (this.estimate.off || this.estimate.wrongWay) this.leg.clean = false;
     this._learnBias(heading);
     return this.estimate;
   };
@@ -266,15 +286,50 @@
     if (best === null) return;
     var since = e.progress - this.anchor, err = best[3] - e.progress;
     var factor = since > 8 ? Math.max(0.8, Math.min(1.25, 1 + err / since)) : 1;
-    // The walker turned about two steps ago: the corner is that far behind them.
-    var dx = best[1] - e.x, dy = best[2] - e.y;
+    this._calibrate(best[3], this.footSteps - TURN_SEEN_STEPS);
+    var known = this.sumS > 0 ? this._kMean() : null, k = this._kDraw();
+    // The walker turned about two steps ago: they are that far past the corner, give or take
+    // a metre (the cloud's spread along the stretch before is forgotten).
+    var rand = this.rand, cx = best[1], cy = best[2];
+    var out = this._ways(best[0], best[3] + 0.5, best[3] + 4)[0];
+    var ahead = out === undefined ? 0 : TURN_SEEN_STEPS * this.stepLength * (known === null ? 1 : known);
+    if (out !== undefined) { cx += ahead * Math.sin(out * RAD); cy += ahead * Math.cos(out * RAD); }
     this.p.forEach(function (q) {
-      q.x += dx; q.y += dy;
-      q.k = Math.max(0.6, Math.min(1.5, q.k * factor));
+      q.x = cx + gauss(rand) * 0.8; q.y = cy + gauss(rand) * 0.8;
+      q.k = known === null ? Math.max(0.6, Math.min(1.5, q.k * factor)) : k(q.k);
     });
-    this.progress = best[3];
+    this.progress = best[3] + ahead;
     this.anchor = best[3];
+    this._newLeg(best[3]);
+    this.leg.steps -= TURN_SEEN_STEPS;
     this.turns = [];  // one turn, one correction
+  };
+
+  // The walker's step length (times stepLength) the corners have taught, 1 before any.
+  Follower.prototype._kMean = function () {
+    return this.sumS > 0 ? this.sumD / this.sumS / this.stepLength : 1;
+  };
+
+  // The walker is known to be at *along* after *steps* steps: the stretch since the last known
+  // place, its length over the steps taken, teaches the step length (unless the walker left
+  // the route on it, or it gives a step no one takes).
+  Follower.prototype._calibrate = function (along, steps) {
+    var dist = along - this.leg.along, st = steps - this.leg.steps;
+    if (this.leg.clean && dist >= 6 && st >= 6 && dist / st >= 0.4 && dist / st <= 0.95) {
+      this.sumD += dist; this.sumS += st;
+    }
+  };
+
+  // A particle's step length once the stretches walked have taught it (else its own, kept):
+  // around what they taught, less spread the more steps they counted.
+  Follower.prototype._kDraw = function () {
+    if (this.sumS <= 0) return function (k) { return k; };
+    var known = this._kMean(), sd = Math.max(0.03, 2 / this.sumS), rand = this.rand;
+    return function () { return Math.max(0.6, Math.min(1.5, known * (1 + gauss(rand) * sd))); };
+  };
+
+  Follower.prototype._newLeg = function (along) {
+    this.leg = { along: along, steps: this.footSteps, clean: true };
   };
 
   // On the route, away from its corners, the walker walks along it: the compass's difference
@@ -362,7 +417,7 @@
     // A wrong turn shows in the heading before the position has drifted away: the walker's way
     // (less the compass bias) is none of the ways the route takes from 3 m behind to 6 m ahead,
     // step after step (a turn at a corner of the route matches the way after it).
-    var ways = this._ways(e.ordinal, this.progress - 3, this.progress + 6);
+    var ways = this._ways(e.ordinal, this.progress - 3, this.progress + 6, e);
     var limit = this.biasKnown ? 55 : 70, self = this;
     var across = !back && !this.ride && ways.length > 0 &&
       ways.every(function (w) { return Math.abs(angleDiff(heading - self.bias, w)) > limit; });
@@ -376,12 +431,20 @@
   };
 
   // The directions of the route's segments on *ordinal* between two distances along it.
-  Follower.prototype._ways = function (ordinal, from, to) {
+  // With *at* (a place): not the ways the walker has gone on past the end of, where the route
+  // turns (a missed turn: the corridor goes on straight, the route does not).
+  Follower.prototype._ways = function (ordinal, from, to, at) {
     var path = this.d.path, out = [];
     for (var i = 0; i + 1 < path.length; i++) {
       var A = path[i], B = path[i + 1];
       if (A[0] !== ordinal || B[0] !== ordinal || B[3] < from || A[3] > to || B[3] - A[3] < 0.3) continue;
-      out.push(bearing(A[1], A[2], B[1], B[2]));
+      var dir = bearing(A[1], A[2], B[1], B[2]);
+      if (at) {
+        var len = B[3] - A[3], t = ((at.x - A[1]) * (B[1] - A[1]) + (at.y - A[2]) * (B[2] - A[2])) / len;
+        var C = path[i + 2];
+        if (t > len + PAST_M && C && C[0] === ordinal && Math.abs(angleDiff(bearing(B[1], B[2], C[1], C[2]), dir)) > 30) continue;
+      }
+      out.push(dir);
     }
     return out;
   };
@@ -411,7 +474,10 @@
     if (this.ride) { this.ride.moved = true; return; }
     var vert = this.d.vertical[this.rideIndex];
     if (vert && vert[1] === "elevator" && this.ordinal === this.d.path[vert[0]][0] &&
-        this.progress >= this.d.path[vert[0]][3] - 10) this._board(vert, true);
+        this.progress >= this.d.path[vert[0]][3] - 10) {
+      this._calibrate(this.d.path[vert[0]][3], this.footSteps);  // waiting at the lift's door
+      this._board(vert, true);
+    }
   };
 
   // The walker says (or the ride shows) they are on *ordinal*: out of the lift or stairs.
@@ -423,12 +489,14 @@
     this.rideIndex++;
     this.ride = null;
     this.ordinal = out[0];
-    var rand = this.rand;
-    this.p.forEach(function (q) {  // out of the cabin or off the stairs; step length and compass bias kept
+    var rand = this.rand, k = this._kDraw();
+    this.p.forEach(function (q) {  // out of the cabin or off the stairs; compass bias kept
       q.o = out[0]; q.x = out[1] + gauss(rand) * 1.0; q.y = out[2] + gauss(rand) * 1.0; q.w = 1 / this.n;
+      q.k = k(q.k);
     }, this);
     this.progress = out[3];
     this.anchor = out[3];
+    this._newLeg(out[3]);
     this.turns = [];
     this._estimate();
   };
@@ -463,6 +531,7 @@
     });
     this.ordinal = floor;
     this.progress = this.anchor = along;
+    this._newLeg(along);
     this.ride = null;
     this.turns = [];
     this.rideIndex = 0;
