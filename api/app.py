@@ -50,7 +50,9 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     if service is None:
-        service = WayfindingService(database_url=settings.database_url, venue_path=settings.venue)
+        service = WayfindingService(
+            database_url=settings.database_url, venue_path=settings.venue, zone=settings.zone
+        )
     tracker_store = TrackerStore(settings.database_url)
     accounts = AccountStore(tracker_store.engine)
     hub = StatusHub(tracker_store, site=settings.site, broker=settings.mqtt_url, refresh_s=settings.refresh_s)

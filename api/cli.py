@@ -294,6 +294,7 @@ def _service(args: argparse.Namespace) -> WayfindingService:
             database_url=args.db or get_settings().database_url,
             venue_path=_venue_path(args.venue),
             prefer_file=args.venue is not None,
+            zone=get_settings().zone,
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
@@ -513,6 +514,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             database_url=settings.database_url,
             venue_path=settings.venue,
             prefer_file=bool(args.venue),
+            zone=settings.zone,
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
@@ -923,7 +925,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from api.service import WayfindingService
 
-    service = WayfindingService(database_url=args.db or settings.database_url, venue_path=settings.venue)
+    service = WayfindingService(
+        database_url=args.db or settings.database_url, venue_path=settings.venue, zone=settings.zone
+    )
     route = service.route("Borne du hall d'accueil", "Bloc opératoire", profile="step_free", lang=args.lang)
     print(
         f"\nstep-free directions, main hall kiosk -> {route.destination.label(args.lang)} "

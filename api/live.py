@@ -201,6 +201,20 @@ class StatusHub:
             log.warning("cannot read the wristband links: %s", exc)
             return
         fresh = {lk.id: lk for lk in active}
+        # A page open on a link this replica never saw active (made and ended between two
+        # reads, or ended before this replica started): asked directly, so it ends too.
+        unseen = {w.link_id for w in self._watches if w.link_id is not None} - set(fresh) - set(self.links)
+        if unseen:
+            try:
+                closed = await asyncio.to_thread(self.store.links, sorted(unseen))
+            except Exception as exc:
+                self.counters["db_errors"] += 1
+                log.warning("cannot read the wristband links: %s", exc)
+                closed = []
+            ended_now = {lk.id for lk in closed if not lk.active}
+            if ended_now:
+                self._ended |= ended_now
+                self._wake(ended_now, set())
         old = self.links
         changed: set[int] = set()
         for lid, lk in fresh.items():

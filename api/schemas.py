@@ -61,12 +61,16 @@ class VenueOut(BaseModel):
 
 class PlaceOut(BaseModel):
     id: str = Field(description="Give it as `from` or `to` of a route")
-    kind: str = Field(description="occupant (a service), amenity, kiosk, unit")
+    kind: str = Field(description="occupant (a service), amenity, kiosk, unit, opening (an entrance)")
     name: str
     ordinal: int = Field(description="Floor ordinal (0 = ground floor)")
     level: str
     building: str | None
     score: float = Field(description="0-100, how well the text matched")
+    distance_m: float | None = Field(
+        default=None,
+        description="Walking distance from `near` when a generic word (toilets, lift, exit) was searched",
+    )
 
 
 class PlaceRef(BaseModel):

@@ -28,12 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -46,7 +47,7 @@ from floorplans.render import Mark, Marks, render_floor_svg
 from floorplans.store import Closure, sqlite_file_missing, venue_in_service
 from routing import NoRoute, Place, PlaceNotFound, Route, Router, get_profile
 from routing.language import catalogue
-from routing.places import normalize
+from routing.places import generic_words, normalize
 from routing.speech import concatenate, synthesize_many
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ class PlaceHit:
     ordinal: int
     level: dict[str, str]
     building: dict[str, str]
+    #: Walking distance from the origin the search was given, when it was.
+    distance_m: float | None = None
 
 
 def check_lang(lang: str) -> str:
@@ -124,12 +127,15 @@ class WayfindingService:
         prefer_file: bool = False,
         speech_dir: Path | None = None,
         saved_copy: Path | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         if database_url is None and venue_path is None:
             raise ServiceError("give a database URL or a venue file")
         self.database_url = database_url
         self.venue_path = venue_path
         self.prefer_file = prefer_file
+        #: The hospital's clock (``WAYFINDING_TIMEZONE``), for times in the directions.
+        self.zone = zone
         self._store: FloorPlanStore | None = None
         self._lock = threading.Lock()  # one refresh at a time
         self._snap: Snapshot | None = None
@@ -213,7 +219,7 @@ class WayfindingService:
             router = (
                 current.router.with_closures(closures)
                 if current is not None and current.venue is venue
-                else Router(venue, closures=closures)
+                else Router(venue, closures=closures, zone=self.zone)
             )
             generation = 1 if current is None else current.generation + 1
             self._snap = Snapshot(generation, venue, router, version_id, source, closures)
@@ -269,7 +275,7 @@ class WayfindingService:
             log.exception("the saved copy in %s cannot be read", folder)
             return None
         venue = result.venue
-        return Snapshot(1, venue, Router(venue, closures=closures), None, source, closures)
+        return Snapshot(1, venue, Router(venue, closures=closures, zone=self.zone), None, source, closures)
 
     def _read_file(self) -> Venue:
         if self._file_venue is None:
@@ -308,25 +314,64 @@ class WayfindingService:
 
     # -- search and routes ----------------------------------------------------------------
 
-    def search(self, text: str, *, limit: int = 10, snap: Snapshot | None = None) -> list[PlaceHit]:
-        """Places matching what a visitor typed (accents, case, typos, synonyms, all languages)."""
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 10,
+        snap: Snapshot | None = None,
+        near: str | None = None,
+        profile: str = "default",
+    ) -> list[PlaceHit]:
+        """Places matching what a visitor typed (accents, case, typos, synonyms, all languages).
+
+        Entrances are places too (where most visitors start). A generic word ("toilettes",
+        "ascenseur", "sortie") gives every public place of that kind, the nearest first from
+        *near* (the origin, as a route takes it) when it is given: the one the route would
+        choose comes first, with its walking distance."""
         snap = snap or self.snapshot
         venue = snap.venue
+        places = snap.router.places
+        kind = generic_words().get(normalize(text))
+        found: list[tuple[Place, float]]
+        if kind and places.generic(kind):
+            found = [(p, 100.0) for p in places.generic(kind)]
+        else:
+            found = places.search(text, limit=limit * 3)
         hits = []
         seen: set[tuple[str, str | None]] = set()
-        for place, score in snap.router.places.search(text, limit=limit * 3):
-            # A service and the room it occupies share a name: one line, the service.
-            key = (normalize(label_text(place.name, venue.language, fallback=place.id)), place.unit_id)
-            if place.kind == "opening" or key in seen:
+        for place, score in found:
+            name = normalize(label_text(place.name, venue.language, fallback=place.id))
+            # A service and the room it occupies share a name: one line, the service; the
+            # doors of one entrance (three doors of "Entrée du bâtiment C"): one line.
+            key = (name, None if place.kind == "opening" else place.unit_id)
+            if key in seen or (place.kind == "opening" and not place.name):
                 continue
             unit = venue.units.get(place.unit_id or "")
             if unit is not None and not unit.public:
                 continue  # a staff-only room is no destination for a visitor
             seen.add(key)
             hits.append(self._hit(venue, place, score))
-            if len(hits) >= limit:
-                break
-        return hits
+        if near and kind:
+            hits = self._nearest_first(snap, near, hits, profile)
+        return hits[:limit]
+
+    def _nearest_first(self, snap: Snapshot, near: str, hits: list[PlaceHit], profile: str) -> list[PlaceHit]:
+        """*hits* by walking time from *near*, each with its distance; those no route reaches
+        last. Any origin the router cannot take leaves the order as it was."""
+        try:
+            snap.router.resolve(near)
+        except (LookupError, ValueError):
+            return hits
+        timed: list[tuple[float, int, PlaceHit]] = []
+        for i, hit in enumerate(hits):
+            try:
+                r = self.route(near, hit.place.id, profile=profile, snap=snap)
+            except (LookupError, ValueError, NoRoute):
+                timed.append((math.inf, i, hit))
+                continue
+            timed.append((r.duration_s, i, replace(hit, distance_m=r.distance_m)))
+        return [h for _t, _i, h in sorted(timed, key=lambda x: (x[0], x[1]))]
 
     def place(self, ref: str, *, snap: Snapshot | None = None) -> PlaceHit:
         snap = snap or self.snapshot

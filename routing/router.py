@@ -12,7 +12,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol
 
 import networkx as nx
@@ -89,6 +89,8 @@ class Route:
     #: Closures in force that this route goes round (it would go through them otherwise).
     detours: list[ClosureLike] = field(default_factory=list)
     detour_names: dict[str, Label] = field(default_factory=dict)
+    #: The hospital's clock, for the times the route's words give (a closure "until 12:14").
+    zone: tzinfo | None = None
 
     def detour_text(self, lang: str = "fr") -> str:
         """Why the route is not the usual one, in words ("" when it is)."""
@@ -101,12 +103,43 @@ class Route:
                 nr["closure"],
                 squeeze=True,
                 closure_name=label_text(self.detour_names.get(c.feature_id), lang, fallback=c.feature_name),
-                until=_clock(c.ends_at),
+                until=_clock(c.ends_at, self.zone),
                 reason=c.reason,
             )
             for c in self.detours
         )
         return cat.fill(nr["detour"], squeeze=True, closures=parts)
+
+    def step_near(self, ordinal: int, x: float, y: float, *, within_m: float = 15.0) -> int | None:
+        """The step (0-based) a visitor standing at (*x*, *y*) on *ordinal* is on: the step whose
+        stretch of the route passes nearest, if within *within_m*; else None."""
+        from shapely.geometry import LineString, Point
+
+        def along(o: int, px: float, py: float) -> tuple[float, float]:
+            best, start = (float("inf"), 0.0), 0.0
+            for leg in self.legs:
+                if leg.ordinal == o and leg.points:
+                    p = Point(px, py)
+                    if len(leg.points) > 1:
+                        line = LineString(leg.points)
+                        d, a = line.distance(p), line.project(p)
+                    else:  # a route that ends where it starts
+                        d, a = p.distance(Point(leg.points[0])), 0.0
+                    if d < best[0]:
+                        best = (d, start + a)
+                start += leg.distance_m
+            return best
+
+        dist, here = along(ordinal, x, y)
+        if dist > within_m:
+            return None
+        at = 0
+        for i, m in enumerate(self.maneuvers):
+            d, a = along(m.ordinal, m.x, m.y)
+            # A step on another floor begins at the far end of its lift or stairs: not yet.
+            if d < 1.0 and (a < here - 0.01 or (a <= here + 0.5 and m.ordinal == ordinal)):
+                at = i
+        return at
 
     def steps(self, lang: str = "fr") -> list[Step]:
         return [Step(m, render_step(m, lang), render_step(m, lang, speech=True)) for m in self.maneuvers]
@@ -182,8 +215,12 @@ class Router:
     the graph, search index and metrics.
     """
 
-    def __init__(self, venue: Venue, *, closures: Iterable[ClosureLike] = ()) -> None:
+    def __init__(
+        self, venue: Venue, *, closures: Iterable[ClosureLike] = (), zone: tzinfo | None = None
+    ) -> None:
         self.venue = venue
+        #: The hospital's time zone, for the times said to visitors (the machine's when None).
+        self.zone = zone
         self.walk: WalkGraph = build_walk_graph(venue)
         self.overlay = Overlay(self.walk)
         self.places = PlaceIndex(venue, self.walk)
@@ -395,6 +432,7 @@ class Router:
             stairs,
             buildings,
             [g.kind[e] for e in edges],
+            zone=self.zone,
         )
 
     # -- explaining a missing route -------------------------------------------------------------
@@ -427,7 +465,7 @@ class Router:
                         nr["closure"],
                         squeeze=True,
                         closure_name=self._feature_label(c, lang),
-                        until=_clock(c.ends_at),
+                        until=_clock(c.ends_at, self.zone),
                         reason=c.reason,
                     )
                     for c in blocking
@@ -637,12 +675,11 @@ class Router:
         return None
 
 
-def _clock(dt: datetime) -> str:
-    return (
-        dt.astimezone().strftime("%H:%M")
-        if dt.date() == datetime.now(UTC).date()
-        else dt.astimezone().strftime("%d/%m %H:%M")
-    )
+def _clock(dt: datetime, zone: tzinfo | None = None) -> str:
+    """A closure's end as the hospital's clocks show it: "12:14", or "08/12 12:14" another day."""
+    local = dt.astimezone(zone)
+    today = datetime.now(UTC).astimezone(zone).date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d/%m %H:%M")
 
 
 __all__ = ["AmbiguousPlace", "Leg", "NoRoute", "PlaceNotFound", "Route", "Router"]

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -94,17 +94,23 @@ def status_context(
     pathway = _pathway(snap, view.pathway_id)
     timeline = stage_timeline(pathway, view, lang)
     current = next((s for s in timeline if s["state"] == "current"), None)
-    since = view.since
+    ended = view.state == "ended"
+    since = None if ended else view.since
     return {
         "view": view,
         "pathway_name": label_text(pathway.name, lang, fallback=view.pathway_id) if pathway else "",
         "timeline": timeline,
         "current": current,
-        "headline": current["label"] if current else words["c_no_news_yet"],
+        # Ended (discharged, or the link expired): the big box says so, not "no news yet".
+        "headline": words["c_ended_title"]
+        if ended
+        else current["label"]
+        if current
+        else words["c_no_news_yet"],
         "since_text": words["c_since"].format(time=clock(since, lang, settings.zone)) if since else "",
         "for_text": duration((now - since).total_seconds(), lang) if since else "",
         "since_iso": since.isoformat() if since else "",
-        "ready": view.stage_id is not None and view.stage_id == pickup_stage(pathway),
+        "ready": not ended and view.stage_id is not None and view.stage_id == pickup_stage(pathway),
     }
 
 
@@ -181,6 +187,15 @@ async def _link_of(request: Request, token: str) -> Link:
     return link
 
 
+async def _open_link(request: Request, token: Token) -> Link:
+    """:func:`_link_of` as a dependency: checked before a stream's answer begins (an unknown or
+    ended link is a 404 or 410, not a 200 that then breaks off)."""
+    return await _link_of(request, token)
+
+
+OpenLink = Annotated[Link, Depends(_open_link)]
+
+
 def _page_lang(
     request: Request, settings: Settings, asked: str | None, default: str | None = None
 ) -> tuple[str, list[str]]:
@@ -232,10 +247,10 @@ def _private(response: Response) -> None:
     include_in_schema=False,
 )
 async def companion_events(
-    request: Request, token: Token, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
+    request: Request, link: OpenLink, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
 ) -> AsyncIterator[ServerSentEvent]:
-    """``status`` events (the page's live part, as HTML) until the link ends (``ended``)."""
-    link = await _link_of(request, token)
+    """``status`` events (the page's live part, as HTML) until the link ends (``ended``); an
+    unknown link is a 404, an ended one a 410, before any event."""
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
     service = request.app.state.service
     fragments: Fragments = request.app.state.fragments
@@ -365,12 +380,21 @@ async def board_page(
     return templates.TemplateResponse(request, "board.html", ctx)
 
 
-@router.get("/board/{pathway_id}/events", response_class=EventSourceResponse, include_in_schema=False)
-async def board_events(
-    request: Request, pathway_id: PathwayId, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
-) -> AsyncIterator[ServerSentEvent]:
+def _board_pathway(request: Request, pathway_id: PathwayId, snap: SnapshotDep) -> str:
+    """The board's pathway, checked before its stream begins (404 for an unknown one)."""
     _throttle(request, ("address", client_address(request)))
     pathway_or_404(snap, pathway_id)
+    return pathway_id
+
+
+@router.get("/board/{pathway_id}/events", response_class=EventSourceResponse, include_in_schema=False)
+async def board_events(
+    request: Request,
+    pathway_id: Annotated[str, Depends(_board_pathway)],
+    settings: SettingsDep,
+    lang: Lang = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """``rows`` events (the board's rows, as HTML) every few seconds and at each change."""
     lang, _offered = _page_lang(request, settings, lang)
     hub = hub_of(request)
     service = request.app.state.service

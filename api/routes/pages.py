@@ -27,6 +27,7 @@ from api.service import Snapshot, WayfindingService, route_query
 from api.usage import ANSWERS, UsageRecorder
 from floorplans.model import label_text
 from routing import AmbiguousPlace, NoRoute, Place, PlaceNotFound, Route
+from routing.places import normalize
 from routing.signs import Sign, normalize_code
 
 router = APIRouter(include_in_schema=False)
@@ -212,6 +213,8 @@ def route_page(
     answered: Annotated[str | None, Query(max_length=8)] = None,
     at: Annotated[str | None, Query(max_length=40)] = None,
     was: OptionalText = None,
+    was_step: Annotated[int, Query(ge=1, le=1000)] = 1,
+    was_profile: PublicProfile | None = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
     offered = _offered(settings.language_list)
@@ -262,8 +265,9 @@ def route_page(
             snap,
             offered,
             lang,
-            origin=None if bad_is_from else src,
-            to=dst if bad_is_from else None,
+            # What was typed stays in its field, to be corrected rather than typed again.
+            origin=src,
+            to=dst,
             error=words["ambiguous" if isinstance(exc, AmbiguousPlace) else "not_found"].format(ref=exc.ref),
             suggestions=(
                 [{"text": text, "href": retry(pid)} for pid, text in exc.choices]
@@ -289,7 +293,11 @@ def route_page(
             else "/route?" + urlencode({"from": src, "to": dst, "lang": lang, "profile": "default"}),
         )
         return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
+    if step == 1 and was_step > 1 and was_profile is not None:
+        # An option changed on step N of a route: the same place on the new route, not step 1.
+        step = _carried_step(service, snap, src, dst, was_profile, slow, lang, was_step, route)
     ctx = _route_context(request, snap, offered, lang, route, step)
+    ctx["asked_note"] = _asked_note(snap, lang, dst if not to_id else "", route)
     if anchor is not None and was:  # scanned while following a route: was the walker still on it?
         on_route = _on_route(service, snap, anchor, was, route, lang)
         ctx["anchor_note"] = words["on_route" if on_route else "off_route"].format(code=anchor.code)
@@ -391,6 +399,46 @@ def arrival(
         usage.arrival(answer, destination=dest, origin=orig or "?")
     q = {"from": origin, "to": to, "lang": lang, "profile": profile, "step": str(step), "answered": answer}
     return RedirectResponse(f"/route?{urlencode(q)}#arrived", status_code=303)
+
+
+def _asked_note(snap: Snapshot, lang: str, typed: str, route: Route) -> str:
+    """ "You asked for “IRM”: that is Radiologie, Ground floor": when the place found is not
+    called what the visitor typed (a synonym, a generic word), say what it is and where."""
+    name = route.destination.label(lang)
+    if (
+        not typed
+        or normalize(typed) in normalize(name)
+        or normalize(typed) == normalize(route.destination.id)
+    ):
+        return ""
+    level = snap.venue.levels.get(route.destination.level_id)
+    where = label_text(level.name, lang, fallback=str(level.ordinal)) if level is not None else ""
+    return str(ui(lang)["asked_for"].format(asked=typed, name=name, level=where))
+
+
+def _carried_step(
+    service: WayfindingService,
+    snap: Snapshot,
+    src: str,
+    dst: str,
+    was_profile: str,
+    slow: bool,
+    lang: str,
+    was_step: int,
+    route: Route,
+) -> int:
+    """The step of *route* where a visitor on step *was_step* of the route they had (the same
+    places, *was_profile*) stands: the new route may go another way from there (1 if it
+    passes nowhere near)."""
+    try:
+        before = service.route(src, dst, profile=was_profile, slow=slow, lang=lang, snap=snap)
+    except (PlaceNotFound, NoRoute, ValueError):
+        return 1
+    if was_step > len(before.maneuvers):
+        return 1
+    m = before.maneuvers[was_step - 1]
+    at = route.step_near(m.ordinal, m.x, m.y)
+    return 1 if at is None else at + 1
 
 
 def _route_context(

@@ -227,10 +227,19 @@ def search_places(
     q: Annotated[str, Query(min_length=1, max_length=200, description="What the visitor typed")],
     lang: Lang = "fr",
     limit: Annotated[int, Query(ge=1, le=50)] = 8,
+    near: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Where the visitor starts (a place id, a sign code or a name): a generic word "
+            "(toilets, lift, exit) then lists the nearest first, with its walking distance",
+        ),
+    ] = None,
+    profile: Profile = "default",
 ) -> list[dict[str, Any]]:
     lang = lang_or_error(lang)
     out = []
-    for hit in service.search(q, limit=limit, snap=snap):
+    for hit in service.search(q, limit=limit, snap=snap, near=near or None, profile=profile):
         level = label_text(hit.level, lang, fallback=str(hit.ordinal))
         out.append(
             {
@@ -241,6 +250,7 @@ def search_places(
                 "level": level,
                 "building": label_text(hit.building, lang) or None,
                 "score": round(hit.score, 1),
+                "distance_m": None if hit.distance_m is None else round(hit.distance_m),
             }
         )
     return out

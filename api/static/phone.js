@@ -24,14 +24,32 @@
     var list = document.getElementById(input.getAttribute("data-suggest"));
     var idField = input.form.querySelector("input[name='" + input.getAttribute("data-id-field") + "']");
     var timer = null, asked = 0;
+    var close = function () { asked++; list.innerHTML = ""; if (status) status.textContent = ""; };
+    // Leaving the field (for the next one, or anywhere but its own suggestions) closes them.
+    input.addEventListener("focusout", function (ev) {
+      if (!ev.relatedTarget || !list.contains(ev.relatedTarget)) close();
+    });
+    list.addEventListener("focusout", function (ev) {
+      if (ev.relatedTarget !== input && (!ev.relatedTarget || !list.contains(ev.relatedTarget))) close();
+    });
     input.addEventListener("input", function () {
       if (idField) idField.value = "";
       clearTimeout(timer);
       var q = input.value.trim();
-      if (q.length < 2) { list.innerHTML = ""; return; }
+      if (q.length < 2) { close(); return; }
+      // Where the visitor starts (this page's place, a chosen suggestion or the typed text):
+      // "toilettes" lists the nearest toilets first, as the route will choose them.
+      var form = input.form, near = "";
+      if (input.name === "to" && form) {
+        var f = form.querySelector("input[name='from_id']"), t = form.querySelector("input[name='from']");
+        near = (f && f.value) || (t && t.value.trim()) || "";
+      }
+      var stepFree = form && form.querySelector("input[name='profile'][value='step_free']");
       timer = setTimeout(function () {
         var mine = ++asked;
-        fetch("/api/v1/places?limit=6&lang=" + encodeURIComponent(words.lang) + "&q=" + encodeURIComponent(q))
+        var url = "/api/v1/places?limit=6&lang=" + encodeURIComponent(words.lang) + "&q=" + encodeURIComponent(q);
+        if (near) url += "&near=" + encodeURIComponent(near) + (stepFree && stepFree.checked ? "&profile=step_free" : "");
+        fetch(url)
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (places) {
             if (mine !== asked) return;
@@ -43,7 +61,8 @@
               b.textContent = p.name;
               var where = document.createElement("span");
               where.className = "where";
-              where.textContent = " — " + p.level + (p.building ? ", " + p.building : "");
+              where.textContent = " — " + p.level + (p.building ? ", " + p.building : "") +
+                (p.distance_m !== null && p.distance_m !== undefined ? " · " + words.metres.replace("{m}", p.distance_m) : "");
               b.appendChild(where);
               b.addEventListener("click", function () {
                 input.value = p.name;
@@ -138,9 +157,14 @@
     window.addEventListener("pagehide", stopScan);
   }
 
-  // Options on the route page apply at once.
-  Array.prototype.forEach.call(document.querySelectorAll("form.options input[type=checkbox]"), function (box) {
+  // Options on the route page apply at once. Back to a page: its boxes say what its route is
+  // (a browser that restores the last ticks would show "step-free" over a route with stairs).
+  var optionBoxes = document.querySelectorAll("form.options input[type=checkbox]");
+  Array.prototype.forEach.call(optionBoxes, function (box) {
     box.addEventListener("change", function () { box.form.submit(); });
+  });
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(optionBoxes, function (box) { box.checked = box.defaultChecked; });
   });
 
   // The route page: steps, maps, audio.
@@ -203,6 +227,8 @@
       if (on) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
     history.replaceState(null, "", hrefFor(current));
+    var wasStep = document.getElementById("was-step");
+    if (wasStep) wasStep.value = String(current);  // an option changed: carry on from this step
     // The language links keep the step the visitor is at.
     Array.prototype.forEach.call(document.querySelectorAll("a.lang"), function (a) {
       var url = new URL(a.href);

@@ -134,3 +134,32 @@ def test_nothing_published_serves_the_file_and_creates_no_database(tmp_path: Pat
     assert not (tmp_path / "none.db").exists()
     with pytest.raises(ServiceError, match="no such file"):
         WayfindingService(database_url=None, venue_path=tmp_path / "missing")
+
+
+def test_closure_times_in_the_directions_are_on_the_hospitals_clock(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    url = published_demo(tmp_path / "w.db")
+    store = FloorPlanStore(url)
+    until = (datetime.now(UTC) + timedelta(hours=1)).replace(second=0, microsecond=0)
+    store.close(_gallery_id(store), reason="travaux", actor="test", until=until)
+    # A zone far from the machine's (UTC here): the time said is the hospital's, as on staff pages.
+    zone = ZoneInfo("Pacific/Auckland")
+    service = WayfindingService(database_url=url, venue_path=DEMO_PATH, zone=zone)
+    said = ""
+    for kiosk in KIOSKS:
+        for place in ("Radiologie", "Urgences", "Maternité", "Cafétéria", "Pharmacie"):
+            try:
+                said = service.route(kiosk, place).detour_text("fr")
+            except NoRoute as exc:
+                said = str(exc)
+            if said:
+                break
+        if said:
+            break
+    assert said, "no route goes round the gallery: the test would prove nothing"
+    here = until.astimezone(zone)
+    clock = here.strftime("%H:%M") if here.date() == datetime.now(UTC).astimezone(zone).date() else ""
+    assert f"jusqu'à {clock or here.strftime('%d/%m %H:%M')}" in said, said
+    assert until.strftime("%H:%M") not in said, "the time in UTC"

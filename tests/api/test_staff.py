@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -319,12 +321,72 @@ def test_companion_page_shows_stages_only_and_ends_at_discharge(staff_app: TestC
     assert companion.get(f"/api/v1/companion/{token}").status_code == 410
 
 
+def test_a_page_open_at_discharge_says_the_follow_up_has_ended_in_its_big_box(staff_app: TestClient) -> None:
+    c = login(fresh_client(staff_app), "claire")
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    link, token = store.link(
+        tag_of(17), patient_ref="END-17", pathway_id=PATHWAY, companion_lang="en", actor="t"
+    )
+    events: list[tuple[str, dict[str, str]]] = []
+
+    def read() -> None:
+        with fresh_client(staff_app).stream("GET", f"/c/{token}/events") as r:
+            event = ""
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    events.append((event, json.loads(line[6:])))
+                    if event == "ended":
+                        return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 20
+    while not events and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert events and "No news yet" in events[0][1]["html"], "before: no stage seen yet"
+    confirm = c.get(f"/staff/care/links/{link.id}/discharge")
+    r = c.post(f"/staff/care/links/{link.id}/discharge", data={"csrf": csrf_of(confirm.text)})
+    assert r.status_code == 200 and "ne fonctionne plus" in r.text, r.text[-500:]
+    reader.join(timeout=30)
+    assert events[-1][0] == "ended", [e for e, _ in events]
+    html = events[-1][1]["html"]
+    big = re.search(r'<p class="stage-now" id="stage-now">([^<]*)</p>', html)
+    assert big is not None and big.group(1) == "The follow-up has ended", html
+    assert "No news yet" not in html
+
+
 def test_unknown_tokens_all_get_the_same_404(staff_app: TestClient) -> None:
     c = fresh_client(staff_app)
     a = c.get("/c/AAAAAAAAAAAAAAAAAAAAAAAA")
     b = c.get("/c/x")
     assert a.status_code == b.status_code == 404
     assert a.text == b.text and "opens no follow-up" in c.get("/c/y", headers={"Accept-Language": "en"}).text
+
+
+def test_live_streams_of_unknown_or_ended_links_answer_before_they_start(
+    staff_app: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unknown or ended link's event stream is a 404 or 410, not a 200 broken off by an
+    error in the log (the page's EventSource stops on it instead of retrying for ever)."""
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    _link, token = store.link(
+        tag_of(16),
+        patient_ref="OLD-16",
+        pathway_id=PATHWAY,
+        actor="t",
+        now=datetime.now(UTC) - timedelta(hours=25),
+    )
+    c = fresh_client(staff_app)
+    with caplog.at_level("ERROR"):
+        unknown = c.get("/c/AAAAAAAAAAAAAAAAAAAAAAAA/events")
+        ended = c.get(f"/c/{token}/events")
+        board = c.get("/board/no-such-pathway/events")
+    assert (unknown.status_code, ended.status_code, board.status_code) == (404, 410, 404)
+    assert unknown.headers["content-type"].startswith("application/json"), unknown.headers
+    assert "This link is not known" in unknown.json()["detail"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
 
 
 def test_expired_link_answers_410(staff_app: TestClient) -> None:
