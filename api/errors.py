@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,7 +54,17 @@ def _page(
         "lang": lang,
         "t": words,
         "venue_name": label_text(venue.name, lang),
-        "languages": [],
+        # The same address in another language (a GET's; a form's page again, without the form).
+        "languages": [
+            {
+                "code": x,
+                "name": ui(x)["language_name"],
+                "href": request.url.path
+                + "?"
+                + urlencode({**(dict(request.query_params) if request.method == "GET" else {}), "lang": x}),
+            }
+            for x in offered
+        ],
         "title": words["error_title"] if generic else words[title_key],
         "message": detail if generic else words[message_key],
         "staff": request.url.path.startswith("/staff"),

@@ -367,6 +367,30 @@ class TrackerStore:
                 add_audit(s, actor, "discharge", f"link {row.id}", {"tag": row.tag})
             return _link(row)
 
+    def reissue(self, link_id: int, *, actor: str, now: datetime | None = None) -> tuple[Link, str]:
+        """A new companion token for an active link (a card lost, or never printed): the old
+        link stops working at once; the card's code and the expiry stay. Audited."""
+        now = now or datetime.now(UTC)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self._session.begin() as s:
+            row = s.get(LinkRow, link_id)
+            if row is None:
+                raise LinkError(f"no wristband link {link_id}", "unknown-link", link=link_id)
+            if row.discharged_at is not None:
+                raise LinkError(f"wristband link {link_id} has ended", "ended", link=link_id)
+            row.token_sha256 = token_hash(token)
+            s.add(
+                EventRow(
+                    link_id=row.id,
+                    tag=row.tag,
+                    kind="card-reissued",
+                    at=to_db(now),
+                    details=json.dumps({"by": actor}),
+                )
+            )
+            add_audit(s, actor, "card-reissued", f"link {row.id}", {"card": row.short_code})
+            return _link(row), token
+
     def active_links(self) -> list[Link]:
         with self._session() as s:
             return [_link(r) for r in s.scalars(select(LinkRow).where(LinkRow.discharged_at.is_(None)))]

@@ -260,7 +260,13 @@ async def login(
     if not all(limits.allowed(*k) for k in keys):
         wait = max(limits.retry_after(*k) for k in keys)
         ctx = _ctx(
-            request, snap, settings, None, next=_safe_next(next), error=words["s_login_wait"].format(s=wait)
+            request,
+            snap,
+            settings,
+            None,
+            next=_safe_next(next),
+            error=words["s_login_wait"].format(s=wait),
+            name=name.strip()[:64],
         )
         response = _page("staff_login.html", ctx, 429)
         response.headers["Retry-After"] = str(wait)
@@ -274,7 +280,16 @@ async def login(
         await run_in_threadpool(
             audit.audit, who or "(empty)", "login-failed", "staff login", {"address": address}
         )
-        ctx = _ctx(request, snap, settings, None, next=_safe_next(next), error=words["s_login_wrong"])
+        # The name stays (a mistyped password is the usual mistake), the password is typed again.
+        ctx = _ctx(
+            request,
+            snap,
+            settings,
+            None,
+            next=_safe_next(next),
+            error=words["s_login_wrong"],
+            name=name.strip()[:64],
+        )
         return _page("staff_login.html", ctx, 401)
     request.session.clear()  # a new session: nothing carried over from before the login
     request.session.update({"uid": user.id, "at": time.time(), "lang": lang})
@@ -401,25 +416,97 @@ async def care_link(
             form=form,
             status=422,
         )
+    _keep_card(request, link, token)
+    # Post/redirect/get: reloading the card's page shows the card again, never links twice.
+    return RedirectResponse(f"/staff/care/links/{link.id}/card", status_code=303)  # type: ignore[return-value]
+
+
+#: How long after linking (or reissuing) the desk's browser may show the card again.
+CARD_SHOWN_S = 15 * 60
+
+
+def _keep_card(request: Request, link: Link, token: str) -> None:
+    """The companion's token, for this desk's session only (the store keeps its hash alone):
+    the card's page can be reloaded or printed again for a while."""
+    request.session["card"] = {"link": link.id, "token": token, "at": time.time()}
+
+
+def _kept_token(request: Request, link_id: int) -> str | None:
+    card = request.session.get("card")
+    if not isinstance(card, dict) or card.get("link") != link_id:
+        return None
+    if time.time() - float(card.get("at", 0)) > CARD_SHOWN_S:
+        request.session.pop("card", None)
+        return None
+    token = card.get("token")
+    return token if isinstance(token, str) else None
+
+
+@pages.get("/staff/care/links/{link_id}/card", response_class=HTMLResponse)
+async def card_page(
+    request: Request, link_id: LinkId, user: CareStaff, snap: SnapshotDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The companion's card, as just made; after a while (or in another browser) it cannot be
+    shown again (only the link's fingerprint is kept): a new card can be made instead."""
+    link = await _active_link(request, link_id)
+    if not link.active:
+        return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)  # type: ignore[return-value]
+    token = _kept_token(request, link_id)
+    if token is None:
+        return _page(
+            "staff_card.html",
+            _ctx(
+                request,
+                snap,
+                settings,
+                user,
+                link=link,
+                reissue=True,
+                pathway_id=link.pathway_id,
+                path=f"/staff/care/{link.pathway_id}",
+            ),
+        )
     url = companion_url(settings, token)
-    pathway = snap.venue.pathways[pathway_id]
+    pathway = snap.venue.pathways.get(link.pathway_id)
     ctx = _ctx(
         request,
         snap,
         settings,
         user,
-        path=f"/staff/care/{pathway_id}",
+        path=f"/staff/care/{link.pathway_id}",
         link=link,
+        reissue=False,
         url=url,
         qr=segno.make(url, error="m").svg_data_uri(scale=6, border=2),
         card=ui(link.companion_lang),
         card_lang=link.companion_lang,
-        pathway_name=label_text(pathway.name, link.companion_lang, fallback=pathway_id),
+        pathway_name=label_text(pathway.name, link.companion_lang, fallback=link.pathway_id)
+        if pathway
+        else "",
         expires=day_and_time(link.expires_at, link.companion_lang, settings.zone) if link.expires_at else "",
-        pathway_id=pathway_id,
-        board_url=f"{settings.base_url()}/board/{pathway_id}",
+        pathway_id=link.pathway_id,
+        board_url=f"{settings.base_url()}/board/{link.pathway_id}",
     )
-    return _page("staff_card.html", ctx, 201)
+    response = _page("staff_card.html", ctx)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@pages.post("/staff/care/links/{link_id}/card")
+async def reissue_card(
+    request: Request,
+    link_id: LinkId,
+    user: CareStaff,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A new card for the same patient: the previous companion link stops working. Audited."""
+    check_csrf(request, csrf)
+    link = await _active_link(request, link_id)
+    if not link.active:
+        return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)
+    link, token = await run_in_threadpool(lambda: tracker_store_of(request).reissue(link_id, actor=user.name))
+    _keep_card(request, link, token)
+    return RedirectResponse(f"/staff/care/links/{link.id}/card", status_code=303)
 
 
 async def _active_link(request: Request, link_id: int) -> Link:

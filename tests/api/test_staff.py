@@ -235,7 +235,7 @@ def test_care_desk_catches_typing_errors_with_what_to_do(staff_app: TestClient) 
     english = re.search(r'<a class="lang" href="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     assert english == f"/staff/care/{PATHWAY}?lang=en" and c.get(english).status_code == 200
     status, html = link_form(c, tag_of(5), "T-1")
-    assert status == 201
+    assert status == 200
     status, html = link_form(c, f"  {tag_of(5)}\n", "T-2")
     assert status == 422 and "déjà associé" in alert_text(html) and "Terminez d'abord" in alert_text(html)
     status, html = link_form(c, "", "T-3")
@@ -261,10 +261,43 @@ def test_care_desk_catches_typing_errors_with_what_to_do(staff_app: TestClient) 
     assert r.status_code == 409 and r.json()["reason"] == "already-linked"
 
 
+def test_reloading_the_card_shows_it_again_and_a_lost_card_is_made_anew(staff_app: TestClient) -> None:
+    """Post/redirect/get: a reload shows the card, never links the wristband twice; once the
+    card can no longer be shown, a new one replaces it (the old link stops), audited."""
+    c = login(fresh_client(staff_app), "claire")
+    page = c.get(f"/staff/care/{PATHWAY}")
+    r = c.post(
+        f"/staff/care/{PATHWAY}/link",
+        data={"tag": tag_of(18), "patient_ref": "PRG-18", "lang": "fr", "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    card_url = r.headers["location"]
+    first = c.get(card_url)
+    again = c.get(card_url)  # the nurse presses reload
+    assert first.status_code == again.status_code == 200
+    link = re.search(r'class="link">([^<]+)<', first.text).group(1)  # type: ignore[union-attr]
+    assert link in again.text and "déjà associé" not in again.text
+    # Another browser (or after a quarter of an hour): the card cannot be shown, a new one can.
+    other = login(fresh_client(staff_app), "claire")
+    gone = other.get(card_url)
+    assert gone.status_code == 200 and link not in gone.text and "Faire une nouvelle carte" in gone.text
+    renewed = other.post(card_url, data={"csrf": csrf_of(gone.text)})
+    assert renewed.status_code == 200
+    new_link = re.search(r'class="link">([^<]+)<', renewed.text).group(1)  # type: ignore[union-attr]
+    assert new_link != link
+    token, new_token = link.rsplit("/", 1)[1], new_link.rsplit("/", 1)[1]
+    companion = fresh_client(staff_app)
+    assert companion.get(f"/c/{token}").status_code == 404
+    assert companion.get(f"/c/{new_token}").status_code == 200
+    audit = staff_app.app.state.audit  # type: ignore[attr-defined]
+    assert any(e["action"] == "card-reissued" and e["actor"] == "claire" for e in audit.audit_log())
+
+
 def test_link_card_shows_qr_and_link_once_and_only_a_hash_is_stored(staff_app: TestClient, db: str) -> None:
     c = login(fresh_client(staff_app), "claire")
     status, html = link_form(c, tag_of(7), "CARD-7", lang="en")
-    assert status == 201
+    assert status == 200
     url = re.search(r'class="link">([^<]+)<', html).group(1)  # type: ignore[union-attr]
     assert url.startswith("https://wayfinding.example.org/c/")
     token = url.rsplit("/", 1)[1]
@@ -355,6 +388,37 @@ def test_a_page_open_at_discharge_says_the_follow_up_has_ended_in_its_big_box(st
     big = re.search(r'<p class="stage-now" id="stage-now">([^<]*)</p>', html)
     assert big is not None and big.group(1) == "The follow-up has ended", html
     assert "No news yet" not in html
+
+
+def test_login_keeps_the_name_after_a_wrong_password_and_pages_say_skip_to_content(
+    staff_app: TestClient,
+) -> None:
+    c = fresh_client(staff_app)
+    first = c.get("/staff/login")
+    assert re.search(r'<input id="name"[^>]* autofocus', first.text), "the focus starts in the first field"
+    assert '<a class="skip" href="#main">Aller au contenu</a>' in first.text
+    wrong = c.post(
+        "/staff/login", data={"name": "claire", "password": "not-hers", "csrf": csrf_of(first.text)}
+    )
+    assert wrong.status_code == 401
+    assert re.search(r'<input id="name"[^>]* value="claire"', wrong.text), "the name is kept"
+    assert re.search(r'<input id="password"[^>]* autofocus', wrong.text), "the focus goes to the password"
+
+
+def test_error_and_ended_pages_offer_the_other_languages(staff_app: TestClient) -> None:
+    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+    _link, token = store.link(
+        tag_of(19), patient_ref="LANG-19", pathway_id=PATHWAY, companion_lang="en", actor="t",
+        now=datetime.now(UTC) - timedelta(hours=25),
+    )  # fmt: skip
+    c = fresh_client(staff_app)
+    ended = c.get(f"/c/{token}")
+    assert ended.status_code == 410 and 'lang="en"' in ended.text
+    assert f'href="/c/{token}?lang=fr"' in ended.text and 'hreflang="es"' in ended.text
+    french = c.get(f"/c/{token}?lang=fr")
+    assert french.status_code == 410 and "Le suivi est terminé" in french.text
+    broken = c.get("/c/nope?lang=fr")
+    assert 'href="/c/nope?lang=en"' in broken.text
 
 
 def test_unknown_tokens_all_get_the_same_404(staff_app: TestClient) -> None:
@@ -452,7 +516,7 @@ def test_every_staff_action_is_in_the_audit_log(staff_app: TestClient) -> None:
     stranger.post("/staff/login", data={"name": "mallory", "password": "guess-guess", "csrf": token})
     c = login(fresh_client(staff_app), "claire")
     status, _html = link_form(c, tag_of(13), "AUDIT-13")
-    assert status == 201
+    assert status == 200
     store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
     link = next(lk for lk in store.active_links() if lk.tag == tag_of(13))
     confirm = c.get(f"/staff/care/links/{link.id}/discharge")
