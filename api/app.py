@@ -51,7 +51,10 @@ def create_app(
     settings = settings or get_settings()
     if service is None:
         service = WayfindingService(
-            database_url=settings.database_url, venue_path=settings.venue, zone=settings.zone
+            database_url=settings.database_url,
+            venue_path=settings.venue,
+            zone=settings.zone,
+            stairs_penalty_s=settings.stairs_penalty_s,
         )
     tracker_store = TrackerStore(settings.database_url)
     accounts = AccountStore(tracker_store.engine)

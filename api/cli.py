@@ -295,6 +295,7 @@ def _service(args: argparse.Namespace) -> WayfindingService:
             venue_path=_venue_path(args.venue),
             prefer_file=args.venue is not None,
             zone=get_settings().zone,
+            stairs_penalty_s=get_settings().stairs_penalty_s,
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
@@ -458,6 +459,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         size=size,
         fullscreen=args.fullscreen,
         zone=settings.zone,
+        stairs_penalty_s=settings.stairs_penalty_s,
         usage_days=settings.usage_days,
         ask_arrival=settings.kiosk_ask_arrival,
     )
@@ -515,6 +517,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             venue_path=settings.venue,
             prefer_file=bool(args.venue),
             zone=settings.zone,
+            stairs_penalty_s=settings.stairs_penalty_s,
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
@@ -926,7 +929,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from api.service import WayfindingService
 
     service = WayfindingService(
-        database_url=args.db or settings.database_url, venue_path=settings.venue, zone=settings.zone
+        database_url=args.db or settings.database_url,
+        venue_path=settings.venue,
+        zone=settings.zone,
+        stairs_penalty_s=settings.stairs_penalty_s,
     )
     route = service.route("Borne du hall d'accueil", "Bloc opératoire", profile="step_free", lang=args.lang)
     print(

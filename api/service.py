@@ -128,6 +128,7 @@ class WayfindingService:
         speech_dir: Path | None = None,
         saved_copy: Path | None = None,
         zone: tzinfo | None = None,
+        stairs_penalty_s: float | None = None,
     ) -> None:
         if database_url is None and venue_path is None:
             raise ServiceError("give a database URL or a venue file")
@@ -136,6 +137,8 @@ class WayfindingService:
         self.prefer_file = prefer_file
         #: The hospital's clock (``WAYFINDING_TIMEZONE``), for times in the directions.
         self.zone = zone
+        #: The default walker's stairs-or-lift trade-off (``WAYFINDING_STAIRS_PENALTY_S``).
+        self.stairs_penalty_s = stairs_penalty_s
         self._store: FloorPlanStore | None = None
         self._lock = threading.Lock()  # one refresh at a time
         self._snap: Snapshot | None = None
@@ -219,7 +222,7 @@ class WayfindingService:
             router = (
                 current.router.with_closures(closures)
                 if current is not None and current.venue is venue
-                else Router(venue, closures=closures, zone=self.zone)
+                else Router(venue, closures=closures, zone=self.zone, stairs_penalty_s=self.stairs_penalty_s)
             )
             generation = 1 if current is None else current.generation + 1
             self._snap = Snapshot(generation, venue, router, version_id, source, closures)
@@ -275,7 +278,8 @@ class WayfindingService:
             log.exception("the saved copy in %s cannot be read", folder)
             return None
         venue = result.venue
-        return Snapshot(1, venue, Router(venue, closures=closures, zone=self.zone), None, source, closures)
+        router = Router(venue, closures=closures, zone=self.zone, stairs_penalty_s=self.stairs_penalty_s)
+        return Snapshot(1, venue, router, None, source, closures)
 
     def _read_file(self) -> Venue:
         if self._file_venue is None:

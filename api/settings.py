@@ -14,6 +14,8 @@ All settings, in one place:
   reach the service at, written into QR codes (set it behind a proxy);
 - ``WAYFINDING_LANGUAGES`` (default ``fr,en,es``): languages offered on the pages,
   the first is the default when the browser asks for none of them;
+- ``WAYFINDING_STAIRS_PENALTY_S`` (default ``60``): seconds of walking a default route
+  must save before it takes stairs rather than a lift (0: the quickest way);
 - ``WAYFINDING_REFRESH_S`` (default ``2``): how often a running server looks
   for a newly published plan or a closure;
 - ``WAYFINDING_SPEECH_CACHE`` (default: a folder in the temp dir): WAV cache;
@@ -62,6 +64,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from floorplans.data import DEMO_PATH
 from floorplans.upload import UploadLimits
+from routing.profiles import DEFAULT_STAIRS_PENALTY_S
 
 
 def _login() -> str:
@@ -86,6 +89,7 @@ class Settings(BaseSettings):
     site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     secret_key: str | None = Field(default=None, min_length=32)
     timezone: str = "Europe/Paris"
+    stairs_penalty_s: float = Field(default=DEFAULT_STAIRS_PENALTY_S, ge=0, le=3600)
     companion_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     companion_rate: str = "60/minute"
     address_rate: str = "1200/minute"

@@ -41,6 +41,8 @@ class KioskOptions:
     fullscreen: bool = False
     #: The hospital's clock (usage is counted per local day) and how long counts are kept.
     zone: tzinfo = UTC
+    #: The default walker's stairs-or-lift trade-off (None: the routing default).
+    stairs_penalty_s: float | None = None
     usage_days: int = 400
     #: Ask visitors arriving here whether they found their way (a kiosk in a service's waiting room).
     ask_arrival: bool = False
@@ -86,6 +88,8 @@ def make_service(opts: KioskOptions) -> WayfindingService:
         venue_path=opts.venue_path,
         prefer_file=opts.prefer_file,
         saved_copy=opts.saved_copy,
+        zone=opts.zone,
+        stairs_penalty_s=opts.stairs_penalty_s,
     )
     if service.usage is not None:
         service.usage.zone, service.usage.keep_days = opts.zone, opts.usage_days

@@ -37,6 +37,13 @@ STEPS_FACTOR = 0.9
 #: Added to each stairs or escalator edge by ``avoid_stairs``: a detour of up to
 #: ten minutes is preferred to a flight of stairs.
 AVOID_STAIRS_PENALTY_S = 600.0
+#: What a hospital's ``default`` walker adds to each flight of stairs (or escalator): the
+#: stairs are taken only when they save more than a minute. The seconds a lift costs (the
+#: wait above) are a guess, and for most of a hospital's visitors (bags, a child, a bad knee,
+#: worry) stairs are the worse choice when a lift is near. The service uses it unless the
+#: hospital sets its own (``WAYFINDING_STAIRS_PENALTY_S``); a :class:`Router` made without
+#: one takes the quickest way, stairs or not (0), as the routing tests and benchmarks do.
+DEFAULT_STAIRS_PENALTY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from routing.graph import VERTICAL_KINDS, WalkGraph, build_walk_graph
 from routing.instructions import Maneuver, Step, build_maneuvers, render_step
 from routing.language import catalogue
 from routing.places import AmbiguousPlace, Place, PlaceIndex, PlaceNotFound
-from routing.profiles import SLOW_SPEED, WALK_SPEED, Profile, get_profile
+from routing.profiles import PROFILES, SLOW_SPEED, WALK_SPEED, Profile, get_profile
 
 #: Amenities that are a way between floors, not somewhere to go.
 VERTICAL_AMENITIES = frozenset({"elevator", "stairs", "escalator", "ramp"})
@@ -216,9 +216,19 @@ class Router:
     """
 
     def __init__(
-        self, venue: Venue, *, closures: Iterable[ClosureLike] = (), zone: tzinfo | None = None
+        self,
+        venue: Venue,
+        *,
+        closures: Iterable[ClosureLike] = (),
+        zone: tzinfo | None = None,
+        stairs_penalty_s: float | None = None,
     ) -> None:
         self.venue = venue
+        #: The profiles this router walks; *stairs_penalty_s* sets the default walker's
+        #: trade-off between stairs and a lift (none when None: the quickest way).
+        self.profiles = dict(PROFILES)
+        if stairs_penalty_s is not None:
+            self.profiles["default"] = Profile("default", steps_penalty_s=float(stairs_penalty_s))
         #: The hospital's time zone, for the times said to visitors (the machine's when None).
         self.zone = zone
         self.walk: WalkGraph = build_walk_graph(venue)
@@ -249,7 +259,7 @@ class Router:
     ) -> nx.DiGraph:
         """The graph one profile may use, closures in force at *at* removed."""
         metric = self.overlay.metric(
-            get_profile(profile), SLOW_SPEED if slow else WALK_SPEED, self._closed_edges(self._active(at))
+            self.profile(profile), SLOW_SPEED if slow else WALK_SPEED, self._closed_edges(self._active(at))
         )
         w = metric.weights
         return self._nx(w, keep=w < 1e11)
@@ -274,6 +284,11 @@ class Router:
         return g
 
     # -- closures --------------------------------------------------------------------------------
+
+    def profile(self, name: str) -> Profile:
+        """The profile *name* as this router walks it (``ValueError`` names the known ones)."""
+        get_profile(name)
+        return self.profiles[name]
 
     def set_closures(self, closures: Iterable[ClosureLike]) -> None:
         """Replace the closures known to the router (e.g. from the floor plan store)."""
@@ -307,7 +322,7 @@ class Router:
         lang: str = "fr",
         at: datetime | None = None,
     ) -> Route:
-        prof = get_profile(profile)
+        prof = self.profile(profile)
         speed = SLOW_SPEED if slow else WALK_SPEED
         catalogue(lang)  # an unknown language is a ValueError before any work
         src = origin if isinstance(origin, Place) else self.resolve(origin, lang)
@@ -476,7 +491,7 @@ class Router:
                     closures=blocking,
                 )
         if not prof.steps_allowed:
-            _cost, path = self.overlay.shortest_path(src.node, dst.node, get_profile("default"), speed)
+            _cost, path = self.overlay.shortest_path(src.node, dst.node, self.profile("default"), speed)
             if path:
                 steps = []
                 for a, b in itertools.pairwise(path):
@@ -564,7 +579,7 @@ class Router:
         after_closed = before_closed | frozenset(e for f in wanted for e in g.by_feature.get(f, []))
         out: list[ClosureEffect] = []
         for name in profiles:
-            prof = get_profile(name)
+            prof = self.profile(name)
 
             def times(closed: frozenset[int], prof: Profile = prof) -> np.ndarray:
                 w = self.overlay.metric(prof, WALK_SPEED, closed).weights

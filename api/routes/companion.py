@@ -342,7 +342,8 @@ def board_rows(
         rows.append(
             {
                 "code": link.short_code or str(link.id),
-                "stage": ctx["headline"],
+                # One line a patient: "no news yet" in short (the page's sentence fills three).
+                "stage": ctx["headline"] if ctx["current"] else ui(lang)["b_no_stage"],
                 "for_text": ctx["for_text"],
                 "since_iso": ctx["since_iso"],
                 "ready": ctx["ready"],

@@ -298,6 +298,7 @@ def route_page(
         step = _carried_step(service, snap, src, dst, was_profile, slow, lang, was_step, route)
     ctx = _route_context(request, snap, offered, lang, route, step)
     ctx["asked_note"] = _asked_note(snap, lang, dst if not to_id else "", route)
+    ctx["step_free_note"] = _step_free_note(service, snap, lang, src, dst, route, slow)
     if anchor is not None and was:  # scanned while following a route: was the walker still on it?
         on_route = _on_route(service, snap, anchor, was, route, lang)
         ctx["anchor_note"] = words["on_route" if on_route else "off_route"].format(code=anchor.code)
@@ -399,6 +400,25 @@ def arrival(
         usage.arrival(answer, destination=dest, origin=orig or "?")
     q = {"from": origin, "to": to, "lang": lang, "profile": profile, "step": str(step), "answered": answer}
     return RedirectResponse(f"/route?{urlencode(q)}#arrived", status_code=303)
+
+
+def _step_free_note(
+    service: WayfindingService, snap: Snapshot, lang: str, src: str, dst: str, route: Route, slow: bool
+) -> dict[str, str] | None:
+    """A route with stairs says whether a step-free one exists, and how long it is."""
+    if route.profile == "step_free" or not route.stairs:
+        return None
+    words = ui(lang)
+    try:
+        free = service.route(src, dst, profile="step_free", slow=slow, lang=lang, snap=snap)
+    except (NoRoute, PlaceNotFound):
+        return {"text": words["no_step_free"], "href": ""}
+    lifts = ", ".join(label_text(x, lang) for x in free.lifts)
+    text = words["step_free_exists_lift" if lifts else "step_free_exists"].format(
+        summary=free.summary(lang), lifts=lifts
+    )
+    q = {"from": route.origin.id, "to": route.destination.id, "lang": lang, "profile": "step_free"}
+    return {"text": text, "href": "/route?" + urlencode({**q, **({"slow": "true"} if slow else {})})}
 
 
 def _asked_note(snap: Snapshot, lang: str, typed: str, route: Route) -> str:

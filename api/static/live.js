@@ -24,6 +24,27 @@
   }
   setInterval(tick, 30000);
 
+  // The board: as many patients as the screen holds, the pages turning by themselves (a unit
+  // with thirty patients a day shows them all within a turn of the pages).
+  var PAGE_S = 8, page = 0;
+  function paginate() {
+    var rows = live.querySelectorAll(".board-table tbody tr"), label = document.getElementById("board-page");
+    if (!rows.length || !label) return;
+    Array.prototype.forEach.call(rows, function (r) { r.hidden = false; });
+    var foot = document.querySelector(".board-foot");
+    var bottom = window.innerHeight - (foot ? foot.getBoundingClientRect().height + 16 : 16);
+    var top = rows[0].getBoundingClientRect().top, height = rows[0].getBoundingClientRect().height || 1;
+    var per = Math.max(1, Math.floor((bottom - top) / height));
+    var pages = Math.ceil(rows.length / per);
+    page = page % pages;
+    Array.prototype.forEach.call(rows, function (r, i) { r.hidden = Math.floor(i / per) !== page; });
+    label.textContent = pages > 1 ? fmt(words.page, { p: page + 1, n: pages }) : "";
+  }
+  if (document.body.classList.contains("board")) {
+    setInterval(function () { page++; paginate(); }, PAGE_S * 1000);
+    window.addEventListener("resize", paginate);
+  }
+
   function show(html) {
     var before = document.getElementById("stage-now");
     before = before ? before.textContent : null;
@@ -33,7 +54,9 @@
     var ready = document.getElementById("ready-box");
     if (guide) guide.hidden = !ready || ready.hidden;
     tick();
+    paginate();
   }
+  paginate();
 
   var source = new EventSource(live.getAttribute("data-events"));
   function onData(ev) { show(JSON.parse(ev.data).html); }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ from floorplans import DEMO_PATH
 from tests.conftest import Archive
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
@@ -24,6 +27,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         timeout=120,
         cwd=cwd,
         check=False,
+        env={**os.environ, **env} if env else None,
     )
 
 
@@ -145,9 +149,21 @@ def test_route_command_prints_steps_json_and_audio(tmp_path: Path) -> None:
     assert lines[0].startswith("Main hall kiosk -> Cardiology: ")
     assert " 3. Take Lift A1, on your left, to level 1." in lines
     assert (tmp_path / "r.wav").stat().st_size > 50_000
+    # Up one floor from the car park: by the lift, the hospital's default (stairs only when they
+    # save more than a minute); by the stairs for a hospital that wants the quickest way.
     proc = run("route", "--from", "Borne du parking", "--to", "Radiologie", "--json")
     data = json.loads(proc.stdout)
-    assert data["destination"]["name"] == "Radiologie" and data["stairs"] == ["Escalier A"]
+    assert data["destination"]["name"] == "Radiologie" and data["stairs"] == [] and data["lifts"]
+    proc = run(
+        "route",
+        "--from",
+        "Borne du parking",
+        "--to",
+        "Radiologie",
+        "--json",
+        env={"WAYFINDING_STAIRS_PENALTY_S": "0"},
+    )
+    assert json.loads(proc.stdout)["stairs"] == ["Escalier A"]
 
 
 def test_route_command_errors_are_one_clear_line() -> None:

@@ -426,7 +426,11 @@ def test_unknown_tokens_all_get_the_same_404(staff_app: TestClient) -> None:
     a = c.get("/c/AAAAAAAAAAAAAAAAAAAAAAAA")
     b = c.get("/c/x")
     assert a.status_code == b.status_code == 404
-    assert a.text == b.text and "opens no follow-up" in c.get("/c/y", headers={"Accept-Language": "en"}).text
+    # The same page (its language links lead back to the address asked, whatever it was).
+    assert (
+        a.text.replace("AAAAAAAAAAAAAAAAAAAAAAAA", "x") == b.text
+        and "opens no follow-up" in c.get("/c/y", headers={"Accept-Language": "en"}).text
+    )
 
 
 def test_live_streams_of_unknown_or_ended_links_answer_before_they_start(
