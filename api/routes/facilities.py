@@ -23,6 +23,7 @@ import csv
 import io
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +48,7 @@ from api.settings import Settings
 from api.usage import Period, UsageRecorder
 from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.edit import EDITS, SIGN_EDITS, feature_type
+from floorplans.imdf import imdf_zip_bytes
 from floorplans.model import label_text
 from floorplans.render import numbered_problems, render_floor_svg
 from floorplans.store import Closure, VersionInfo, parse_until
@@ -172,6 +174,8 @@ async def _plans_page(
         done=request.session.pop("flash", None),
         max_mb=f"{settings.upload_max_mb:g}",
         ids=[v.id for v in reversed(versions) if v.status != "discarded"],
+        # Nothing in the store yet: visitors see the plan the service was started on.
+        builtin=label_text(snap.venue.name, lang, fallback=snap.venue.id) if snap.version_id is None else "",
     )
     return _page("fac_plans.html", ctx, status)
 
@@ -417,11 +421,27 @@ async def export(request: Request, version_id: VersionId, user: FacilitiesStaff)
     store = _store(request)
     info = await _in_thread(lambda: _version_or_404(store, version_id))
     data = await _in_thread(lambda: store.archive(version_id))
-    name = re.sub(r"[^\w.-]", "_", f"{info.venue_id}-v{info.id}")[:80] + ".zip"
+    return _zip_download(data, f"{info.venue_name or info.venue_id}-v{info.id}")
+
+
+@pages.get("/staff/plans-in-service.zip")
+async def export_in_service(request: Request, user: FacilitiesStaff, snap: SnapshotDep) -> Response:
+    """The plan visitors see when it is not a version of the store (the file the service was
+    started on, the demo's by default): to keep a copy, edit it elsewhere, or import it."""
+    if snap.version_id is not None:
+        return RedirectResponse(f"/staff/plans/{snap.version_id}/export.zip", status_code=303)
+    data = await _in_thread(lambda: imdf_zip_bytes(snap.venue))
+    return _zip_download(data, f"{label_text(snap.venue.name, 'fr', fallback=snap.venue.id)}-in-service")
+
+
+def _zip_download(data: bytes, stem: str) -> Response:
+    """A .zip named after the venue and version ("CHU-Sainte-Lumiere-v3.zip"), in ASCII."""
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", ascii_stem).strip("-.")[:80] or "plan"
     return Response(
         data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{name}.zip"', "Cache-Control": "no-store"},
     )
 
 

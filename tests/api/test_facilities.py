@@ -26,6 +26,7 @@ from api.app import create_app
 from api.service import WayfindingService
 from api.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
+from floorplans.imdf import read_imdf
 from tests.api.conftest import published_demo
 from tests.api.test_staff import csrf_of, fresh_client
 from tests.conftest import DATABASES, new_database
@@ -182,6 +183,9 @@ def test_versions_list_compare_and_export(fabien: TestClient, db: str) -> None:
     exported = fabien.get(f"/staff/plans/{ids[0]}/export.zip")
     assert exported.headers["content-type"] == "application/zip"
     assert exported.content == store.archive(ids[0])
+    # Named after the hospital and the version, not the venue's UUID.
+    disposition = exported.headers["content-disposition"]
+    assert disposition == f'attachment; filename="CHU-Sainte-Lumiere-v{ids[0]}.zip"', disposition
     renamed = next(v.id for v in store.versions() if v.note == "Radiologie devient Imagerie médicale")
     cmp = text_of(fabien.get("/staff/plans-compare", params={"a": ids[0], "b": renamed}).text)
     assert "occupant 'Radiologie' renamed to 'Imagerie médicale'" in cmp
@@ -413,3 +417,21 @@ def test_an_archive_cannot_put_script_in_the_pages(fabien: TestClient, db: str) 
         "/staff/plans-edit", params={"feature": room["id"], "base": r.headers["location"].rsplit("/", 1)[1]}
     )  # type: ignore[attr-defined]
     assert "<script>alert" not in edit.text and 'onmouseover="alert' not in edit.text
+
+
+def test_the_built_in_plan_is_listed_and_exported_while_the_store_has_none(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    AccountStore(url).add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
+    settings = Settings(database_url=url, upload_max_mb=5)
+    service = WayfindingService(database_url=url, venue_path=DEMO_PATH)
+    with TestClient(create_app(settings, service, watch=False), base_url="https://testserver") as app:
+        fab = signed_in(app, "fabien")
+        listing = text_of(fab.get("/staff/plans").text)
+        assert "les visiteurs voient le plan de démarrage du service, « CHU Sainte-Lumière »" in listing
+        zipped = fab.get("/staff/plans-in-service.zip")
+        assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
+        assert 'filename="CHU-Sainte-Lumiere-in-service.zip"' in zipped.headers["content-disposition"]
+        (tmp_path / "plan.zip").write_bytes(zipped.content)
+        venue = read_imdf(tmp_path / "plan.zip").venue
+        assert venue is not None and len(venue.units) == len(service.snapshot.venue.units)
+    service.close()
