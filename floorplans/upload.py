@@ -30,7 +30,15 @@ from floorplans._errors import FloorPlanError
 
 
 class UploadRefused(FloorPlanError):  # noqa: N818 - reads as what happened
-    """An uploaded archive refused before it was read (too large, not a zip, forged)."""
+    """An uploaded archive refused before it was read (too large, not a zip, forged).
+
+    The message is English (the command line, the logs); *code* and *params* let a page say
+    it in its reader's language (``api/locales``: ``up_<code>``)."""
+
+    def __init__(self, message: str, code: str = "refused", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +73,20 @@ def check_archive(data: bytes, limits: UploadLimits | None = None, *, name: str 
     if len(data) > limits.max_bytes:
         raise UploadRefused(
             f"{name} is {_mb(len(data))}; an archive may be at most {_mb(limits.max_bytes)} "
-            "(WAYFINDING_UPLOAD_MAX_MB): remove photos or other files the plan does not need"
+            "(WAYFINDING_UPLOAD_MAX_MB): remove photos or other files the plan does not need",
+            "too-big",
+            name=name,
+            size=_mb(len(data)),
+            max=_mb(limits.max_bytes),
         )
     if not data:
-        raise UploadRefused(f"{name} is empty: choose the IMDF .zip archive")
+        raise UploadRefused(f"{name} is empty: choose the IMDF .zip archive", "empty", name=name)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UploadRefused(
             f"{name} is not a .zip archive: export the plan as IMDF (a .zip holding manifest.json "
-            "and the *.geojson files) and upload that"
+            "and the *.geojson files) and upload that",
+            "not-zip",
+            name=name,
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -80,22 +94,35 @@ def check_archive(data: bytes, limits: UploadLimits | None = None, *, name: str 
             if len(infos) > limits.max_entries:
                 raise UploadRefused(
                     f"{name} holds {len(infos)} entries; an IMDF archive has a few dozen "
-                    f"(at most {limits.max_entries} are accepted)"
+                    f"(at most {limits.max_entries} are accepted)",
+                    "entries",
+                    name=name,
+                    n=len(infos),
+                    max=limits.max_entries,
                 )
             for info in infos:
                 if _escapes(info.filename):
                     raise UploadRefused(
                         f"{name}: entry {info.filename!r} points outside the archive's folder; "
-                        "this is not an archive written by a plan editor"
+                        "this is not an archive written by a plan editor",
+                        "escapes",
+                        name=name,
+                        entry=info.filename,
                     )
             unpacked = sum(i.file_size for i in infos)
             if unpacked > limits.max_unpacked:
                 raise UploadRefused(
                     f"{name} unpacks to {_mb(unpacked)}; at most {_mb(limits.max_unpacked)} are accepted "
-                    "(an archive that inflates this much is not a floor plan)"
+                    "(an archive that inflates this much is not a floor plan)",
+                    "unpacked",
+                    name=name,
+                    size=_mb(unpacked),
+                    max=_mb(limits.max_unpacked),
                 )
             if any(i.flag_bits & 0x1 for i in infos):
-                raise UploadRefused(f"{name} is encrypted: export it again without a password")
+                raise UploadRefused(
+                    f"{name} is encrypted: export it again without a password", "encrypted", name=name
+                )
             points = 0
             for info in infos:
                 if info.is_dir() or not info.filename.lower().endswith(".geojson"):
@@ -107,9 +134,15 @@ def check_archive(data: bytes, limits: UploadLimits | None = None, *, name: str 
                     raise UploadRefused(
                         f"{name}: {PurePosixPath(info.filename).name} brings the plan past "
                         f"{limits.max_points:,} coordinates; simplify the drawing (a room needs a few "
-                        "dozen corners, not thousands) or raise WAYFINDING_UPLOAD_MAX_POINTS"
+                        "dozen corners, not thousands) or raise WAYFINDING_UPLOAD_MAX_POINTS",
+                        "points",
+                        name=name,
+                        file=PurePosixPath(info.filename).name,
+                        max=f"{limits.max_points:,}",
                     )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, UploadRefused):
             raise
-        raise UploadRefused(f"{name} is a damaged .zip archive ({exc}): export it again") from None
+        raise UploadRefused(
+            f"{name} is a damaged .zip archive ({exc}): export it again", "damaged", name=name
+        ) from None

@@ -224,8 +224,10 @@ async def upload(
             lambda: store.import_bytes(data, actor=user.name, note=note, source=filename, limits=limits)
         )
     except UploadRefused as exc:
+        # In the reader's language (the exception's own words are the command line's English).
+        why = words[f"up_{exc.code}"].format(**exc.params) if f"up_{exc.code}" in words else str(exc)
         return await _plans_page(
-            request, snap, settings, user, error=words["f_err_refused"].format(why=exc), status=413
+            request, snap, settings, user, error=words["f_err_refused"].format(why=why), status=413
         )
     except FloorPlanError as exc:
         first = str(exc).splitlines()
@@ -1078,6 +1080,7 @@ async def usage_page(
 ) -> HTMLResponse:
     usage = _usage(request)
     period = _period(start, end, settings)
+    _lang, words = _words(request, settings)
 
     def work() -> dict[str, Any]:
         usage.flush()  # this process's last seconds too
@@ -1103,6 +1106,10 @@ async def usage_page(
         peak = top[0][1] if top else 1
         return [(k or "—", v, round(100 * v / peak)) for k, v in top]
 
+    def coded(rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Codes counted ("not-found", "phone") in the page's words."""
+        return [(words.get(f"u_code_{k}", k), v, pct) for k, v, pct in rows]
+
     ctx = _ctx(
         request,
         snap,
@@ -1123,8 +1130,8 @@ async def usage_page(
         by_dest=ranked(t("route.dest")),
         by_origin=ranked(t("route.origin")),
         by_lang=ranked(t("route.lang")),
-        by_source=ranked(t("route.source")),
-        refused=ranked(t("refused")),
+        by_source=coded(ranked(t("route.source"))),
+        refused=coded(ranked(t("refused"))),
         missed=ranked(t("search.miss"), 30),
         by_sign=ranked(t("sign.scan"), 30),
         sign_scans=sum(t("sign.scan").values()),

@@ -90,6 +90,10 @@ def test_a_phone_visit_is_counted_and_shown(
     assert "xyzzy plugh" in seen
     assert "1 oui, 0 non (100 % de oui)" in seen
     assert "Itinéraires suivis jusqu'à la dernière étape (téléphone) 50 %" in seen
+    # Codes in the page's words, not the counters' (issue 26, item 14).
+    assert "Itinéraires refusés, par motif lieu introuvable 1" in seen, seen
+    assert "Téléphone ou borne téléphone 2" in seen
+    assert "not-found" not in seen and " phone " not in seen
     today = date.today().isoformat()
     assert re.search(rf"{today} 2 2 0 2 0 50 % 1 / 0", seen), "per day: routes, phones, distinct phones"
     # The CSV: the same counters, one per line.
