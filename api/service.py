@@ -357,25 +357,33 @@ class WayfindingService:
             seen.add(key)
             hits.append(self._hit(venue, place, score))
         if near and kind:
-            hits = self._nearest_first(snap, near, hits, profile)
+            hits = self._nearest_first(snap, near, hits, profile, limit)
         return hits[:limit]
 
-    def _nearest_first(self, snap: Snapshot, near: str, hits: list[PlaceHit], profile: str) -> list[PlaceHit]:
-        """*hits* by walking time from *near*, each with its distance; those no route reaches
-        last. Any origin the router cannot take leaves the order as it was."""
+    def _nearest_first(
+        self, snap: Snapshot, near: str, hits: list[PlaceHit], profile: str, limit: int
+    ) -> list[PlaceHit]:
+        """*hits* by walking time from *near* (one search for them all), the first *limit*
+        with the walking distance of their route; those no route reaches last. An origin the
+        router cannot take (unknown, ambiguous) leaves the order as it was."""
         try:
-            snap.router.resolve(near)
+            origin = snap.router.resolve(near)
         except (LookupError, ValueError):
             return hits
-        timed: list[tuple[float, int, PlaceHit]] = []
-        for i, hit in enumerate(hits):
-            try:
-                r = self.route(near, hit.place.id, profile=profile, snap=snap)
-            except (LookupError, ValueError, NoRoute):
-                timed.append((math.inf, i, hit))
-                continue
-            timed.append((r.duration_s, i, replace(hit, distance_m=r.distance_m)))
-        return [h for _t, _i, h in sorted(timed, key=lambda x: (x[0], x[1]))]
+        if len(origin.alternatives) > 1:
+            return hits
+        costs = snap.router.times_to(origin, [h.place for h in hits], profile=profile)
+        out = []
+        for rank, i in enumerate(sorted(range(len(hits)), key=lambda i: (costs[i], i))):
+            hit = hits[i]
+            if rank < limit and math.isfinite(costs[i]):
+                try:
+                    r = self.route(near, hit.place.id, profile=profile, snap=snap)
+                    hit = replace(hit, distance_m=r.distance_m)
+                except (LookupError, ValueError, NoRoute):
+                    pass
+            out.append(hit)
+        return out
 
     def place(self, ref: str, *, snap: Snapshot | None = None) -> PlaceHit:
         snap = snap or self.snapshot

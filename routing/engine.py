@@ -340,7 +340,22 @@ class Overlay:
         speed: float,
         closed: frozenset[int] = frozenset(),
     ) -> tuple[float, int | None]:
-        """The target reached soonest from node *s*: (seconds, node), (inf, None) if none.
+        """The target reached soonest from node *s*: (seconds, node), (inf, None) if none."""
+        if not targets:
+            return (float("inf"), None)
+        costs = self.times(s, targets, profile, speed, closed)
+        i = int(np.argmin(costs))
+        return (float(costs[i]), targets[i]) if np.isfinite(costs[i]) else (float("inf"), None)
+
+    def times(
+        self,
+        s: int,
+        targets: list[int],
+        profile: Profile,
+        speed: float,
+        closed: frozenset[int] = frozenset(),
+    ) -> NDArray[np.float64]:
+        """Seconds from node *s* to each of *targets* (inf where none reaches it).
 
         One search for them all (the nearest of 500 lifts): Dijkstra in the origin's
         cell, then on the overlay to every portal; each target adds the shortest of its
@@ -358,16 +373,15 @@ class Overlay:
             data = metric.overlay.data.copy()  # this query's own copy: the metric is shared
             data[metric.source_pos] = src_vals
             od = dijkstra(_csr_sharing_structure(metric.overlay, data), directed=True, indices=p)[:p]
-        best: tuple[float, int | None] = (float("inf"), None)
-        for t in targets:
+        out = np.full(len(targets), np.inf)
+        for i, t in enumerate(targets):
             ct, lt = int(self.cell_of[t]), int(self.local[t])
             cost = float(ds[lt]) if ct == cs else float("inf")
             cell = metric.cells[ct]
             if cell.dist is not None and len(cell.portals):
                 cost = min(cost, float(np.min(od[self.overlay_id[self.cell_portals[ct]]] + cell.dist[:, lt])))
-            if cost < best[0]:
-                best = (cost, t)
-        return best if best[0] < UNREACHABLE else (float("inf"), None)
+            out[i] = cost if cost < UNREACHABLE else np.inf
+        return out
 
     @staticmethod
     def _unwind(cell: Cell, pred: NDArray[np.int32], target_local: int) -> list[int]:

@@ -367,6 +367,21 @@ class Router:
                     route.detour_names[c.feature_id] = getattr(feat, "name", None) or {}
         return route
 
+    def times_to(
+        self, origin: Place, places: list[Place], *, profile: str = "default", slow: bool = False
+    ) -> list[float]:
+        """Seconds from *origin* to each of *places* with the closures in force (inf where no
+        route reaches it): one search for them all, as a route to "toilets" chooses."""
+        closed = self._closed_edges(self._active(None))
+        costs = self.overlay.times(
+            origin.node,
+            [p.node for p in places],
+            self.profile(profile),
+            SLOW_SPEED if slow else WALK_SPEED,
+            closed,
+        )
+        return [float(c) for c in costs]
+
     def _edge_between(self, a: int, b: int, weights: np.ndarray) -> int:
         candidates = self._pairs.get((a, b), [])
         return min(candidates, key=lambda e: weights[e])

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floorplans import generate_hospital
-from routing import Router
+from routing import NoRoute, Router
 from routing.profiles import PROFILES
 from tests.routing.conftest import FakeClosure
 
@@ -139,3 +139,25 @@ def test_avoid_stairs_takes_stairs_only_when_nothing_else_exists(router: Router)
     assert "stairs" not in route.edge_kinds and "elevator" in route.edge_kinds
     default = router.route("Borne du parking", "Radiologie")
     assert "stairs" in default.edge_kinds
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    venue=venues, profile=st.sampled_from(["default", "step_free"]), pick=st.randoms(use_true_random=False)
+)
+def test_times_to_many_places_are_the_routes_durations(
+    venue: tuple[int, int, int, int], profile: str, pick: random.Random
+) -> None:
+    """One search for every lift (what "toilets" suggestions are ranked by) gives each the
+    duration its own route has."""
+    router = _router(*venue)
+    lifts = router.places.generic("lift") + router.places.generic("toilets")
+    origin = pick.choice(router.places.places)
+    assert lifts, "every generated hospital has toilets"
+    times = router.times_to(origin, lifts, profile=profile)
+    for place, t in zip(lifts, times, strict=True):
+        try:
+            expected = router.route(origin, place, profile=profile).duration_s
+        except NoRoute:
+            expected = float("inf")
+        assert t == pytest.approx(expected, rel=1e-9, abs=1e-6) or t == expected == float("inf")
