@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from beacons.payloads import canonical_tag
 from floorplans import schema
@@ -355,16 +355,7 @@ class TrackerStore:
                 raise LinkError(f"no wristband link {link_id}", "unknown-link", link=link_id)
             if row.discharged_at is None:
                 row.discharged_at = to_db(now)
-                s.add(
-                    EventRow(
-                        link_id=row.id,
-                        tag=row.tag,
-                        kind="discharged",
-                        at=to_db(now),
-                        details=json.dumps({"by": actor}),
-                    )
-                )
-                add_audit(s, actor, "discharge", f"link {row.id}", {"tag": row.tag})
+                _staff_event(s, row, "discharged", "discharge", actor, now, {"tag": row.tag})
             return _link(row)
 
     def reissue(self, link_id: int, *, actor: str, now: datetime | None = None) -> tuple[Link, str]:
@@ -379,16 +370,7 @@ class TrackerStore:
             if row.discharged_at is not None:
                 raise LinkError(f"wristband link {link_id} has ended", "ended", link=link_id)
             row.token_sha256 = token_hash(token)
-            s.add(
-                EventRow(
-                    link_id=row.id,
-                    tag=row.tag,
-                    kind="card-reissued",
-                    at=to_db(now),
-                    details=json.dumps({"by": actor}),
-                )
-            )
-            add_audit(s, actor, "card-reissued", f"link {row.id}", {"card": row.short_code})
+            _staff_event(s, row, "card-reissued", "card-reissued", actor, now, {"card": row.short_code})
             return _link(row), token
 
     def active_links(self) -> list[Link]:
@@ -537,3 +519,11 @@ class TrackerStore:
             for r in old:
                 r.patient_ref = "purged"
             return int(count or 0)
+
+
+def _staff_event(
+    s: Session, row: LinkRow, kind: str, action: str, actor: str, now: datetime, audited: dict[str, Any]
+) -> None:
+    """What a member of staff did to a link: in the link's events and in the audit log."""
+    s.add(EventRow(link_id=row.id, tag=row.tag, kind=kind, at=to_db(now), details=json.dumps({"by": actor})))
+    add_audit(s, actor, action, f"link {row.id}", audited)

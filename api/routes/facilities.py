@@ -433,7 +433,8 @@ async def export_in_service(request: Request, user: FacilitiesStaff, snap: Snaps
     if snap.version_id is not None:
         return RedirectResponse(f"/staff/plans/{snap.version_id}/export.zip", status_code=303)
     data = await _in_thread(lambda: imdf_zip_bytes(snap.venue))
-    return _zip_download(data, f"{label_text(snap.venue.name, 'fr', fallback=snap.venue.id)}-in-service")
+    name = label_text(snap.venue.name, snap.venue.language, fallback=snap.venue.id)
+    return _zip_download(data, f"{name}-in-service")
 
 
 def _zip_download(data: bytes, stem: str) -> Response:

@@ -501,10 +501,13 @@ async def reissue_card(
 ) -> Response:
     """A new card for the same patient: the previous companion link stops working. Audited."""
     check_csrf(request, csrf)
-    link = await _active_link(request, link_id)
-    if not link.active:
+    link = await _active_link(request, link_id)  # 404 for an unknown one
+    try:
+        link, token = await run_in_threadpool(
+            lambda: tracker_store_of(request).reissue(link_id, actor=user.name)
+        )
+    except LinkError:  # discharged meanwhile (here or at another desk): back to the list
         return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)
-    link, token = await run_in_threadpool(lambda: tracker_store_of(request).reissue(link_id, actor=user.name))
     _keep_card(request, link, token)
     return RedirectResponse(f"/staff/care/links/{link.id}/card", status_code=303)
 

@@ -292,6 +292,11 @@ def test_reloading_the_card_shows_it_again_and_a_lost_card_is_made_anew(staff_ap
     assert companion.get(f"/c/{new_token}").status_code == 200
     audit = staff_app.app.state.audit  # type: ignore[attr-defined]
     assert any(e["action"] == "card-reissued" and e["actor"] == "claire" for e in audit.audit_log())
+    # Discharged meanwhile at another desk: asking for a new card goes back to the list.
+    link_id = int(card_url.split("/")[-2])
+    staff_app.app.state.tracker_store.discharge(link_id, actor="t")  # type: ignore[attr-defined]
+    late = other.post(card_url, data={"csrf": csrf_of(gone.text)}, follow_redirects=False)
+    assert late.status_code == 303 and late.headers["location"] == f"/staff/care/{PATHWAY}"
 
 
 def test_link_card_shows_qr_and_link_once_and_only_a_hash_is_stored(staff_app: TestClient, db: str) -> None:
@@ -406,11 +411,7 @@ def test_login_keeps_the_name_after_a_wrong_password_and_pages_say_skip_to_conte
 
 
 def test_error_and_ended_pages_offer_the_other_languages(staff_app: TestClient) -> None:
-    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
-    _link, token = store.link(
-        tag_of(19), patient_ref="LANG-19", pathway_id=PATHWAY, companion_lang="en", actor="t",
-        now=datetime.now(UTC) - timedelta(hours=25),
-    )  # fmt: skip
+    token = expired_link(staff_app, 19, "LANG-19", lang="en")
     c = fresh_client(staff_app)
     ended = c.get(f"/c/{token}")
     assert ended.status_code == 410 and 'lang="en"' in ended.text
@@ -438,14 +439,7 @@ def test_live_streams_of_unknown_or_ended_links_answer_before_they_start(
 ) -> None:
     """An unknown or ended link's event stream is a 404 or 410, not a 200 broken off by an
     error in the log (the page's EventSource stops on it instead of retrying for ever)."""
-    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
-    _link, token = store.link(
-        tag_of(16),
-        patient_ref="OLD-16",
-        pathway_id=PATHWAY,
-        actor="t",
-        now=datetime.now(UTC) - timedelta(hours=25),
-    )
+    token = expired_link(staff_app, 16, "OLD-16")
     c = fresh_client(staff_app)
     with caplog.at_level("ERROR"):
         unknown = c.get("/c/AAAAAAAAAAAAAAAAAAAAAAAA/events")
@@ -457,15 +451,22 @@ def test_live_streams_of_unknown_or_ended_links_answer_before_they_start(
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
 
 
-def test_expired_link_answers_410(staff_app: TestClient) -> None:
-    store: TrackerStore = staff_app.app.state.tracker_store  # type: ignore[attr-defined]
+def expired_link(app: TestClient, n: int, ref: str, *, lang: str = "fr") -> str:
+    """The token of a link made 25 hours ago: past its companion's 24 hours."""
+    store: TrackerStore = app.app.state.tracker_store  # type: ignore[attr-defined]
     _link, token = store.link(
-        tag_of(9),
-        patient_ref="EXP-9",
+        tag_of(n),
+        patient_ref=ref,
         pathway_id=PATHWAY,
+        companion_lang=lang,
         actor="t",
         now=datetime.now(UTC) - timedelta(hours=25),
     )
+    return token
+
+
+def test_expired_link_answers_410(staff_app: TestClient) -> None:
+    token = expired_link(staff_app, 9, "EXP-9")
     assert fresh_client(staff_app).get(f"/c/{token}").status_code == 410
 
 
