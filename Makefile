@@ -32,10 +32,13 @@ test-fast: install-test check
 	$(BIN)/pytest -q $(XDIST) -m "not slow" tests/floorplans tests/routing tests/beacons \
 	  tests/tracker/test_core.py tests/tracker/test_partitions.py
 
+# Lint, format, types, and the import rules of docs/architecture.md (pyproject.toml's
+# [tool.importlinter]: layers, no front end importing another, no circle).
 check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # First, by itself, the test that loads the whole machine by design (2,000 wristbands through
 # every tracker process: "alone"); then the rest in parallel (pytest-xdist): four workers on

@@ -1,7 +1,7 @@
 """The FastAPI application: public API under ``/api/v1/``, the phone pages, static files.
 
-``create_app()`` builds it from the settings (``api/settings.py``); a test or
-another front end may hand it a :class:`~api.service.WayfindingService` of its
+``create_app()`` builds it from the settings (``core/settings.py``); a test or
+another front end may hand it a :class:`~core.service.WayfindingService` of its
 own. The app holds no routing logic: it asks the service and words the answer.
 """
 
@@ -20,12 +20,12 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
-from api.accounts import AccountStore
 from api.live import StatusHub
 from api.routes import companion, facilities, pages, public, signs, staff
 from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits, redact_access_logs
-from api.service import WayfindingService
-from api.settings import Settings, get_settings
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings, get_settings
 from floorplans.store import FloorPlanStore
 from tracker.store import TrackerStore
 

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.live import StatusHub
-from api.service import Snapshot, WayfindingService
-from api.settings import Settings
+from core.service import Snapshot, WayfindingService
+from core.settings import Settings
 from tracker.store import TrackerStore
 
 

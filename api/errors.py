@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import choose_language, page_languages, ui
+from api.templating import templates
 from floorplans.model import label_text
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ def _page(
 ) -> Response:
     """A page a person reads (a broken or hand-edited link, an ended companion link...),
     in their language, not JSON."""
-    from api.routes.pages import templates  # here: the pages' module imports this one
-
     settings = request.app.state.settings
     offered = page_languages(settings.language_list) or ["fr"]
     lang = choose_language(

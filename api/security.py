@@ -30,8 +30,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse, storage, strategies
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts import AccountStore, StaffUser
 from api.errors import ApiError
+from core.accounts import AccountStore, StaffUser
 
 SESSION_COOKIE = "wf_staff"
 SESSION_IDLE_S = 8 * 3600

@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT))
 
 from serving import serving  # noqa: E402  (bench/serving.py)
 
+from simulators.patients import tag_of  # noqa: E402
 from tests.api.conftest import free_port, published_demo  # noqa: E402
 from tracker.broker import LocalBroker  # noqa: E402
-from tracker.simulator import tag_of  # noqa: E402
 from tracker.store import TrackerStore  # noqa: E402
 
 STAGES = ["admission", "preop", "theatre", "recovery", "ready"]

@@ -100,9 +100,10 @@ def memory_child(store_url: str) -> None:
 def generated() -> None:
     """Import (twice: one published, one draft), diff and draw the generated 10 x 10 x 100
     hospital in this process: what a campus-sized upload costs before its page answers."""
-    from floorplans import FloorPlanStore, generate_hospital
+    from floorplans import FloorPlanStore
     from floorplans.imdf import imdf_zip_bytes
     from floorplans.render import numbered_problems, render_floor_svg
+    from simulators.generate import generate_hospital
 
     data = imdf_zip_bytes(generate_hospital(buildings=10, levels=10, rooms_per_level=100))
     store = FloorPlanStore(f"sqlite:///{tempfile.mkdtemp(prefix='bench-gen-')}/g.db")
@@ -150,7 +151,7 @@ def main() -> None:
         return
     if args.generated:
         generated()
-    from api.accounts import AccountStore
+    from core.accounts import AccountStore
     from floorplans import DEMO_PATH, FloorPlanStore
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-facilities-"))

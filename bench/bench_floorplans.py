@@ -77,7 +77,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from floorplans import DEMO_PATH, generate_hospital, write_imdf
+    from floorplans import DEMO_PATH, write_imdf
+    from simulators.generate import generate_hospital
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "synthetic-10x10x100"

@@ -30,9 +30,10 @@ from typing import Any
 
 from shapely.geometry import LineString, Point
 
-from floorplans import generate_hospital, load_demo_venue
+from floorplans import load_demo_venue
 from routing import NoRoute, Router
 from routing.follow import follow_data
+from simulators.generate import generate_hospital
 from simulators.phone_walk import Person, Walk, simulate_walk
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -36,7 +36,7 @@ import os, sys, time, json
 t0 = float(sys.argv[1])
 from kiosk_app.main import prepare_kivy
 prepare_kivy((1080, 1920))
-from api.service import WayfindingService
+from core.service import WayfindingService
 from floorplans.data import DEMO_PATH
 from kiosk_app.session import KioskSession
 service = WayfindingService(database_url=None, venue_path=DEMO_PATH)
@@ -93,7 +93,7 @@ def main() -> int:
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
-    from api.service import WayfindingService
+    from core.service import WayfindingService
     from floorplans.data import DEMO_PATH
     from kiosk_app.session import KioskSession
     from kiosk_app.ui import KioskScreen

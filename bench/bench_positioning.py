@@ -100,8 +100,8 @@ def flat_venue(tmp: Path) -> Path:
     """The flat as a one-room IMDF venue (its outline from layout.csv), for --venue."""
     from shapely.geometry import Polygon
 
-    from floorplans._builder import VenueBuilder
     from floorplans.imdf import write_imdf
+    from simulators.builder import VenueBuilder
 
     outline = Polygon([(float(r["x"]), float(r["y"])) for r in rows(DATA / "layout.csv")])
     b = VenueBuilder("kolakowski-flat", name={"en": "Flat"}, lon0=21.0, lat0=52.2, language="en")
@@ -117,7 +117,7 @@ def locate(receivers: Path, readings: Path, out: Path, model: Path | None, venue
     cmd = [
         sys.executable,
         "-m",
-        "api.cli",
+        "cli",
         "locate",
         "--receivers",
         str(receivers),

@@ -40,10 +40,10 @@ def main() -> int:
     args = parser.parse_args()
     import networkx as nx
 
-    from floorplans import generate_hospital
     from routing import Router
     from routing.instructions import build_maneuvers, render_step
     from routing.profiles import WALK_SPEED, get_profile
+    from simulators.generate import generate_hospital
 
     venue = generate_hospital(buildings=10, levels=10, rooms_per_level=100, seed=1)
     Router(venue)  # warm: imports, caches of shapely/scipy

@@ -3,10 +3,10 @@ estimator's own (issue 13).
 
 Simulated patients walk the demo hospital's day-surgery pathway at their own pace (0.5
 to 1.6 m/s; beds 0.6 to 1.0 m/s between theatre and recovery), 1 to 4 minutes at each
-place, heard through :class:`tracker.radio.RealisticRadio` (walls, floors, body,
+place, heard through :class:`simulators.radio.RealisticRadio` (walls, floors, body,
 correlated shadowing, per-receiver and per-wristband spreads, packet loss, receivers
 silent for minutes; see docs/tracking.md). The tracker (the service's code, with a
-clock in hand, no broker: ``tracker/trial.py``) turns their readings into stage events,
+clock in hand, no broker: ``simulators/trial.py``) turns their readings into stage events,
 compared with the truth:
 
 - stages reported (shown, or written as passed when a later one was seen), seen;
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> int:
     from floorplans import load_demo_venue
     from routing import Router
+    from simulators.trial import TrialResult, calibration_walk, run_trial
     from tracker.core import TrackerConfig
-    from tracker.trial import TrialResult, calibration_walk, run_trial
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=25, help="patients per seed (25)")

@@ -209,7 +209,7 @@ def start_pipeline(
     first (the partitions' sessions exist before any reading) and *ingest* ingest workers;
     returns what it is, and the processes once each has said it started."""
     common = ["--zone-dwell", "0", "--signal-lost", "600", *extra]
-    cli = [sys.executable, "-m", "api.cli"]
+    cli = [sys.executable, "-m", "cli"]
     commands = []
     if workers == 0:
         what = "one tracker"
@@ -493,7 +493,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from floorplans import load_demo_venue
 from tracker.core import Tracker
 from tracker.store import TrackerStore
-from tracker.simulator import Simulator, messages
+from simulators.patients import Simulator, messages
 venue = load_demo_venue()
 tmp = tempfile.mkdtemp()
 store = TrackerStore(f"sqlite:///{{tmp}}/m.db")

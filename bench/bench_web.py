@@ -120,7 +120,7 @@ def main() -> int:
     from urllib.parse import urlencode
 
     from api.routes.public import route_json
-    from api.service import WayfindingService
+    from core.service import WayfindingService
     from floorplans import DEMO_PATH, FloorPlanStore
 
     tmp = Path(tempfile.mkdtemp(prefix="wayfinding-bench-web-"))

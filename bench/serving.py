@@ -22,7 +22,7 @@ def serving(env: dict[str, str], port: int, log_path: Path) -> Iterator[subproce
     """
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
+            [sys.executable, "-m", "cli", "serve"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

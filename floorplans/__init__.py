@@ -7,8 +7,9 @@ Main entry points:
 - :class:`FloorPlanStore`: versions (draft / published / archived), diff,
   publish, roll back, closures, audit log;
 - :func:`render_floor_svg`: a floor drawn as SVG;
-- :func:`load_demo_venue`, :func:`generate_hospital`: the demo hospital and
-  synthetic hospitals.
+- :func:`load_demo_venue`: the demo hospital shipped with the package (built by
+  :mod:`simulators.demo_hospital`; synthetic hospitals of any size come from
+  :mod:`simulators.generate`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 from floorplans._errors import FloorPlanError, ImdfReadError, StoreError
 from floorplans.data import DEMO_PATH
 from floorplans.diff import Change, diff_venues
-from floorplans.generate import generate_hospital
 from floorplans.imdf import ImdfResult, read_imdf, write_imdf
 from floorplans.model import Label, Venue, label_text
 from floorplans.render import render_floor_svg
@@ -47,7 +47,6 @@ __all__ = [
     "Venue",
     "VersionInfo",
     "diff_venues",
-    "generate_hospital",
     "label_text",
     "load_and_validate",
     "load_demo_venue",

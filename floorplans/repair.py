@@ -19,7 +19,7 @@ rules and their tolerances). :func:`repair_venue` applies them in order:
 
 Inferred units, openings and relationships are marked ``inferred``: they are
 drawn in their own colour on staff plans, and written to an archive only by
-``floorplan repair`` (:func:`write_repaired`), with an ``inferred`` property
+``floorplan repair`` (``write_imdf(venue, out, explicit=True)``), with an ``inferred`` property
 saying why.
 """
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import defaultdict
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -651,17 +650,6 @@ def _link(
 def _floors(floors: list[int]) -> str:
     words = [str(f) for f in floors]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_repaired(venue: Venue, out: str | Path) -> Path:
-    """Write *venue* with every inference explicit: doors and links as features carrying an
-    ``inferred`` property (why), trimmed outlines, moved doors, derived properties."""
-    from floorplans.imdf import write_imdf
-
-    return write_imdf(venue, out, explicit=True)
 
 
 def describe(venue: Venue, unit: Unit) -> str:

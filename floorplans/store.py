@@ -21,23 +21,31 @@ from typing import Any
 
 from sqlalchemy import (
     DateTime,
-    ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
     Text,
-    create_engine,
-    event,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, defer, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column, sessionmaker
 
-from floorplans import schema
+from database import (
+    AuditRow,
+    Base,
+    add_audit,
+    from_db,
+    from_db_or_none,
+    make_engine,
+    partial_unique,
+    schema,
+    sqlite_file_missing,
+    to_db,
+    utcnow,
+)
 from floorplans._errors import FloorPlanError, StoreError
 from floorplans.diff import Change, diff_venues
 from floorplans.imdf import read_imdf
@@ -51,16 +59,6 @@ from floorplans.validate import validate_venue
 LOCAL_LIMITS = UploadLimits(
     max_bytes=2 * 1024**3, max_unpacked=8 * 1024**3, max_entries=10_000, max_points=50_000_000
 )
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-def partial_unique(name: str, *columns: str, where: str) -> Index:
-    """A unique index over the rows where *where* holds (SQLite and PostgreSQL alike): the
-    database, not a check in Python, keeps them unique (migration 0002 makes them)."""
-    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class VersionRow(Base):
@@ -100,17 +98,6 @@ class ClosureRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     reopened_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-
-
-class AuditRow(Base):
-    __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(200))
-    details: Mapped[str] = mapped_column(Text, default="{}")
-    version_id: Mapped[int | None] = mapped_column(ForeignKey("floorplan_version.id"), nullable=True)
 
 
 @dataclass(slots=True, frozen=True)
@@ -176,25 +163,6 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_db(dt: datetime) -> datetime:
-    """Aware datetime -> naive UTC for storage (SQLite keeps no time zone)."""
-    if dt.tzinfo is None:
-        raise ValueError(f"datetime {dt.isoformat()} has no time zone")
-    return dt.astimezone(UTC).replace(tzinfo=None)
-
-
-def from_db(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC)
-
-
-def from_db_or_none(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.replace(tzinfo=UTC)
-
-
 def _version(row: VersionRow) -> VersionInfo:
     return VersionInfo(
         row.id,
@@ -225,22 +193,6 @@ def _closure(row: ClosureRow) -> Closure:
         row.created_by,
         from_db_or_none(row.reopened_at),
     )
-
-
-def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for a publisher
-            cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL against crashes
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
-            cur.close()
-
-    return engine
 
 
 def archive_bytes(path: str | Path) -> bytes:
@@ -644,28 +596,6 @@ def serialise(s: Session, what: str) -> None:
         s.execute(text("UPDATE floorplan_version SET id = id WHERE 0 = 1"))
 
 
-def add_audit(
-    s: Session,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any],
-    *,
-    version_id: int | None = None,
-) -> None:
-    """Add an audit entry in the session's transaction: it is saved with the change or not at all."""
-    s.add(
-        AuditRow(
-            at=to_db(utcnow()),
-            actor=actor,
-            action=action,
-            target=target,
-            version_id=version_id,
-            details=json.dumps(details, ensure_ascii=False),
-        )
-    )
-
-
 def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
     lang = venue.language
     if feature_id in venue.units:
@@ -679,16 +609,6 @@ def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
         return "relationship", label_text(r.name, lang) or f"{r.category} {feature_id}"
     msg = f"no unit, opening or relationship {feature_id!r} in the published venue; close one of those by id"
     raise StoreError(msg)
-
-
-def sqlite_file_missing(url: str) -> bool:
-    """Whether *url* names a SQLite file that does not exist (opening it would create it)."""
-    parsed = make_url(url)
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(str(parsed.database)).exists()
-    )
 
 
 def venue_in_service(

@@ -16,7 +16,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
-from api.service import WayfindingService
+from core.service import WayfindingService
 from kiosk_app.session import KioskSession
 from routing import PlaceNotFound
 

@@ -4,7 +4,7 @@ A :class:`KioskSession` is one kiosk standing at one entrance: where it
 stands and which way it faces (the venue's ``kiosk`` feature), the buttons of
 its welcome screen, what the visitor has chosen (language, step-free, larger
 text, what they typed, the route shown) and when they last touched it. It
-asks everything of the same :class:`api.service.WayfindingService` as the web
+asks everything of the same :class:`core.service.WayfindingService` as the web
 service: search, routes, spoken directions, the phone link.
 
 A use begins with a touch on the welcome screen and ends when the visitor
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from api.service import PlaceHit, Snapshot, WayfindingService, check_lang, phone_url, route_levels
+from core.service import PlaceHit, Snapshot, WayfindingService, check_lang, phone_url, route_levels
 from floorplans.model import Kiosk, label_text
 from routing import NoRoute, PlaceNotFound, Route
 from routing.language import catalogue
@@ -99,7 +99,7 @@ class KioskSession:
     Parameters
     ----------
     service
-        The service layer (its :meth:`~api.service.WayfindingService.watch` keeps it current).
+        The service layer (its :meth:`~core.service.WayfindingService.watch` keeps it current).
     kiosk_id
         The kiosk feature's id or name; None: the venue's first kiosk.
     languages

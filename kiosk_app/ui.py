@@ -52,7 +52,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.stencilview import StencilView
 from kivy.uix.widget import Widget
 
-from api.service import route_marks
+from core.service import route_marks
 from floorplans.model import label_text
 from floorplans.render import Marks
 from kiosk_app.plan import PALETTES, Floor, View, floor_shapes, hex_rgba

@@ -20,16 +20,36 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
 
-from floorplans.model import Label, label_text
+from floorplans.model import Label, Venue, label_text
+from routing.graph import WalkGraph
 from routing.language import Catalogue, catalogue
 
-if TYPE_CHECKING:
-    from routing.router import Router
+
+class Router(Protocol):
+    """What directions need from the router (:class:`routing.router.Router`): the walk
+    graph, the venue and the names of the rooms whose doors are near a point."""
+
+    walk: WalkGraph
+    venue: Venue
+
+    def landmark_near(
+        self,
+        ordinal: int,
+        x: float,
+        y: float,
+        *,
+        radius: float = 3.5,
+        exclude: set[str | None] | set[str] | None = None,
+        only_notable: bool = False,
+        ahead: tuple[float, float] | None = None,
+        avoid_names: list[Label] | None = None,
+    ) -> Label | None: ...
+
 
 #: Turns smaller than this (degrees) are "straight on".
 STRAIGHT_DEG = 30.0

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from floorplans import schema
+from database import schema
 from tracker.store import LeaseRow, WorkerRow
 
 log = logging.getLogger("wayfinding.tracker.partitions")

@@ -38,18 +38,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from beacons.payloads import canonical_tag
-from floorplans import schema
-from floorplans.store import add_audit, from_db, from_db_or_none, make_engine, partial_unique, to_db
+from database import Base, add_audit, from_db, from_db_or_none, make_engine, partial_unique, schema, to_db
 
 
-class TrackerBase(DeclarativeBase):
-    pass
-
-
-class LinkRow(TrackerBase):
+class LinkRow(Base):
     __tablename__ = "wristband_link"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), index=True)
@@ -79,7 +74,7 @@ class LinkRow(TrackerBase):
     )
 
 
-class WristbandRow(TrackerBase):
+class WristbandRow(Base):
     """The wristbands the hospital owns (the numbers printed or encoded on them)."""
 
     __tablename__ = "wristband"
@@ -88,7 +83,7 @@ class WristbandRow(TrackerBase):
     added_by: Mapped[str] = mapped_column(String(100))
 
 
-class EventRow(TrackerBase):
+class EventRow(Base):
     __tablename__ = "tracker_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -110,7 +105,7 @@ class EventRow(TrackerBase):
     )
 
 
-class LeaseRow(TrackerBase):
+class LeaseRow(Base):
     """Which estimator worker owns a partition of a site's wristbands, until when
     (seconds since the epoch; tracker.partitions)."""
 
@@ -123,7 +118,7 @@ class LeaseRow(TrackerBase):
     generation: Mapped[int] = mapped_column(Integer)
 
 
-class WorkerRow(TrackerBase):
+class WorkerRow(Base):
     """An estimator worker alive (it wrote *seen* less than a lease ago)."""
 
     __tablename__ = "tracker_worker"

@@ -32,11 +32,11 @@ from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
 from api.errors import ApiError
 from api.i18n import choose_language, clock, duration, page_languages, ui
 from api.live import LinkView, StatusHub
-from api.routes.pages import page_context, templates
 from api.schemas import CompanionOut, CompanionStageOut, errors
 from api.security import RateLimits, client_address
-from api.service import Snapshot
-from api.settings import Settings
+from api.templating import page_context, templates
+from core.service import Snapshot
+from core.settings import Settings
 from floorplans.model import Pathway, label_text
 from tracker.store import Link
 

@@ -37,15 +37,15 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.accounts import ROLES, AccountError, AccountStore, StaffUser, new_password
 from api.deps import SettingsDep, SnapshotDep
 from api.errors import ApiError
 from api.i18n import clock, day_and_time, page_languages, ui
-from api.routes.staff import _ctx, _lang, _page
 from api.security import AdminStaff, AnyStaff, FacilitiesStaff, check_csrf
-from api.service import Snapshot, WayfindingService
-from api.settings import Settings
-from api.usage import Period, UsageRecorder
+from api.staff_pages import staff_context, staff_language, staff_page
+from core.accounts import ROLES, AccountError, AccountStore, StaffUser, new_password
+from core.service import Snapshot, WayfindingService
+from core.settings import Settings
+from core.usage import Period, UsageRecorder
 from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.edit import EDITS, SIGN_EDITS, feature_type
 from floorplans.imdf import imdf_zip_bytes
@@ -92,7 +92,7 @@ def _flash(request: Request, text: str) -> None:
 
 
 def _words(request: Request, settings: Settings) -> tuple[str, dict[str, str]]:
-    lang, _offered = _lang(request, settings)
+    lang, _offered = staff_language(request, settings)
     return lang, ui(lang)
 
 
@@ -163,7 +163,7 @@ async def _plans_page(
     lang, words = _words(request, settings)
     versions = await _in_thread(store.versions)
     rows = [_version_row(v, lang, settings, words) for v in reversed(versions)]
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -177,7 +177,7 @@ async def _plans_page(
         # Nothing in the store yet: visitors see the plan the service was started on.
         builtin=label_text(snap.venue.name, lang, fallback=snap.venue.id) if snap.version_id is None else "",
     )
-    return _page("fac_plans.html", ctx, status)
+    return staff_page("fac_plans.html", ctx, status)
 
 
 @pages.get("/staff/plans", response_class=HTMLResponse)
@@ -288,7 +288,7 @@ async def version_page(
         }
 
     data = await _in_thread(work)
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -300,7 +300,7 @@ async def version_page(
         error=request.session.pop("flash_error", None),
         **{k: data[k] for k in ("groups", "floors", "changes")},
     )
-    return _page("fac_version.html", ctx)
+    return staff_page("fac_version.html", ctx)
 
 
 def _version_or_404(store: FloorPlanStore, version_id: int) -> VersionInfo:
@@ -388,7 +388,7 @@ async def rollback_page(
         if published is not None and published.id != info.id
         else []
     )
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -397,7 +397,7 @@ async def rollback_page(
         published_id=published.id if published else None,
         changes=changes,
     )
-    return _page("fac_rollback.html", ctx)
+    return staff_page("fac_rollback.html", ctx)
 
 
 @pages.post("/staff/plans/{version_id}/rollback")
@@ -462,7 +462,7 @@ async def compare(
     va = await _in_thread(lambda: _version_or_404(store, a))
     vb = await _in_thread(lambda: _version_or_404(store, b))
     changes = await _in_thread(lambda: [c.text for c in store.diff(b, a, lang=lang)])
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -471,7 +471,7 @@ async def compare(
         b=_version_row(vb, lang, settings, words),
         changes=changes,
     )
-    return _page("fac_compare.html", ctx)
+    return staff_page("fac_compare.html", ctx)
 
 
 # -- everyday changes ------------------------------------------------------------------------------
@@ -615,7 +615,7 @@ async def edit_page(
 
     data = await _in_thread(work)
     info = data.pop("info")
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -626,7 +626,7 @@ async def edit_page(
         error=request.session.pop("flash_error", None),
         **data,
     )
-    return _page("fac_edit.html", ctx)
+    return staff_page("fac_edit.html", ctx)
 
 
 @pages.post("/staff/plans-edit")
@@ -791,7 +791,7 @@ async def _closures_page(
     past = sorted((r for r in rows if not (r["active"] or r["future"])), key=lambda r: -r["id"])[:50]
     entries = _closable_entries(venue, lang)
     chosen = next((e for e in entries if e["id"] == feature), None)
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -809,7 +809,7 @@ async def _closures_page(
         done=request.session.pop("flash", None),
         floors=await _in_thread(lambda: _floors(venue, ("c", snap.version_id or snap.source), lang)),
     )
-    return _page("fac_closures.html", ctx, status)
+    return staff_page("fac_closures.html", ctx, status)
 
 
 def _whole_link(venue: Venue, fid: str) -> str:
@@ -941,7 +941,7 @@ async def _accounts_page(
 ) -> HTMLResponse:
     accounts: AccountStore = request.app.state.accounts
     users = await _in_thread(accounts.users)
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -953,7 +953,7 @@ async def _accounts_page(
         created=created,
         done=request.session.pop("flash", None),
     )
-    return _page("staff_accounts.html", ctx, status)
+    return staff_page("staff_accounts.html", ctx, status)
 
 
 @pages.get("/staff/accounts", response_class=HTMLResponse)
@@ -1111,7 +1111,7 @@ async def usage_page(
         """Codes counted ("not-found", "phone") in the page's words."""
         return [(words.get(f"u_code_{k}", k), v, pct) for k, v, pct in rows]
 
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -1147,7 +1147,7 @@ async def usage_page(
         share=_share,
         lang_name=lambda code: ui(code)["language_name"] if code in page_languages([code]) else code,
     )
-    return _page("fac_usage.html", ctx)
+    return staff_page("fac_usage.html", ctx)
 
 
 @pages.get("/staff/usage.csv")

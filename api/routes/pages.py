@@ -9,13 +9,11 @@ in-page audio.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from shapely.geometry import LineString, Point
 
 from api.deps import ServiceDep, SettingsDep, SnapshotDep
@@ -23,40 +21,17 @@ from api.i18n import choose_language, page_languages, ui
 from api.routes.public import route_json
 from api.schemas import PublicProfile
 from api.security import RateLimits, client_address
-from api.service import Snapshot, WayfindingService, route_query
-from api.usage import ANSWERS, UsageRecorder
+from api.templating import page_context, templates
+from core.service import Snapshot, WayfindingService, route_query
+from core.usage import ANSWERS, UsageRecorder
 from floorplans.model import label_text
 from routing import AmbiguousPlace, NoRoute, Place, PlaceNotFound, Route
 from routing.places import normalize
 from routing.signs import Sign, normalize_code
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
 OptionalText = Annotated[str | None, Query(max_length=200)]
-
-
-def page_context(
-    request: Request, snap: Snapshot, offered: list[str], lang: str, *, path: str | None = None, **more: Any
-) -> dict[str, Any]:
-    """What every page template needs: its language, words, the venue's name, and the links
-    to the same page in the other languages (to *path* when the page answered a form)."""
-
-    def switch(to_lang: str) -> str:
-        params = {} if path else dict(request.query_params)
-        if "at" in params and "from" not in params and not path:  # a sign scanned: one scan, not two
-            params["from"] = params.pop("at")
-        params["lang"] = to_lang
-        return f"{path or request.url.path}?{urlencode(params)}"
-
-    return {
-        "request": request,
-        "lang": lang,
-        "t": ui(lang),
-        "venue_name": label_text(snap.venue.name, lang),
-        "languages": [{"code": x, "name": ui(x)["language_name"], "href": switch(x)} for x in offered],
-        **more,
-    }
 
 
 def _offered(settings_langs: list[str]) -> list[str]:

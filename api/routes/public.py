@@ -26,7 +26,7 @@ from api.schemas import (
     RouteOut,
     VenueOut,
 )
-from api.service import (
+from core.service import (
     ROUTE_CACHE,
     Snapshot,
     UnknownLanguage,

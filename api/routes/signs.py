@@ -2,7 +2,7 @@
 
 The signs come from the plan in service (:mod:`routing.signs`); this page lists them
 with how often each was scanned over the last 30 days (anonymous daily counts,
-``api/usage.py``), and serves each sign, or all of them, as a PDF (:mod:`signage`). Its forms
+``core/usage.py``), and serves each sign, or all of them, as a PDF (:mod:`signage`). Its forms
 remove, turn or add a sign: each change is an everyday edit (``/staff/plans-edit``, actions
 ``sign-*``), a draft to publish like any other.
 """
@@ -21,10 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep, SnapshotDep
 from api.errors import ApiError
-from api.routes.staff import _ctx, _page
 from api.security import FacilitiesStaff
-from api.service import WayfindingService
-from api.usage import Period
+from api.staff_pages import staff_context, staff_page
+from core.service import WayfindingService
+from core.usage import Period
 from floorplans.edit import sign_overrides
 from floorplans.model import label_text
 from routing.signs import normalize_code
@@ -56,7 +56,7 @@ async def signs_page(
 ) -> HTMLResponse:
     service: WayfindingService = request.app.state.service
     scans = await run_in_threadpool(_scans, service)
-    lang = _ctx(request, snap, settings, user)["lang"]
+    lang = staff_context(request, snap, settings, user)["lang"]
     venue = snap.venue
     rows = [
         {
@@ -83,7 +83,7 @@ async def signs_page(
         ),
         key=lambda p: p["name"].casefold(),
     )
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -95,7 +95,7 @@ async def signs_page(
         base=snap.version_id,
         error=request.session.pop("flash_error", None),
     )
-    return _page("fac_signs.html", ctx)
+    return staff_page("fac_signs.html", ctx)
 
 
 def _pdf(body: bytes, name: str) -> Response:

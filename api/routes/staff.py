@@ -27,13 +27,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts import AccountStore, StaffUser
 from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
 from api.errors import ApiError
-from api.i18n import choose_language, clock, day_and_time, page_languages, ui
+from api.i18n import clock, day_and_time, page_languages, ui
 from api.live import LinkView, StatusHub
 from api.routes.companion import TICK_S, pathway_or_404, status_context
-from api.routes.pages import page_context, templates
 from api.schemas import LinkIn, LinkOut, NewLinkOut, StaffOut, errors
 from api.security import (
     AdminStaff,
@@ -45,8 +43,11 @@ from api.security import (
     csrf_token,
     staff_or_none,
 )
-from api.service import Snapshot
-from api.settings import Settings
+from api.staff_pages import staff_context, staff_language, staff_page
+from api.templating import templates
+from core.accounts import AccountStore, StaffUser
+from core.service import Snapshot
+from core.settings import Settings
 from floorplans.model import label_text
 from floorplans.store import FloorPlanStore
 from tracker.store import Link, LinkError
@@ -61,48 +62,6 @@ BATTERY_LOW_MV = 2600
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-
-
-def _lang(request: Request, settings: Settings) -> tuple[str, list[str]]:
-    offered = page_languages(settings.language_list) or ["fr"]
-    lang = choose_language(
-        request.query_params.get("lang") or request.session.get("lang"),
-        request.headers.get("accept-language"),
-        offered,
-    )
-    return lang, offered
-
-
-def _ctx(
-    request: Request,
-    snap: Snapshot,
-    settings: Settings,
-    user: StaffUser | None,
-    *,
-    path: str | None = None,
-    **more: Any,
-) -> dict[str, Any]:
-    lang, offered = _lang(request, settings)
-    return page_context(
-        request,
-        snap,
-        offered,
-        lang,
-        path=path,
-        user=user,
-        csrf=csrf_token(request),
-        pathways=[
-            {"id": p.id, "name": label_text(p.name, lang, fallback=p.id)}
-            for p in snap.venue.pathways.values()
-        ],
-        **more,
-    )
-
-
-def _page(name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
-    response = templates.TemplateResponse(ctx["request"], name, ctx, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -237,7 +196,9 @@ def _link_out(hub: StatusHub, snap: Snapshot, settings: Settings, link: Link, al
 async def login_page(
     request: Request, snap: SnapshotDep, settings: SettingsDep, next: str | None = None
 ) -> HTMLResponse:
-    return _page("staff_login.html", _ctx(request, snap, settings, None, next=_safe_next(next), error=None))
+    return staff_page(
+        "staff_login.html", staff_context(request, snap, settings, None, next=_safe_next(next), error=None)
+    )
 
 
 @pages.post("/staff/login", response_class=HTMLResponse)
@@ -252,14 +213,14 @@ async def login(
 ) -> Response:
     check_csrf(request, csrf)
     limits: RateLimits = request.app.state.limits
-    lang, _offered = _lang(request, settings)
+    lang, _offered = staff_language(request, settings)
     words = ui(lang)
     who = name.strip().lower()[:64]
     address = client_address(request)
     keys = (("login", who), ("login-address", address))
     if not all(limits.allowed(*k) for k in keys):
         wait = max(limits.retry_after(*k) for k in keys)
-        ctx = _ctx(
+        ctx = staff_context(
             request,
             snap,
             settings,
@@ -268,7 +229,7 @@ async def login(
             error=words["s_login_wait"].format(s=wait),
             name=name.strip()[:64],
         )
-        response = _page("staff_login.html", ctx, 429)
+        response = staff_page("staff_login.html", ctx, 429)
         response.headers["Retry-After"] = str(wait)
         return response
     accounts: AccountStore = request.app.state.accounts
@@ -281,7 +242,7 @@ async def login(
             audit.audit, who or "(empty)", "login-failed", "staff login", {"address": address}
         )
         # The name stays (a mistyped password is the usual mistake), the password is typed again.
-        ctx = _ctx(
+        ctx = staff_context(
             request,
             snap,
             settings,
@@ -290,7 +251,7 @@ async def login(
             error=words["s_login_wrong"],
             name=name.strip()[:64],
         )
-        return _page("staff_login.html", ctx, 401)
+        return staff_page("staff_login.html", ctx, 401)
     request.session.clear()  # a new session: nothing carried over from before the login
     request.session.update({"uid": user.id, "at": time.time(), "lang": lang})
     csrf_token(request)
@@ -316,7 +277,7 @@ async def staff_home(
 ) -> HTMLResponse:
     accounts: AccountStore = request.app.state.accounts
     users = await run_in_threadpool(accounts.users) if user.can("admin") else []
-    return _page("staff_home.html", _ctx(request, snap, settings, user, users=users))
+    return staff_page("staff_home.html", staff_context(request, snap, settings, user, users=users))
 
 
 # -- care desk pages -----------------------------------------------------------------------------------
@@ -346,9 +307,9 @@ async def _care_page(
     pathway = pathway_or_404(snap, pathway_id)
     hub = hub_of(request)
     await hub.refresh()
-    lang, offered = _lang(request, settings)
+    lang, offered = staff_language(request, settings)
     rows = care_rows(hub, snap, settings, pathway_id, lang, await _alerts(request, hub, pathway_id))
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -365,7 +326,7 @@ async def _care_page(
         board_url=f"/board/{pathway_id}?{urlencode({'lang': lang})}",
         paused=hub.paused,
     )
-    return _page("staff_care.html", ctx, status)
+    return staff_page("staff_care.html", ctx, status)
 
 
 @pages.get("/staff/care/{pathway_id}", response_class=HTMLResponse)
@@ -388,7 +349,7 @@ async def care_link(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     check_csrf(request, csrf)
-    page_lang, _offered = _lang(request, settings)
+    page_lang, _offered = staff_language(request, settings)
     words = ui(page_lang)
     form = {"tag": tag, "patient_ref": patient_ref, "lang": lang}
     try:
@@ -453,9 +414,9 @@ async def card_page(
         return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)  # type: ignore[return-value]
     token = _kept_token(request, link_id)
     if token is None:
-        return _page(
+        return staff_page(
             "staff_card.html",
-            _ctx(
+            staff_context(
                 request,
                 snap,
                 settings,
@@ -468,7 +429,7 @@ async def card_page(
         )
     url = companion_url(settings, token)
     pathway = snap.venue.pathways.get(link.pathway_id)
-    ctx = _ctx(
+    ctx = staff_context(
         request,
         snap,
         settings,
@@ -487,7 +448,7 @@ async def card_page(
         pathway_id=link.pathway_id,
         board_url=f"{settings.base_url()}/board/{link.pathway_id}",
     )
-    response = _page("staff_card.html", ctx)
+    response = staff_page("staff_card.html", ctx)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -526,7 +487,7 @@ async def discharge_page(
     link = await _active_link(request, link_id)
     if not link.active:
         return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)  # type: ignore[return-value]
-    return _page("staff_discharge.html", _ctx(request, snap, settings, user, link=link))
+    return staff_page("staff_discharge.html", staff_context(request, snap, settings, user, link=link))
 
 
 @pages.post("/staff/care/links/{link_id}/discharge")
@@ -542,7 +503,7 @@ async def discharge(
     if link.active:
         await run_in_threadpool(lambda: tracker_store_of(request).discharge(link_id, actor=user.name))
         await hub_of(request).refresh()
-        lang, _offered = _lang(request, settings)
+        lang, _offered = staff_language(request, settings)
         request.session["flash"] = ui(lang)["s_discharged"].format(code=link.short_code or link.id)
     return RedirectResponse(f"/staff/care/{link.pathway_id}", status_code=303)
 
@@ -552,7 +513,7 @@ async def care_events(
     request: Request, pathway_id: PathwayId, user: CareStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> AsyncIterator[ServerSentEvent]:
     pathway_or_404(snap, pathway_id)
-    lang, _offered = _lang(request, settings)
+    lang, _offered = staff_language(request, settings)
     hub = hub_of(request)
     service = request.app.state.service
     await hub.refresh()  # a desk that just linked someone sees them in the list at once

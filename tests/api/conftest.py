@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
-from api.service import WayfindingService
-from api.settings import Settings
+from core.service import WayfindingService
+from core.settings import Settings
 from floorplans import DEMO_PATH
 from tests.conftest import DATABASES, new_database, published_demo
 from tracker.broker import free_port
@@ -81,7 +81,7 @@ class LiveServer:
         }
         self.log = db.with_suffix(".log").open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "cli", "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

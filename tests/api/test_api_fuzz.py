@@ -15,13 +15,13 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.service import WayfindingService
-from api.settings import Settings
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings
 from floorplans import DEMO_PATH
+from simulators.patients import tag_of
 from tests.api.conftest import published_demo
-from tracker.simulator import tag_of
 from tracker.store import TrackerStore
 
 _TMP = Path(tempfile.mkdtemp(prefix="wayfinding-fuzz-"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
+from simulators.patients import tag_of
 from tests.api.conftest import LiveServer
-from tracker.simulator import tag_of
 from tracker.store import TrackerStore
 
 PATHWAY = "ambulatory-surgery"

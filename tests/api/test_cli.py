@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.cli import main
+from cli.main import main
 from floorplans import DEMO_PATH
 from tests.conftest import Archive
 
@@ -21,7 +21,7 @@ def run(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -224,7 +224,7 @@ def test_demo_prints_pages_that_answer_and_a_companion_link_that_advances(tmp_pa
         port = s.getsockname()[1]
     demo = ["demo", "--patients", "2", "--dwell", "5", "--port", str(port), "--out", str(tmp_path / "out")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", *demo],
+        [sys.executable, "-m", "cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", *demo],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -288,7 +288,7 @@ def test_staff_accounts_and_wristbands_from_the_command_line(
     out = capsys.readouterr().out
     password = out.split("in person): ")[1].strip()
     assert "anne.martin (care, facilities) added" in out and len(password) >= 10
-    from api.accounts import AccountStore
+    from core.accounts import AccountStore
 
     accounts = AccountStore(f"sqlite:///{tmp_path / 'w.db'}")
     assert accounts.authenticate("anne.martin", password) is not None
@@ -343,9 +343,9 @@ def test_nothing_typed_into_route_ends_in_a_traceback(
 ) -> None:
     """Whatever a visitor types: directions (0), no way (2) or one clear line (1); argparse's
     own usage message (2) for an option it cannot read. Never an exception."""
-    import api.service
+    import core.service
 
-    monkeypatch.setattr(api.service, "WayfindingService", lambda **_kw: service)
+    monkeypatch.setattr(core.service, "WayfindingService", lambda **_kw: service)
     try:
         code = main(["route", "--from", origin, "--to", to, "--lang", lang, "--profile", profile])
     except SystemExit as exc:  # argparse: "--from: expected one argument" and the usage

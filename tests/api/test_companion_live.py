@@ -23,16 +23,16 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.settings import Settings
+from core.accounts import AccountStore
+from core.settings import Settings
 from floorplans import Venue
+from simulators.patients import run_simulation, tag_of
 from tests.api.conftest import LiveServer, phone, published_demo, serious_violations
 from tests.tracker.conftest import start_tracker
 from tracker.broker import EmbeddedBroker, LocalBroker
 from tracker.core import Tracker, TrackerConfig
 from tracker.mqtt import MqttTracker
-from tracker.simulator import run_simulation, tag_of
 from tracker.store import TrackerStore
 
 PATHWAY = "ambulatory-surgery"

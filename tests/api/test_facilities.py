@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.service import WayfindingService
-from api.settings import Settings
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
 from floorplans.imdf import read_imdf
 from tests.api.conftest import published_demo

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from api.accounts import AccountStore
+from core.accounts import AccountStore
 from floorplans import FloorPlanStore
 from tests.api.conftest import LiveServer, phone, serious_violations
 from tests.api.test_facilities import demo_files, renamed_radiology, zip_of

@@ -12,8 +12,8 @@ import math
 from fastapi.testclient import TestClient
 from shapely.geometry import LineString, Point
 
-from api.service import WayfindingService
-from api.usage import Period
+from core.service import WayfindingService
+from core.usage import Period
 
 KIOSK = "115f6b13-f26a-51a8-a8c3-bafc2bb9411c"
 

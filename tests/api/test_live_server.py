@@ -19,7 +19,7 @@ KIOSK = "Borne du hall d'accueil"
 
 def cli(db_url: str, *args: str) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "api.cli", "--db", db_url, "--actor", "facilities.test", *args],
+        [sys.executable, "-m", "cli", "--db", db_url, "--actor", "facilities.test", *args],
         capture_output=True,
         text=True,
         timeout=120,

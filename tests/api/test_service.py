@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from api.service import ServiceError, WayfindingService
+from core.service import ServiceError, WayfindingService
 from floorplans import DEMO_PATH, FloorPlanStore
 from floorplans.store import parse_until
 from routing import NoRoute

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.cli import main
-from api.service import WayfindingService
-from api.settings import Settings
-from api.usage import Period
+from cli.main import main
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings
+from core.usage import Period
 from floorplans import DEMO_PATH
 from tests.api.test_facilities import PASSWORDS, signed_in
 from tests.conftest import published_demo

@@ -20,14 +20,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.service import WayfindingService
-from api.settings import Settings
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings
 from floorplans import DEMO_PATH, FloorPlanStore
+from simulators.patients import tag_of
 from tests.api.conftest import published_demo
 from tests.conftest import DATABASES, database_bytes, new_database
-from tracker.simulator import tag_of
 from tracker.store import TrackerStore
 
 PATHWAY = "ambulatory-surgery"

@@ -20,11 +20,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.accounts import AccountStore
 from api.app import create_app
-from api.service import WayfindingService
-from api.settings import Settings
-from api.usage import CountRow, Period, UsageRecorder
+from core.accounts import AccountStore
+from core.service import WayfindingService
+from core.settings import Settings
+from core.usage import CountRow, Period, UsageRecorder
 from kiosk_app.session import KioskSession
 from tests.api.conftest import published_demo
 from tests.api.test_facilities import signed_in, text_of

@@ -14,14 +14,14 @@ import pytest
 
 from floorplans import Venue
 from floorplans.model import label_text
-from tracker.radio import RealisticRadio
+from simulators.radio import RealisticRadio
 
 SEED = 4
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], check=False, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "cli", *args], check=False, capture_output=True, text=True, timeout=300
     )
 
 

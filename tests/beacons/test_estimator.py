@@ -123,7 +123,7 @@ def test_locate_command_counts_bad_rows(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "cli",
             "locate",
             "--receivers",
             str(tmp_path / "rx.csv"),

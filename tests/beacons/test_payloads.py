@@ -212,7 +212,7 @@ def test_a_wristband_linked_by_hand_is_heard_through_espresense(tmp_path) -> Non
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "cli",
             "--db",
             f"sqlite:///{tmp_path / 's.db'}",
             "discharge",

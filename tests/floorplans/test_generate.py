@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from floorplans import generate_hospital, validate_venue
+from floorplans import validate_venue
 from floorplans.topology import topology
+from simulators.generate import generate_hospital
 
 
 def test_size_validity_and_determinism() -> None:

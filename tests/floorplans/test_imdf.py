@@ -9,10 +9,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from floorplans import Venue, diff_venues, generate_hospital, read_imdf, write_imdf
+from floorplans import Venue, diff_venues, read_imdf, write_imdf
 from floorplans.model import label_text
 from floorplans.topology import OUTSIDE, topology
 from floorplans.validate import load_and_validate
+from simulators.generate import generate_hospital
 from tests.conftest import Archive
 
 

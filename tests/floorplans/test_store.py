@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from database import utcnow
 from floorplans import DEMO_PATH, FloorPlanError, FloorPlanStore, StoreError
-from floorplans.store import parse_until, utcnow
+from floorplans.store import parse_until
 from tests.conftest import Archive
 
 

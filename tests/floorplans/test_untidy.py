@@ -25,13 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import affinity
 
-from floorplans import ImdfResult, Venue, generate_hospital, load_demo_venue, read_imdf, write_imdf
+from floorplans import ImdfResult, Venue, load_demo_venue, read_imdf, write_imdf
 from floorplans.render import numbered_problems, render_floor_svg
-from floorplans.repair import infer_doors, infer_relationships, write_repaired
+from floorplans.repair import infer_doors, infer_relationships
 from floorplans.report import Report
 from floorplans.topology import OUTSIDE, forget_topology, topology
 from floorplans.validate import load_and_validate, validate_venue
 from routing import Router
+from simulators.generate import generate_hospital
 from tests.floorplans.untidy import FAULTS, ROOT, build, case_names
 
 CASES = case_names()
@@ -262,7 +263,7 @@ def test_units_outside_every_footprint_still_join_the_buildings() -> None:
 def test_repaired_archive_validates_clean_and_routes_the_same(case: str, tmp_path: Path) -> None:
     venue = read_imdf(ROOT / case).venue
     assert venue is not None
-    write_repaired(venue, tmp_path / "repaired.zip")
+    write_imdf(venue, tmp_path / "repaired.zip", explicit=True)
     again = load_and_validate(tmp_path / "repaired.zip")
     assert again.venue is not None and again.report.usable
     assert [p.line() for p in again.report.inferences] == []
@@ -343,7 +344,7 @@ def test_broken_outlines_get_a_report_not_a_crash(
 
 
 def test_cli_repair_then_validate_then_render(tmp_path: Path) -> None:
-    exe = [sys.executable, "-m", "api.cli"]
+    exe = [sys.executable, "-m", "cli"]
     out = tmp_path / "fixed"
     run = subprocess.run(
         [*exe, "floorplan", "repair", str(ROOT / "all"), "--out", str(out)],

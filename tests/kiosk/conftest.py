@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from api.service import WayfindingService
+from core.service import WayfindingService
 from floorplans.data import DEMO_PATH
 from kiosk_app.session import KioskSession
 

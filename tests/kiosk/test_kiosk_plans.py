@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.service import WayfindingService
+from core.service import WayfindingService
 from floorplans import DEMO_PATH, FloorPlanStore
 from kiosk_app.session import KioskError, KioskSession
 from tests.conftest import published_demo
@@ -133,7 +133,7 @@ def test_unknown_kiosk_names_the_kiosks_there_are() -> None:
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", "kiosk", "--venue", str(DEMO_PATH), *args],
+        [sys.executable, "-m", "cli", "kiosk", "--venue", str(DEMO_PATH), *args],
         capture_output=True,
         text=True,
         timeout=120,

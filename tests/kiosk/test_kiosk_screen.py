@@ -207,8 +207,8 @@ def test_a_kiosk_where_visitors_arrive_asks_whether_they_found_their_way(
 ) -> None:
     from datetime import timedelta
 
-    from api.service import WayfindingService
-    from api.usage import Period
+    from core.service import WayfindingService
+    from core.usage import Period
     from floorplans import DEMO_PATH
     from tests.conftest import published_demo
 
@@ -242,7 +242,7 @@ def test_a_kiosk_where_visitors_arrive_asks_whether_they_found_their_way(
 def test_a_route_round_a_closure_says_why(make_kiosk, shots, tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from api.service import WayfindingService
+    from core.service import WayfindingService
     from floorplans import DEMO_PATH, FloorPlanStore
     from tests.conftest import published_demo
 

@@ -10,8 +10,8 @@ import random
 from shapely.geometry import Point, Polygon, box
 
 from floorplans import Venue
-from floorplans._builder import VenueBuilder
 from floorplans.model import Label
+from simulators.builder import VenueBuilder
 
 SERVICES: list[tuple[str, str]] = [
     ("Cardiologie", "Cardiology"),

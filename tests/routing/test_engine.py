@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from floorplans import generate_hospital
 from routing import NoRoute, Router
 from routing.profiles import PROFILES
+from simulators.generate import generate_hospital
 from tests.routing.conftest import FakeClosure
 
 _ROUTERS: dict[tuple[int, int, int, int], Router] = {}

@@ -32,7 +32,7 @@ def start_tracker(
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "cli",
             "--db",
             db,
             "tracker",

@@ -9,8 +9,8 @@ import pytest
 
 from floorplans import Venue
 from floorplans.model import label_text
+from simulators.patients import Simulator, messages
 from tracker.core import Tracker, TrackerConfig
-from tracker.simulator import Simulator, messages
 from tracker.store import TrackerStore
 
 TAG = "wb-0042"

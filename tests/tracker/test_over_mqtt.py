@@ -17,9 +17,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from floorplans import Venue
+from simulators.patients import Simulator, messages, run_simulation, tag_of
 from tests.tracker.conftest import Broker, start_tracker
 from tests.tracker.test_core import unit_named
-from tracker.simulator import Simulator, messages, run_simulation, tag_of
 from tracker.store import TrackerStore
 
 PATIENTS = 4

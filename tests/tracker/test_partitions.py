@@ -11,13 +11,13 @@ from collections import Counter
 import pytest
 
 from beacons.payloads import PayloadError, Reading, batch_payload, parse_batch
+from database import make_engine
 from floorplans import Venue
-from floorplans.store import make_engine
+from simulators.patients import Simulator, messages, tag_of
 from tests.tracker.test_core import Clock, unit_named
 from tracker.core import Tracker
 from tracker.mqtt import PartitionedTracker
 from tracker.partitions import Leases, partition_of
-from tracker.simulator import Simulator, messages, tag_of
 from tracker.store import TrackerStore
 
 PATHWAY = "ambulatory-surgery"

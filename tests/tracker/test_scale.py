@@ -22,12 +22,12 @@ import httpx
 import pytest
 
 from floorplans import Venue
+from simulators.patients import tag_of
 from tests.conftest import published_demo
 from tests.postgres import LocalPostgres
 from tests.tracker.conftest import Broker
 from tracker.broker import free_port
 from tracker.partitions import Leases
-from tracker.simulator import tag_of
 from tracker.store import TrackerStore
 
 SITE = "scale"
@@ -51,7 +51,7 @@ class Procs:
     def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.folder / f"{name}.log").open("w")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},

@@ -1,7 +1,7 @@
 """Stages a companion can trust, measured against a radio that is not the estimator's own.
 
 A smaller run of ``bench/bench_stages.py`` (figures in docs/benchmarks.md): simulated
-patients walk the day-surgery pathway, heard through :class:`tracker.radio.RealisticRadio`
+patients walk the day-surgery pathway, heard through :class:`simulators.radio.RealisticRadio`
 (walls, floors, body, correlated fading, receivers differing by several dB and falling
 silent), and the tracker's stage events are compared with where they really were.
 Thresholds from the measured figures, with a margin for a small sample."""
@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
+import simulators.radio
 from floorplans import Venue
+from simulators.trial import run_trial
 from tracker.core import TrackerConfig
-from tracker.trial import run_trial
 
 
 def test_the_simulated_radio_shares_nothing_with_the_estimator() -> None:
     """The channel must not import the estimator's model or constants."""
-    source = (Path(__file__).resolve().parents[2] / "tracker" / "radio.py").read_text(encoding="utf-8")
+    source = Path(simulators.radio.__file__).read_text(encoding="utf-8")
     imported = {
         node.module
         for node in ast.walk(ast.parse(source))
@@ -59,11 +60,11 @@ def test_the_demo_shows_every_stage_of_every_patient(demo_venue: Venue) -> None:
     """The README demo's setting (patients at 3 m/s, 30 s a stage, two readings a second,
     receivers calibrated by a simulated walk, none falling silent): each stage is *shown*
     to the companion, none only marked passed, none shown early. Nine patients."""
-    from api.cli import DEMO_SEED, DEMO_SPEED
-    from tracker.radio import Conditions
-    from tracker.trial import TrialResult, calibration_walk
+    from cli.demo import DEMO_SEED, DEMO_SPEED
+    from simulators.radio import Conditions
+    from simulators.trial import TrialResult, calibration_walk
 
-    conditions = Conditions(outages_per_hour=0.0)  # as in the demo (api/cli.py)
+    conditions = Conditions(outages_per_hour=0.0)  # as in the demo (cli/demo.py)
     model = calibration_walk(demo_venue, seed=DEMO_SEED, conditions=conditions)[0]
     merged = TrialResult()
     for seed in (1, 2, DEMO_SEED):

@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from api.usage import UsageRecorder
+from core.usage import UsageRecorder
+from database import sqlite_file_missing
 from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.imdf import read_imdf
 from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
-from floorplans.store import Closure, sqlite_file_missing, venue_in_service
+from floorplans.store import Closure, venue_in_service
 from routing import NoRoute, Place, PlaceNotFound, Route, Router, get_profile
 from routing.language import catalogue
 from routing.places import generic_words, normalize
@@ -153,7 +154,7 @@ class WayfindingService:
         self._saved_key: tuple[Any, ...] | None = None
         self.last_error: str | None = None
         self.refresh()
-        #: Daily usage counts (``api/usage.py``) in the store's database; None without a store.
+        #: Daily usage counts (``core/usage.py``) in the store's database; None without a store.
         self.usage: UsageRecorder | None = None
         try:
             store = self.store

@@ -253,7 +253,7 @@ class Simulator:
 
 class Hearing:
     """What the receivers hear from simulated patients, second by second: through
-    :class:`tracker.radio.RealisticRadio` (with the way each patient faces and whether
+    :class:`simulators.radio.RealisticRadio` (with the way each patient faces and whether
     they lie on a bed) or, with ``radio="mirror"``, through :class:`Simulator` (the
     estimator's own law). *facing*: where each patient faces before their first step
     (drawn when missing)."""
@@ -267,7 +267,7 @@ class Hearing:
         conditions: Any = None,
         facing: dict[str, float] | None = None,
     ) -> None:
-        from tracker.radio import RealisticRadio
+        from simulators.radio import RealisticRadio
 
         if radio not in ("realistic", "mirror"):
             raise ValueError(f"unknown radio {radio!r}: realistic or mirror")
@@ -407,7 +407,7 @@ def run_simulation(
 ) -> list[Patient]:
     """Publish the patients' readings in real time until they have all arrived.
 
-    *radio*: ``realistic`` (:class:`tracker.radio.RealisticRadio`, which shares nothing
+    *radio*: ``realistic`` (:class:`simulators.radio.RealisticRadio`, which shares nothing
     with the estimator) or ``mirror`` (this module's :class:`Simulator`: the estimator's
     own law, for tests about delivery rather than estimation)."""
     hearing = Hearing(venue, radio=radio, seed=seed, conditions=conditions)

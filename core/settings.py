@@ -49,7 +49,7 @@ All settings, in one place:
   (default ``500000``): the largest plan archive the facilities pages accept, in
   megabytes as uploaded (it may unpack to four times that) and in coordinates;
 - ``WAYFINDING_USAGE_DAYS`` (default ``400``): how long the daily usage counts
-  (routes, searches, arrival answers: ``api/usage.py``) are kept; nothing in them
+  (routes, searches, arrival answers: ``core/usage.py``) are kept; nothing in them
   identifies a person.
 """
 

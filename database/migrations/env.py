@@ -1,4 +1,4 @@
-"""Alembic's environment: runs on the connection :func:`floorplans.schema.upgrade` gives
+"""Alembic's environment: runs on the connection :func:`database.schema.upgrade` gives
 (``wayfinding db upgrade``, or any store opening a database), or on ``sqlalchemy.url``
 when Alembic's own command line is used."""
 

@@ -25,10 +25,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from floorplans import schema
-from floorplans.store import add_audit, from_db, make_engine, to_db
+from database import Base, add_audit, from_db, make_engine, schema, to_db
 
 ROLES = ("care", "facilities", "admin")
 MIN_PASSWORD = 10
@@ -40,11 +39,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class AccountBase(DeclarativeBase):
-    pass
-
-
-class UserRow(AccountBase):
+class UserRow(Base):
     __tablename__ = "staff_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -55,7 +50,7 @@ class UserRow(AccountBase):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class ApiKeyRow(AccountBase):
+class ApiKeyRow(Base):
     __tablename__ = "staff_api_key"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
@@ -64,7 +59,7 @@ class ApiKeyRow(AccountBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class SecretRow(AccountBase):
+class SecretRow(Base):
     __tablename__ = "app_secret"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))

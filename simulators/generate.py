@@ -17,8 +17,8 @@ import random
 from shapely import box
 from shapely.geometry import Point
 
-from floorplans._builder import Room, VenueBuilder
 from floorplans.model import Venue
+from simulators.builder import Room, VenueBuilder
 
 SPECIALTIES = [
     ("Cardiologie", "Cardiology"),

@@ -2,7 +2,7 @@
 
 One database holds floor plans, closures, the audit log, wristband links and events,
 staff accounts and usage counts (SQLite file on one box, PostgreSQL beyond). Its tables are
-made and changed only by the migrations in ``floorplans/migrations/versions`` (plain DDL:
+made and changed only by the migrations in ``database/migrations/versions`` (plain DDL:
 they import no package's models, so this lowest package can hold them all). Every store
 calls :func:`upgrade` when it opens a database: a new database gets the whole schema, an
 older one is migrated keeping every row, one already at the head costs one query.

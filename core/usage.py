@@ -39,9 +39,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import Date, Integer, String, UniqueConstraint, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from floorplans import schema
+from database import Base, schema
 from routing.places import normalize
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,7 @@ ANSWERS = ("yes", "no")
 DAILY_KINDS = ["route", "route.source", "route.profile", "followed", "arrival", "refused"]
 
 
-class UsageBase(DeclarativeBase):
-    pass
-
-
-class CountRow(UsageBase):
+class CountRow(Base):
     __tablename__ = "usage_count"
     __table_args__ = (UniqueConstraint("day", "kind", "key", name="usage_count_day_kind_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,7 +64,7 @@ class CountRow(UsageBase):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class SeenRow(UsageBase):
+class SeenRow(Base):
     """One distinct phone (a salted hash of the day) or kiosk (its id) on one day."""
 
     __tablename__ = "usage_seen"
@@ -79,7 +75,7 @@ class SeenRow(UsageBase):
     token: Mapped[str] = mapped_column(String(128))
 
 
-class SaltRow(UsageBase):
+class SaltRow(Base):
     __tablename__ = "usage_salt"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[str] = mapped_column(String(64))
@@ -215,7 +211,7 @@ class UsageRecorder:
             return None
 
     def _insert_ignore(
-        self, s: Session, table: type[UsageBase], rows: list[dict[str, object]], keys: list[str]
+        self, s: Session, table: type[Base], rows: list[dict[str, object]], keys: list[str]
     ) -> None:
         dialect = self.engine.dialect.name
         ins = postgresql.insert if dialect == "postgresql" else sqlite.insert

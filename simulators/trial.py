@@ -3,7 +3,7 @@ seen, compared with the truth.
 
 Patients walk the demo hospital's day-surgery pathway (routes from the router,
 walking at their own pace, moved on a bed between theatre and recovery), the
-radio (by default :class:`tracker.radio.RealisticRadio`, which does not share
+radio (by default :class:`simulators.radio.RealisticRadio`, which does not share
 the estimator's model) turns each second of their walk into readings, the
 :class:`tracker.core.Tracker` takes them as MQTT messages with a clock in
 hand, and the stage events it writes are compared with the stages each
@@ -37,9 +37,7 @@ from beacons.calibration import ReceiverFit, WalkStop, fit
 from beacons.estimator import PathLoss
 from floorplans import Venue
 from routing import Router
-from tracker.core import Tracker, TrackerConfig, receivers_of
-from tracker.radio import Conditions, RealisticRadio
-from tracker.simulator import (
+from simulators.patients import (
     HEARTBEAT_EVERY_S,
     Hearing,
     Patient,
@@ -49,6 +47,8 @@ from tracker.simulator import (
     plan_patient,
     position,
 )
+from simulators.radio import Conditions, RealisticRadio
+from tracker.core import Tracker, TrackerConfig, receivers_of
 from tracker.store import TrackerStore
 
 T0 = 1_800_000_000.0

@@ -4,7 +4,7 @@ This script is the recipe; its output is shipped with the package as IMDF in
 ``floorplans/data/demo-hospital/`` and is the default venue everywhere. To
 change the hospital, change this file and run::
 
-    python -m floorplans.demo            # rewrites floorplans/data/demo-hospital/
+    python -m simulators.demo_hospital            # rewrites floorplans/data/demo-hospital/
 
 Three buildings on four floors (-1 to 2):
 
@@ -29,9 +29,9 @@ from pathlib import Path
 from shapely import box
 from shapely.geometry import Point
 
-from floorplans._builder import Room, VenueBuilder
 from floorplans.data import DEMO_PATH
 from floorplans.model import Label, Venue
+from simulators.builder import Room, VenueBuilder
 
 EMPLOYEES = "employeesonly"
 

@@ -1,0 +1,62 @@
+"""What the staff pages (care desk, facilities, signs, accounts) share: their language,
+the context every template is given, and responses that no cache keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from api.i18n import choose_language, page_languages
+from api.security import csrf_token
+from api.templating import page_context, templates
+from core.accounts import StaffUser
+from core.service import Snapshot
+from core.settings import Settings
+from floorplans.model import label_text
+
+
+def staff_language(request: Request, settings: Settings) -> tuple[str, list[str]]:
+    """The staff page's language: asked for, else the session's, else the browser's; and those offered."""
+    offered = page_languages(settings.language_list) or ["fr"]
+    lang = choose_language(
+        request.query_params.get("lang") or request.session.get("lang"),
+        request.headers.get("accept-language"),
+        offered,
+    )
+    return lang, offered
+
+
+def staff_context(
+    request: Request,
+    snap: Snapshot,
+    settings: Settings,
+    user: StaffUser | None,
+    *,
+    path: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """What every staff page's template is given: the page's, the account, the form token, the pathways."""
+    lang, offered = staff_language(request, settings)
+    return page_context(
+        request,
+        snap,
+        offered,
+        lang,
+        path=path,
+        user=user,
+        csrf=csrf_token(request),
+        pathways=[
+            {"id": p.id, "name": label_text(p.name, lang, fallback=p.id)}
+            for p in snap.venue.pathways.values()
+        ],
+        **more,
+    )
+
+
+def staff_page(name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """A staff page, never kept by the browser's or a proxy's cache."""
+    response = templates.TemplateResponse(ctx["request"], name, ctx, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

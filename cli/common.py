@@ -1,0 +1,80 @@
+"""What every subcommand shares: the user-facing error, and the store, service, venue and
+accounts that ``--db``, ``--venue`` and the settings name.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.settings import get_settings
+from floorplans import FloorPlanStore
+from floorplans.model import Venue
+
+if TYPE_CHECKING:
+    from core.accounts import AccountStore
+    from core.service import WayfindingService
+    from tracker.store import TrackerStore
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def store_of(args: argparse.Namespace) -> FloorPlanStore:
+    return FloorPlanStore(args.db or get_settings().database_url)
+
+
+def actor_of(args: argparse.Namespace) -> str:
+    return str(args.actor or get_settings().actor)
+
+
+def venue_path(path: str | None) -> Path:
+    return Path(path) if path else get_settings().venue
+
+
+def service_of(args: argparse.Namespace) -> WayfindingService:
+    """The service on ``--venue PATH`` if given, else the store's published version, else the demo."""
+    from core.service import ServiceError, WayfindingService
+
+    try:
+        return WayfindingService(
+            database_url=args.db or get_settings().database_url,
+            venue_path=venue_path(args.venue),
+            prefer_file=args.venue is not None,
+            zone=get_settings().zone,
+            stairs_penalty_s=get_settings().stairs_penalty_s,
+        )
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def venue_of(args: argparse.Namespace) -> Venue:
+    """The venue to work on: ``--venue PATH`` if given, else the store's published version,
+    else the configured file (the demo hospital)."""
+    from floorplans.store import venue_in_service  # no router: the tracker starts fast
+
+    path = getattr(args, "venue", None)
+    venue, _source = venue_in_service(
+        database_url=args.db or get_settings().database_url,
+        venue_path=venue_path(path),
+        prefer_file=path is not None,
+    )
+    return venue
+
+
+def tracker_store_of(args: argparse.Namespace) -> TrackerStore:
+    from tracker.store import TrackerStore
+
+    return TrackerStore(args.db or get_settings().database_url)
+
+
+def accounts_of(args: argparse.Namespace) -> AccountStore:
+    from core.accounts import AccountStore
+
+    return AccountStore(args.db or get_settings().database_url)

@@ -1,0 +1,75 @@
+"""The one declarative base every package's tables are declared on, the audit log that
+every package writes to in the same transaction as its change, and datetimes as stored
+(naive UTC: SQLite keeps no time zone)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The tables of floor plans, tracker, accounts and usage: one metadata, which the
+    migrations (``database/migrations``) must match (``tests/floorplans/test_schema.py``)."""
+
+
+def partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows where *where* holds (SQLite and PostgreSQL alike): the
+    database, not a check in Python, keeps them unique (migration 0002 makes them)."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("floorplan_version.id"), nullable=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(dt: datetime) -> datetime:
+    """Aware datetime -> naive UTC for storage (SQLite keeps no time zone)."""
+    if dt.tzinfo is None:
+        raise ValueError(f"datetime {dt.isoformat()} has no time zone")
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC)
+
+
+def from_db_or_none(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt.replace(tzinfo=UTC)
+
+
+def add_audit(
+    s: Session,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+    *,
+    version_id: int | None = None,
+) -> None:
+    """Add an audit entry in the session's transaction: it is saved with the change or not at all."""
+    s.add(
+        AuditRow(
+            at=to_db(utcnow()),
+            actor=actor,
+            action=action,
+            target=target,
+            version_id=version_id,
+            details=json.dumps(details, ensure_ascii=False),
+        )
+    )
