@@ -21,7 +21,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
 from api.live import StatusHub
-from api.routes import companion, facilities, pages, public, signs, staff
+from api.routes import accounts as account_routes
+from api.routes import companion, facilities, pages, public, signs, staff, usage
 from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits, redact_access_logs
 from core.accounts import AccountStore
 from core.service import WayfindingService
@@ -118,6 +119,8 @@ def create_app(
     app.include_router(staff.pages)
     app.include_router(staff.api)
     app.include_router(facilities.pages)
+    app.include_router(account_routes.pages)
+    app.include_router(usage.pages)
     app.include_router(signs.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _api_docs(app)

@@ -1,4 +1,5 @@
-"""Dependencies of the web routes, as typed aliases.
+"""Dependencies of the web routes, as typed aliases, and the app's parts for code that has the
+request: the one place that reads ``app.state``.
 
 They are ``async`` because they only read the app's state: FastAPI runs a
 plain ``def`` dependency in its threadpool, a hop that costs more than the work.
@@ -10,9 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.errors import ApiError
 from api.live import StatusHub
+from core.accounts import AccountStore
 from core.service import Snapshot, WayfindingService
 from core.settings import Settings
+from floorplans.store import FloorPlanStore
 from tracker.store import TrackerStore
 
 
@@ -46,3 +50,29 @@ def hub_of(request: Request) -> StatusHub:
 def tracker_store_of(request: Request) -> TrackerStore:
     store: TrackerStore = request.app.state.tracker_store
     return store
+
+
+def service_of(request: Request) -> WayfindingService:
+    """The process's wayfinding service (``core/service.py``)."""
+    service: WayfindingService = request.app.state.service
+    return service
+
+
+def plan_store(request: Request) -> FloorPlanStore:
+    """The service's floor plan store; 503 when the service runs on a plan file only."""
+    store = service_of(request).store
+    if store is None:
+        raise ApiError(503, "No floor plan store: the service runs on a plan file only.", reason="no-store")
+    return store
+
+
+def accounts_of(request: Request) -> AccountStore:
+    """Staff accounts, API keys and the session-signing secret (``core/accounts.py``)."""
+    accounts: AccountStore = request.app.state.accounts
+    return accounts
+
+
+def audit_of(request: Request) -> FloorPlanStore:
+    """Where logins and staff actions without a store of their own are written."""
+    audit: FloorPlanStore = request.app.state.audit
+    return audit

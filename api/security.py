@@ -30,8 +30,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse, storage, strategies
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import accounts_of
 from api.errors import ApiError
-from core.accounts import AccountStore, StaffUser
+from core.accounts import StaffUser
 
 SESSION_COOKIE = "wf_staff"
 SESSION_IDLE_S = 8 * 3600
@@ -59,6 +60,12 @@ class RateLimits:
     def retry_after(self, name: str, *keys: str) -> int:
         reset, _remaining = self._limiter.get_window_stats(self._items[name], *keys)
         return max(1, int(reset - time.time()) + 1)
+
+
+def limits_of(request: Request) -> RateLimits:
+    """The process's rate limits (``create_app`` sets them from the settings)."""
+    limits: RateLimits = request.app.state.limits
+    return limits
 
 
 def client_address(request: Request) -> str:
@@ -96,7 +103,7 @@ async def staff_or_none(request: Request) -> StaffUser | None:
     cached: StaffUser | None = getattr(request.state, "staff", None)
     if cached is not None:
         return cached
-    accounts: AccountStore = request.app.state.accounts
+    accounts = accounts_of(request)
     key = _api_key(request)
     user: StaffUser | None = None
     if key:

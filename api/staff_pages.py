@@ -1,14 +1,17 @@
-"""What the staff pages (care desk, facilities, signs, accounts) share: their language,
-the context every template is given, and responses that no cache keeps."""
+"""What the staff pages (care desk, facilities, signs, accounts, usage) share: their language
+and words, the context every template is given, responses that no cache keeps, the line
+shown once after a change, and blocking calls moved to the threadpool."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.i18n import choose_language, page_languages
+from api.i18n import choose_language, page_languages, ui
 from api.security import csrf_token
 from api.templating import page_context, templates
 from core.accounts import StaffUser
@@ -60,3 +63,22 @@ def staff_page(name: str, ctx: dict[str, Any], status: int = 200) -> HTMLRespons
     response = templates.TemplateResponse(ctx["request"], name, ctx, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+T = TypeVar("T")
+
+
+async def in_thread(fn: Callable[[], T]) -> T:
+    """*fn* (a store's or the service's blocking call) on the threadpool."""
+    return await run_in_threadpool(fn)
+
+
+def flash(request: Request, text: str) -> None:
+    """A line the next page shows once (what was done)."""
+    request.session["flash"] = text
+
+
+def staff_words(request: Request, settings: Settings) -> tuple[str, dict[str, str]]:
+    """The staff page's language and its words."""
+    lang, _offered = staff_language(request, settings)
+    return lang, ui(lang)

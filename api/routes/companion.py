@@ -28,12 +28,12 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
+from api.deps import SettingsDep, SnapshotDep, hub_of, service_of, tracker_store_of
 from api.errors import ApiError
 from api.i18n import choose_language, clock, duration, page_languages, ui
 from api.live import LinkView, StatusHub
 from api.schemas import CompanionOut, CompanionStageOut, errors
-from api.security import RateLimits, client_address
+from api.security import RateLimits, client_address, limits_of
 from api.templating import page_context, templates
 from core.service import Snapshot
 from core.settings import Settings
@@ -160,7 +160,7 @@ def start_points(snap: Snapshot, pathway: Pathway | None, lang: str) -> list[dic
 
 
 def _limits(request: Request) -> RateLimits:
-    limits: RateLimits = request.app.state.limits
+    limits = limits_of(request)
     return limits
 
 
@@ -252,7 +252,7 @@ async def companion_events(
     """``status`` events (the page's live part, as HTML) until the link ends (``ended``); an
     unknown link is a 404, an ended one a 410, before any event."""
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
-    service = request.app.state.service
+    service = service_of(request)
     fragments: Fragments = request.app.state.fragments
     hub = hub_of(request)
 
@@ -398,7 +398,7 @@ async def board_events(
     """``rows`` events (the board's rows, as HTML) every few seconds and at each change."""
     lang, _offered = _page_lang(request, settings, lang)
     hub = hub_of(request)
-    service = request.app.state.service
+    service = service_of(request)
     template = templates.get_template("board_rows.html")
 
     async def render() -> tuple[ServerSentEvent, bool]:

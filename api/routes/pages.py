@@ -20,7 +20,7 @@ from api.deps import ServiceDep, SettingsDep, SnapshotDep
 from api.i18n import choose_language, page_languages, ui
 from api.routes.public import route_json
 from api.schemas import PublicProfile
-from api.security import RateLimits, client_address
+from api.security import client_address, limits_of
 from api.templating import page_context, templates
 from core.service import Snapshot, WayfindingService, route_query
 from core.usage import ANSWERS, UsageRecorder
@@ -357,7 +357,7 @@ def arrival(
     """The answer to "Did you find your way easily?" (``yes``/``no``), or from the page's script:
     ``end`` when the last step is reached without reloading, ``sensors`` when the visitor asks
     the page to follow their steps. Counted, never tied to anyone."""
-    limits: RateLimits = request.app.state.limits
+    limits = limits_of(request)
     if not limits.hit("address", client_address(request)):
         return Response(status_code=429)
     usage = service.usage

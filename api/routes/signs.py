@@ -19,7 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, SnapshotDep
+from api.deps import SettingsDep, SnapshotDep, service_of
 from api.errors import ApiError
 from api.security import FacilitiesStaff
 from api.staff_pages import staff_context, staff_page
@@ -54,7 +54,7 @@ def _scans(service: WayfindingService) -> Counter[str]:
 async def signs_page(
     request: Request, user: FacilitiesStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> HTMLResponse:
-    service: WayfindingService = request.app.state.service
+    service = service_of(request)
     scans = await run_in_threadpool(_scans, service)
     lang = staff_context(request, snap, settings, user)["lang"]
     venue = snap.venue

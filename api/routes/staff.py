@@ -27,7 +27,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, SnapshotDep, hub_of, tracker_store_of
+from api.deps import SettingsDep, SnapshotDep, accounts_of, audit_of, hub_of, service_of, tracker_store_of
 from api.errors import ApiError
 from api.i18n import clock, day_and_time, page_languages, ui
 from api.live import LinkView, StatusHub
@@ -37,19 +37,18 @@ from api.security import (
     AdminStaff,
     AnyStaff,
     CareStaff,
-    RateLimits,
     check_csrf,
     client_address,
     csrf_token,
+    limits_of,
     staff_or_none,
 )
 from api.staff_pages import staff_context, staff_language, staff_page
 from api.templating import templates
-from core.accounts import AccountStore, StaffUser
+from core.accounts import StaffUser
 from core.service import Snapshot
 from core.settings import Settings
 from floorplans.model import label_text
-from floorplans.store import FloorPlanStore
 from tracker.store import Link, LinkError
 
 pages = APIRouter(include_in_schema=False)
@@ -212,7 +211,7 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
     check_csrf(request, csrf)
-    limits: RateLimits = request.app.state.limits
+    limits = limits_of(request)
     lang, _offered = staff_language(request, settings)
     words = ui(lang)
     who = name.strip().lower()[:64]
@@ -232,9 +231,9 @@ async def login(
         response = staff_page("staff_login.html", ctx, 429)
         response.headers["Retry-After"] = str(wait)
         return response
-    accounts: AccountStore = request.app.state.accounts
+    accounts = accounts_of(request)
     user = await run_in_threadpool(accounts.authenticate, who, password)
-    audit: FloorPlanStore = request.app.state.audit
+    audit = audit_of(request)
     if user is None:
         for k in keys:
             limits.hit(*k)
@@ -264,7 +263,7 @@ async def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = 
     check_csrf(request, csrf)
     user = await staff_or_none(request)
     if user is not None:
-        audit: FloorPlanStore = request.app.state.audit
+        audit = audit_of(request)
         await run_in_threadpool(audit.audit, user.name, "logout", "staff login", {})
     request.session.clear()
     return RedirectResponse("/staff/login", status_code=303)
@@ -275,7 +274,7 @@ async def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = 
 async def staff_home(
     request: Request, user: AnyStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> HTMLResponse:
-    accounts: AccountStore = request.app.state.accounts
+    accounts = accounts_of(request)
     users = await run_in_threadpool(accounts.users) if user.can("admin") else []
     return staff_page("staff_home.html", staff_context(request, snap, settings, user, users=users))
 
@@ -515,7 +514,7 @@ async def care_events(
     pathway_or_404(snap, pathway_id)
     lang, _offered = staff_language(request, settings)
     hub = hub_of(request)
-    service = request.app.state.service
+    service = service_of(request)
     await hub.refresh()  # a desk that just linked someone sees them in the list at once
     template = templates.get_template("staff_rows.html")
 
@@ -607,5 +606,5 @@ async def api_discharge(
 async def api_audit(
     request: Request, user: AdminStaff, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
-    audit: FloorPlanStore = request.app.state.audit
+    audit = audit_of(request)
     return await run_in_threadpool(audit.audit_log, limit)
