@@ -43,7 +43,7 @@ service = WayfindingService(database_url=None, venue_path=DEMO_PATH)
 session = KioskSession(service)
 from kivy.base import EventLoop
 from kivy.core.window import Window
-from kiosk_app.ui import KioskScreen
+from kiosk_app.screen import KioskScreen
 screen = KioskScreen(session, speak=False, size=(1080, 1920))
 Window.add_widget(screen)
 EventLoop.idle()
@@ -95,8 +95,8 @@ def main() -> int:
 
     from core.service import WayfindingService
     from floorplans.data import DEMO_PATH
+    from kiosk_app.screen import KioskScreen
     from kiosk_app.session import KioskSession
-    from kiosk_app.ui import KioskScreen
 
     service = WayfindingService(database_url=None, venue_path=DEMO_PATH)
     session = KioskSession(service)

@@ -2,7 +2,7 @@
 
 Kivy reads its settings when its window is first imported, so everything
 about the window (size, full screen, no command-line parsing, logs) is set
-here before :mod:`kiosk_app.ui` is imported.
+here before :mod:`kiosk_app.screen` is imported.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def run(opts: KioskOptions) -> int:
 
     from kivy.app import App
 
-    from kiosk_app.ui import KioskScreen
+    from kiosk_app.screen import KioskScreen
 
     class KioskApp(App):  # type: ignore[misc]
         title = "Wayfinding kiosk"
@@ -166,7 +166,7 @@ def screenshot(
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
-    from kiosk_app.ui import KioskScreen
+    from kiosk_app.screen import KioskScreen
 
     Window.size = opts.size
     screen = KioskScreen(session, speak=False, size=opts.size)

@@ -78,7 +78,7 @@ class Kiosk:
     """A kiosk screen in the window, and how a visitor uses it."""
 
     def __init__(self, window: Any, session: KioskSession, clock: Clock, size: tuple[int, int]) -> None:
-        from kiosk_app.ui import KioskScreen
+        from kiosk_app.screen import KioskScreen
 
         self.window, self.session, self.clock = window, session, clock
         window.size = size
