@@ -27,7 +27,7 @@ from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimi
 from core.accounts import AccountStore
 from core.service import WayfindingService
 from core.settings import Settings, get_settings
-from floorplans.store import FloorPlanStore
+from database import AuditLog, connect
 from tracker.store import TrackerStore
 
 STATIC = Path(__file__).parent / "static"
@@ -50,6 +50,7 @@ def create_app(
     settings: Settings | None = None, service: WayfindingService | None = None, *, watch: bool = True
 ) -> FastAPI:
     settings = settings or get_settings()
+    engine = connect(settings.database_url)  # the schema brought up to date once, at start
     if service is None:
         service = WayfindingService(
             database_url=settings.database_url,
@@ -57,8 +58,8 @@ def create_app(
             zone=settings.zone,
             stairs_penalty_s=settings.stairs_penalty_s,
         )
-    tracker_store = TrackerStore(settings.database_url)
-    accounts = AccountStore(tracker_store.engine)
+    tracker_store = TrackerStore(engine)
+    accounts = AccountStore(engine)
     hub = StatusHub(tracker_store, site=settings.site, broker=settings.mqtt_url, refresh_s=settings.refresh_s)
 
     @asynccontextmanager
@@ -84,7 +85,7 @@ def create_app(
     app.state.service = service
     app.state.tracker_store = tracker_store
     app.state.accounts = accounts
-    app.state.audit = FloorPlanStore(tracker_store.engine)
+    app.state.audit = AuditLog(engine)
     app.state.hub = hub
     app.state.fragments = companion.Fragments()
     app.state.limits = RateLimits(

@@ -16,6 +16,7 @@ from api.live import StatusHub
 from core.accounts import AccountStore
 from core.service import Snapshot, WayfindingService
 from core.settings import Settings
+from database import AuditLog
 from floorplans.store import FloorPlanStore
 from tracker.store import TrackerStore
 
@@ -72,7 +73,7 @@ def accounts_of(request: Request) -> AccountStore:
     return accounts
 
 
-def audit_of(request: Request) -> FloorPlanStore:
+def audit_of(request: Request) -> AuditLog:
     """Where logins and staff actions without a store of their own are written."""
-    audit: FloorPlanStore = request.app.state.audit
+    audit: AuditLog = request.app.state.audit
     return audit

@@ -100,13 +100,14 @@ def memory_child(store_url: str) -> None:
 def generated() -> None:
     """Import (twice: one published, one draft), diff and draw the generated 10 x 10 x 100
     hospital in this process: what a campus-sized upload costs before its page answers."""
+    from database import connect
     from floorplans import FloorPlanStore
     from floorplans.imdf import imdf_zip_bytes
     from floorplans.render import numbered_problems, render_floor_svg
     from simulators.generate import generate_hospital
 
     data = imdf_zip_bytes(generate_hospital(buildings=10, levels=10, rooms_per_level=100))
-    store = FloorPlanStore(f"sqlite:///{tempfile.mkdtemp(prefix='bench-gen-')}/g.db")
+    store = FloorPlanStore(connect(f"sqlite:///{tempfile.mkdtemp(prefix='bench-gen-')}/g.db"))
     store.publish(store.import_bytes(data, actor="bench").id, actor="bench")
     t0 = time.perf_counter()
     draft = store.import_bytes(data, actor="bench")
@@ -152,11 +153,12 @@ def main() -> None:
     if args.generated:
         generated()
     from core.accounts import AccountStore
+    from database import connect
     from floorplans import DEMO_PATH, FloorPlanStore
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-facilities-"))
     url = f"sqlite:///{tmp / 'w.db'}"
-    store = FloorPlanStore(url)
+    store = FloorPlanStore(connect(url))
     store.publish(store.import_archive(DEMO_PATH, actor="bench").id, actor="bench")
     AccountStore(url).add("bench", ["facilities"], PASSWORD, actor="bench")
     ports = free_port(), free_port()

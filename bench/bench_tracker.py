@@ -244,6 +244,7 @@ def drain_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     """Capacity without the load generator on the cores: the pipeline is paused (SIGSTOP),
     a backlog of readings is published, then the pipeline resumes; the rate is the
     trackers' own count of readings accepted over the time they drain it."""
+    from database import connect
     from tracker.broker import LocalBroker
     from tracker.store import TrackerStore
 
@@ -254,7 +255,7 @@ def drain_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         procs: list[subprocess.Popen[str]] = []
         try:
             db = f"sqlite:///{tmp / 'bench.db'}"
-            store = TrackerStore(db)
+            store = TrackerStore(connect(db))
             tags = [f"wb-{i:05d}" for i in range(args.wristbands)]
             for tag in tags:
                 store.link(tag, patient_ref=tag.upper(), pathway_id="ambulatory-surgery", actor="bench")
@@ -330,6 +331,7 @@ def drain_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
 def run_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     """One run: a tracker (*workers* 0) or *workers* estimator workers behind ingest
     workers, the load, the probes; the figures."""
+    from database import connect
     from floorplans import load_demo_venue
     from tracker.store import TrackerStore
 
@@ -344,7 +346,7 @@ def run_once(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         procs: list[subprocess.Popen[str]] = []
         try:
             db = f"sqlite:///{tmp / 'bench.db'}"
-            store = TrackerStore(db)
+            store = TrackerStore(connect(db))
             tags = [f"wb-{i:05d}" for i in range(args.wristbands)]
             probes, loaded = tags[:50], tags[50:]
             for tag in tags:
@@ -492,11 +494,12 @@ import sys, time, tempfile
 sys.path.insert(0, {str(ROOT)!r})
 from floorplans import load_demo_venue
 from tracker.core import Tracker
+from database import connect
 from tracker.store import TrackerStore
 from simulators.patients import Simulator, messages
 venue = load_demo_venue()
 tmp = tempfile.mkdtemp()
-store = TrackerStore(f"sqlite:///{{tmp}}/m.db")
+store = TrackerStore(connect(f"sqlite:///{{tmp}}/m.db"))
 with store.engine.begin() as conn:
     pass
 for i in range({n}):

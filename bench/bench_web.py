@@ -121,11 +121,12 @@ def main() -> int:
 
     from api.routes.public import route_json
     from core.service import WayfindingService
+    from database import connect
     from floorplans import DEMO_PATH, FloorPlanStore
 
     tmp = Path(tempfile.mkdtemp(prefix="wayfinding-bench-web-"))
     db = f"sqlite:///{tmp / 'w.db'}"
-    store = FloorPlanStore(db)
+    store = FloorPlanStore(connect(db))
     store.publish(store.import_archive(DEMO_PATH, actor="bench").id, actor="bench")
     port = free_port()
     env = {

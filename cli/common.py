@@ -1,15 +1,20 @@
-"""What every subcommand shares: the user-facing error, and the store, service, venue and
-accounts that ``--db``, ``--venue`` and the settings name.
+"""What every subcommand shares: the user-facing error, and the database, store, service,
+venue and accounts that ``--db``, ``--venue`` and the settings name. The database is migrated
+here, once per process, when a command first opens it (stores only check its schema).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Engine
+
 from core.settings import get_settings
+from database import connect, sqlite_file_missing
 from floorplans import FloorPlanStore
 from floorplans.model import Venue
 
@@ -26,8 +31,32 @@ class CommandError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
+def database_url(args: argparse.Namespace) -> str:
+    return str(args.db or get_settings().database_url)
+
+
+@cache
+def _engine(url: str) -> Engine:
+    return connect(url)
+
+
+def engine_of(args: argparse.Namespace) -> Engine:
+    """The database of ``--db`` (else the settings'), migrated to this release's schema the
+    first time a command of this process opens it (a new SQLite file is created)."""
+    return _engine(database_url(args))
+
+
+def migrate_if_there(args: argparse.Namespace) -> str:
+    """The database's URL, migrated if it exists: commands that fall back on the plan file
+    (route, kiosk, serve's service, the tracker's venue) create no SQLite file."""
+    url = database_url(args)
+    if not sqlite_file_missing(url):
+        _engine(url)
+    return url
+
+
 def store_of(args: argparse.Namespace) -> FloorPlanStore:
-    return FloorPlanStore(args.db or get_settings().database_url)
+    return FloorPlanStore(engine_of(args))
 
 
 def actor_of(args: argparse.Namespace) -> str:
@@ -44,7 +73,7 @@ def service_of(args: argparse.Namespace) -> WayfindingService:
 
     try:
         return WayfindingService(
-            database_url=args.db or get_settings().database_url,
+            database_url=migrate_if_there(args),
             venue_path=venue_path(args.venue),
             prefer_file=args.venue is not None,
             zone=get_settings().zone,
@@ -61,7 +90,7 @@ def venue_of(args: argparse.Namespace) -> Venue:
 
     path = getattr(args, "venue", None)
     venue, _source = venue_in_service(
-        database_url=args.db or get_settings().database_url,
+        database_url=migrate_if_there(args),
         venue_path=venue_path(path),
         prefer_file=path is not None,
     )
@@ -71,10 +100,10 @@ def venue_of(args: argparse.Namespace) -> Venue:
 def tracker_store_of(args: argparse.Namespace) -> TrackerStore:
     from tracker.store import TrackerStore
 
-    return TrackerStore(args.db or get_settings().database_url)
+    return TrackerStore(engine_of(args))
 
 
 def accounts_of(args: argparse.Namespace) -> AccountStore:
     from core.accounts import AccountStore
 
-    return AccountStore(args.db or get_settings().database_url)
+    return AccountStore(engine_of(args))

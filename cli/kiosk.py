@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import CommandError, venue_path
+from cli.common import CommandError, migrate_if_there, venue_path
 from core.settings import get_settings
 
 
@@ -40,7 +40,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     ):
         raise CommandError("--destination, --lang, --profile and --step go with --screenshot FILE.png")
     opts = KioskOptions(
-        database_url=args.db or settings.database_url,
+        database_url=migrate_if_there(args),
         venue_path=venue_path(args.venue),
         prefer_file=args.venue is not None,
         kiosk_id=args.kiosk_id or settings.kiosk_id,

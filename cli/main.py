@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from cli import db, demo, floorplan, kiosk, people, route, serve, tracking
 from cli.common import CommandError, Handler
+from database import OutdatedSchemaError
 from floorplans import FloorPlanError
 
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.func
     try:
         return handler(args)
-    except (FloorPlanError, CommandError) as exc:
+    except (FloorPlanError, CommandError, OutdatedSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

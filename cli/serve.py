@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cli.common import CommandError
 from core.settings import get_settings
+from database import connect
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             BrokerAddress.parse(settings.mqtt_url)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+    connect(settings.database_url)  # this process's start: the schema brought up to date
     try:
         service = WayfindingService(
             database_url=settings.database_url,

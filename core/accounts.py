@@ -107,7 +107,7 @@ def new_password() -> str:
 class AccountStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        schema.upgrade(self.engine)
+        schema.require_current(self.engine)  # migrated at process start (schema.connect)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- accounts -------------------------------------------------------------------------------

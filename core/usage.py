@@ -107,7 +107,7 @@ class UsageRecorder:
 
     def _ensure_tables(self) -> None:
         if not self._tables:
-            schema.upgrade(self.engine)
+            schema.require_current(self.engine)
             self._tables = True
 
     def today(self) -> date:

@@ -8,8 +8,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
 class Base(DeclarativeBase):
@@ -73,3 +74,31 @@ def add_audit(
             details=json.dumps(details, ensure_ascii=False),
         )
     )
+
+
+class AuditLog:
+    """The audit log on its own: for what changes nothing in a store (a staff login, a card
+    printed again); stores write their entries with :func:`add_audit` in their transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    def write(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
+        with self._session.begin() as s:
+            add_audit(s, actor, action, target, details or {})
+
+    def entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest *limit* entries, newest first."""
+        with self._session() as s:
+            rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+            return [
+                {
+                    "at": from_db(r.at).isoformat(),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "target": r.target,
+                    "details": json.loads(r.details),
+                }
+                for r in rows
+            ]

@@ -3,9 +3,12 @@
 One database holds floor plans, closures, the audit log, wristband links and events,
 staff accounts and usage counts (SQLite file on one box, PostgreSQL beyond). Its tables are
 made and changed only by the migrations in ``database/migrations/versions`` (plain DDL:
-they import no package's models, so this lowest package can hold them all). Every store
-calls :func:`upgrade` when it opens a database: a new database gets the whole schema, an
-older one is migrated keeping every row, one already at the head costs one query.
+they import no package's models, so this lowest package can hold them all). A process
+migrates once, when it starts (:func:`connect`, which the command line, the web application,
+the kiosk and the workers call), or ``wayfinding db upgrade`` does: a new database gets the
+whole schema, an older one is migrated keeping every row, one already at the head costs one
+query. Stores do not migrate: given a database that is not at the head, they refuse with
+:class:`OutdatedSchemaError`, which says what to run.
 
 Several processes may open the same database at once (API replicas, tracker workers): on
 PostgreSQL the migration runs under an advisory lock, on SQLite under the database's write
@@ -29,6 +32,10 @@ _PG_LOCK = 0x57415946  # "WAYF"
 
 _lock = threading.Lock()
 _current: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+class OutdatedSchemaError(RuntimeError):
+    """A store was given a database whose schema is not the one this release uses."""
 
 
 def revision(conn: Connection) -> str | None:
@@ -78,3 +85,32 @@ def upgrade(engine: Engine) -> str | None:
                     conn.commit()
         _current.add(engine)
         return before
+
+
+def connect(url_or_engine: str | Engine) -> Engine:
+    """The engine of *url_or_engine*, its database migrated to :data:`HEAD`: what a process
+    calls once at start (creates a SQLite file that does not exist)."""
+    from database.engine import make_engine
+
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    upgrade(engine)
+    return engine
+
+
+def require_current(engine: Engine) -> None:
+    """Raise :class:`OutdatedSchemaError` unless the database is at :data:`HEAD` (one query per
+    engine and process; none after :func:`connect` or :func:`upgrade`)."""
+    with _lock:
+        if engine in _current:
+            return
+    with engine.connect() as conn:
+        at = revision(conn)
+    if at != HEAD:
+        url = engine.url.render_as_string(hide_password=True)
+        state = "has no schema yet" if at is None else f"is at schema revision {at}"
+        raise OutdatedSchemaError(
+            f"the database {url} {state}, this release uses {HEAD}: "
+            "run 'wayfinding db upgrade' (keeps every row)"
+        )
+    with _lock:
+        _current.add(engine)

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column, sessionmaker
 
 from database import (
-    AuditRow,
+    AuditLog,
     Base,
     add_audit,
     from_db,
@@ -213,7 +213,7 @@ class FloorPlanStore:
 
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        schema.upgrade(self.engine)
+        schema.require_current(self.engine)  # migrated at process start (schema.connect)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._venues: dict[str, Venue] = {}
 
@@ -563,22 +563,10 @@ class FloorPlanStore:
     def audit(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
         """Record an action that changed nothing in the plans (a staff login, a wristband
         linked...): the audit log is the one place that says who did what, when."""
-        with self._session.begin() as s:
-            add_audit(s, actor, action, target, details or {})
+        AuditLog(self.engine).write(actor, action, target, details)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self._session() as s:
-            rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
-            return [
-                {
-                    "at": from_db(r.at).isoformat(),
-                    "actor": r.actor,  # type: ignore[union-attr]
-                    "action": r.action,
-                    "target": r.target,
-                    "details": json.loads(r.details),
-                }
-                for r in rows
-            ]
+        return AuditLog(self.engine).entries(limit)
 
 
 #: PostgreSQL advisory lock keys of the operations :func:`serialise` runs one at a time.

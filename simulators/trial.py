@@ -35,6 +35,7 @@ from shapely.geometry import Point
 
 from beacons.calibration import ReceiverFit, WalkStop, fit
 from beacons.estimator import PathLoss
+from database import connect
 from floorplans import Venue
 from routing import Router
 from simulators.patients import (
@@ -198,7 +199,7 @@ def run_trial(
         p = plan_patient(router, i + 1, rng=rng, speed=walk, bed_speed=bed, dwell_s=_dwell(rng, dwell_s))
         p.start = i * stagger_s
         people.append(p)
-    store = TrackerStore("sqlite://")
+    store = TrackerStore(connect("sqlite://"))
     links = {}
     for p in people:
         links[p.tag] = store.link(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from database import connect
 from floorplans import DEMO_PATH, FloorPlanStore, Venue, load_demo_venue
 from tests.postgres import LocalPostgres
 
@@ -40,12 +41,18 @@ def postgres() -> Iterator[LocalPostgres]:
     server.stop()
 
 
-def new_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
-    """A new empty database of *kind* (``sqlite``: a file in *folder*)."""
+def new_database(request: pytest.FixtureRequest, kind: str, folder: Path, *, schema: bool = True) -> str:
+    """A new database of *kind* (``sqlite``: a file in *folder*) with this release's schema
+    and no rows, as a process finds it after its start (:func:`database.connect`); with
+    ``schema=False``, nothing at all (a SQLite file not even made)."""
     if kind == "sqlite":
-        return f"sqlite:///{folder / 'w.db'}"
-    server: LocalPostgres = request.getfixturevalue("postgres")
-    return server.new_database()
+        url = f"sqlite:///{folder / 'w.db'}"
+    else:
+        server: LocalPostgres = request.getfixturevalue("postgres")
+        url = server.new_database()
+    if schema:
+        connect(url).dispose()
+    return url
 
 
 def database_bytes(url: str) -> bytes:
@@ -65,14 +72,20 @@ def database_bytes(url: str) -> bytes:
 
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: the test runs once on SQLite, once on PostgreSQL."""
+    """An empty database (schema, no rows): the test runs once on SQLite, once on PostgreSQL."""
     return new_database(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=DATABASES)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema yet, as a hospital's IT hands it over: SQLite, then PostgreSQL."""
+    return new_database(request, request.param, tmp_path, schema=False)
 
 
 def published_demo(db: Path | str) -> str:
     """The demo hospital published in a database (a SQLite file path, or any URL)."""
     url = db if isinstance(db, str) else f"sqlite:///{db}"
-    store = FloorPlanStore(url)
+    store = FloorPlanStore(connect(url))
     info = store.import_archive(DEMO_PATH, actor="test", note="demo")
     store.publish(info.id, actor="test")
     store.engine.dispose()

@@ -97,7 +97,7 @@ class Leases:
     ) -> None:
         if partitions < 1:
             raise ValueError("partitions must be at least 1")
-        schema.upgrade(engine)
+        schema.require_current(engine)
         self.site, self.worker, self.partitions = site, worker, partitions
         self.lease_s = lease_s
         self.clock = clock

@@ -214,7 +214,7 @@ class LinkError(ValueError):
 class TrackerStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        schema.upgrade(self.engine)  # an older database gains what is new, keeping every row
+        schema.require_current(self.engine)  # migrated at process start (schema.connect)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- wristbands ---------------------------------------------------------------------------

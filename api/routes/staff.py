@@ -238,7 +238,7 @@ async def login(
         for k in keys:
             limits.hit(*k)
         await run_in_threadpool(
-            audit.audit, who or "(empty)", "login-failed", "staff login", {"address": address}
+            audit.write, who or "(empty)", "login-failed", "staff login", {"address": address}
         )
         # The name stays (a mistyped password is the usual mistake), the password is typed again.
         ctx = staff_context(
@@ -254,7 +254,7 @@ async def login(
     request.session.clear()  # a new session: nothing carried over from before the login
     request.session.update({"uid": user.id, "at": time.time(), "lang": lang})
     csrf_token(request)
-    await run_in_threadpool(audit.audit, user.name, "login", "staff login", {"address": address})
+    await run_in_threadpool(audit.write, user.name, "login", "staff login", {"address": address})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -264,7 +264,7 @@ async def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = 
     user = await staff_or_none(request)
     if user is not None:
         audit = audit_of(request)
-        await run_in_threadpool(audit.audit, user.name, "logout", "staff login", {})
+        await run_in_threadpool(audit.write, user.name, "logout", "staff login", {})
     request.session.clear()
     return RedirectResponse("/staff/login", status_code=303)
 
@@ -607,4 +607,4 @@ async def api_audit(
     request: Request, user: AdminStaff, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
     audit = audit_of(request)
-    return await run_in_threadpool(audit.audit_log, limit)
+    return await run_in_threadpool(audit.entries, limit)

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, Page
 from api.app import create_app
 from core.accounts import AccountStore
 from core.settings import Settings
+from database import connect
 from floorplans import Venue
 from simulators.patients import run_simulation, tag_of
 from tests.api.conftest import LiveServer, phone, published_demo, serious_violations
@@ -313,7 +314,7 @@ def test_broker_away_pages_say_paused_and_catch_up_by_themselves(tmp_path: Path)
 def test_tracker_and_simulator_work_on_the_embedded_broker(demo_venue: Venue, tmp_path: Path) -> None:
     """Where Mosquitto is not installed the demo runs on amqtt (MQTT 3.1.1)."""
     broker = EmbeddedBroker().start()
-    store = TrackerStore(f"sqlite:///{tmp_path / 'w.db'}")
+    store = TrackerStore(connect(f"sqlite:///{tmp_path / 'w.db'}"))
     store.register([tag_of(1)], actor="t")
     link, _token = store.link(tag_of(1), patient_ref="P-1", pathway_id=PATHWAY, actor="t")
     tracker = Tracker(demo_venue, store, config=TrackerConfig(site="demo", zone_dwell_s=2))

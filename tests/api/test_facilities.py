@@ -25,6 +25,7 @@ from api.app import create_app
 from core.accounts import AccountStore
 from core.service import WayfindingService
 from core.settings import Settings
+from database import connect
 from floorplans import DEMO_PATH, FloorPlanStore
 from floorplans.imdf import read_imdf
 from tests.api.conftest import published_demo
@@ -422,7 +423,7 @@ def test_an_archive_cannot_put_script_in_the_pages(fabien: TestClient, db: str) 
 
 def test_the_built_in_plan_is_listed_and_exported_while_the_store_has_none(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    AccountStore(url).add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
+    AccountStore(connect(url)).add("fabien", ["facilities"], PASSWORDS["fabien"], actor="test")
     settings = Settings(database_url=url, upload_max_mb=5)
     service = WayfindingService(database_url=url, venue_path=DEMO_PATH)
     with TestClient(create_app(settings, service, watch=False), base_url="https://testserver") as app:

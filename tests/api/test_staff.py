@@ -24,6 +24,7 @@ from api.app import create_app
 from core.accounts import AccountStore
 from core.service import WayfindingService
 from core.settings import Settings
+from database import connect
 from floorplans import DEMO_PATH, FloorPlanStore
 from simulators.patients import tag_of
 from tests.api.conftest import published_demo
@@ -291,7 +292,7 @@ def test_reloading_the_card_shows_it_again_and_a_lost_card_is_made_anew(staff_ap
     assert companion.get(f"/c/{token}").status_code == 404
     assert companion.get(f"/c/{new_token}").status_code == 200
     audit = staff_app.app.state.audit  # type: ignore[attr-defined]
-    assert any(e["action"] == "card-reissued" and e["actor"] == "claire" for e in audit.audit_log())
+    assert any(e["action"] == "card-reissued" and e["actor"] == "claire" for e in audit.entries())
     # Discharged meanwhile at another desk: asking for a new card goes back to the list.
     link_id = int(card_url.split("/")[-2])
     staff_app.app.state.tracker_store.discharge(link_id, actor="t")  # type: ignore[attr-defined]
@@ -556,7 +557,7 @@ def test_an_older_store_gains_the_new_columns_and_keeps_its_links(tmp_path: Path
                 "'ambulatory-surgery', 'fr', 'x', '2026-11-30 10:00:00', 'a')"
             )
         )
-    store = TrackerStore(url)
+    store = TrackerStore(connect(url))  # as the process that opens it first: migrated
     (old,) = store.active_links()
     assert old.patient_ref == "OLD-1" and old.short_code is None and old.expires_at is None
     assert old.companion_open()

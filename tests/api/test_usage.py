@@ -25,6 +25,7 @@ from core.accounts import AccountStore
 from core.service import WayfindingService
 from core.settings import Settings
 from core.usage import CountRow, Period, UsageRecorder
+from database import connect
 from kiosk_app.session import KioskSession
 from tests.api.conftest import published_demo
 from tests.api.test_facilities import signed_in, text_of
@@ -138,7 +139,7 @@ def test_roles_for_the_usage_page(app: TestClient) -> None:
 
 def test_counts_from_several_threads_equal_a_single_threaded_run(tmp_path: object) -> None:
     def run(threads: int, url: str) -> dict[str, Counter[str]]:
-        rec = UsageRecorder(create_engine(url))
+        rec = UsageRecorder(connect(url))
         per = 4000 // threads
 
         def work(i: int) -> None:
@@ -168,7 +169,7 @@ def test_counts_from_several_threads_equal_a_single_threaded_run(tmp_path: objec
 
 
 def test_old_counts_are_deleted_after_the_retention(tmp_path: object) -> None:
-    rec = UsageRecorder(create_engine(f"sqlite:///{tmp_path}/r.db"), keep_days=30)
+    rec = UsageRecorder(connect(f"sqlite:///{tmp_path}/r.db"), keep_days=30)
     rec.add("route")
     rec.flush()
     with rec._session.begin() as s:

@@ -17,6 +17,7 @@ from beacons.payloads import (
     parse_heartbeat,
     parse_message,
 )
+from database import connect
 
 IBEACON = "4c000215e2c56db5dffb48d2b060d0f5a71096e00001002ac5"
 
@@ -197,7 +198,7 @@ def test_a_wristband_linked_by_hand_is_heard_through_espresense(tmp_path) -> Non
     """Linked as typed from the band's label (capitals), heard as ESPresense names it."""
     from tracker.store import TrackerStore
 
-    store = TrackerStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = TrackerStore(connect(f"sqlite:///{tmp_path / 's.db'}"))
     link, _ = store.link(
         UUID.upper() + "-1-42", patient_ref="P-1", pathway_id="ambulatory-surgery", actor="t"
     )

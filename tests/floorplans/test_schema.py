@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 import core.accounts
 import core.usage  # noqa: F401
-from database import Base, schema
+from cli.main import main
+from database import Base, OutdatedSchemaError, connect, schema
 from floorplans import DEMO_PATH, FloorPlanStore, StoreError
 from floorplans.store import VersionRow
 from tracker.store import LinkError, LinkRow, TrackerStore
@@ -135,7 +136,7 @@ def test_a_database_from_before_migrations_is_mended_keeping_every_row(tmp_path:
                 )
             )
     engine.dispose()
-    store = TrackerStore(url)
+    store = TrackerStore(connect(url))  # as a process opening it at start: migrated
     (active,) = store.active_links()
     assert active.patient_ref == "OLD-2"
     assert [e.kind for e in store.events(1)] == ["discharged"]
@@ -158,12 +159,12 @@ def test_publishing_a_discarded_version_still_says_why(db_url: str) -> None:
         store.publish(info.id, actor="t")
 
 
-def test_processes_starting_at_once_on_a_new_database_migrate_it_once(db_url: str) -> None:
+def test_processes_starting_at_once_on_a_new_database_migrate_it_once(empty_db_url: str) -> None:
     """Replicas and workers started together on an empty database: one migrates (under
     the database's lock), the others wait and find it done; none fails."""
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "cli", "--db", db_url, "db", "upgrade"],
+            [sys.executable, "-m", "cli", "--db", empty_db_url, "db", "upgrade"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -174,5 +175,19 @@ def test_processes_starting_at_once_on_a_new_database_migrate_it_once(db_url: st
     assert [r.returncode for r in runs] == [0] * 4, outs
     said = sorted(out.strip() for out, _err in outs)
     assert [x.startswith("database migrated from revision none") for x in said] == [True, False, False, False]
-    with FloorPlanStore(db_url).engine.connect() as conn:
+    with FloorPlanStore(empty_db_url).engine.connect() as conn:
         assert schema.revision(conn) == schema.HEAD
+
+
+def test_stores_do_not_migrate_a_process_does_at_its_start(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store handed a database without this release's schema refuses and says what to run;
+    a command opening it migrates it first (its process's start), keeping it usable."""
+    with pytest.raises(OutdatedSchemaError, match=r"no schema yet.*run 'wayfinding db upgrade'"):
+        FloorPlanStore(empty_db_url)
+    with pytest.raises(OutdatedSchemaError):
+        TrackerStore(empty_db_url)
+    assert main(["--db", empty_db_url, "floorplan", "list"]) == 0
+    assert FloorPlanStore(empty_db_url).versions() == []
+    assert TrackerStore(empty_db_url).active_links() == []

@@ -16,6 +16,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from database import connect
 from floorplans import Venue
 from simulators.patients import Simulator, messages, run_simulation, tag_of
 from tests.tracker.conftest import Broker, start_tracker
@@ -79,7 +80,7 @@ def test_patients_followed_through_kills_and_restarts(
 
 def _follow_patients(demo_venue: Venue, broker: Broker, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'w.db'}"
-    store = TrackerStore(db)
+    store = TrackerStore(connect(db))
     for i in range(1, PATIENTS + 1):
         store.link(
             tag_of(i),
@@ -200,7 +201,7 @@ def test_messages_are_acknowledged_only_once_their_stage_is_written(
     admission desk; the tracker is killed. Nothing was acknowledged, so the broker gives
     the readings to the restarted tracker, which writes the stage: once."""
     db_file = tmp_path / "w.db"
-    store = TrackerStore(f"sqlite:///{db_file}")
+    store = TrackerStore(connect(f"sqlite:///{db_file}"))
     store.link(tag_of(1), patient_ref="P-1", pathway_id="ambulatory-surgery", actor="test")
     log = tmp_path / "tracker.log"
     tracker = start_tracker(store_url := f"sqlite:///{db_file}", broker, log, client_id="tracker-ack")
