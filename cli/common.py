@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 
 from core.settings import get_settings
 from database import connect, sqlite_file_missing
-from floorplans import FloorPlanStore
-from floorplans.model import Venue
 
 if TYPE_CHECKING:
     from core.accounts import AccountStore
     from core.service import WayfindingService
+    from floorplans import FloorPlanStore
+    from floorplans.model import Venue
     from tracker.store import TrackerStore
 
 
@@ -56,6 +56,8 @@ def migrate_if_there(args: argparse.Namespace) -> str:
 
 
 def store_of(args: argparse.Namespace) -> FloorPlanStore:
+    from floorplans import FloorPlanStore
+
     return FloorPlanStore(engine_of(args))
 
 

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 from cli.common import accounts_of, actor_of, store_of, tracker_store_of
 from core.settings import get_settings
-from floorplans import render_floor_svg
-from floorplans.model import Venue
 
 if TYPE_CHECKING:
     from core.service import WayfindingService
+    from floorplans.model import Venue
     from routing import Route
     from tracker.broker import EmbeddedBroker, LocalBroker
 
@@ -49,6 +48,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def cmd_demo(args: argparse.Namespace) -> int:
     """Put the demo hospital in service, draw its floors, give directions, and follow
     simulated patients through a real broker."""
+    from floorplans import render_floor_svg
+
     store = store_of(args)
     settings = get_settings()
     published = store.published()

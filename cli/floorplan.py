@@ -10,9 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from cli.common import CommandError, actor_of, store_of, venue_path
-from floorplans import load_and_validate, read_imdf, render_floor_svg, write_imdf
-from floorplans.store import parse_until
-from simulators.generate import generate_hospital
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,6 +109,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from floorplans import load_and_validate
+
     result = load_and_validate(args.path)
     if args.json:
         print(result.report.to_json())
@@ -121,6 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from floorplans import load_and_validate, read_imdf, render_floor_svg
     from floorplans.render import numbered_problems
 
     path = venue_path(args.path)
@@ -154,6 +154,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    from floorplans import load_and_validate, write_imdf
+
     source, out = Path(args.path), Path(args.out)
     if out.resolve() == source.resolve():
         raise CommandError(f"{out}: write the repaired archive elsewhere, not over the original")
@@ -180,6 +182,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from floorplans import write_imdf
+    from simulators.generate import generate_hospital
+
     try:
         venue = generate_hospital(
             buildings=args.buildings, levels=args.levels, rooms_per_level=args.rooms_per_level, seed=args.seed
@@ -291,6 +296,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    from floorplans.store import parse_until
+
     closure = store_of(args).close(
         args.feature_id, reason=args.reason, actor=actor_of(args), until=parse_until(args.until)
     )
