@@ -57,6 +57,7 @@ from floorplans.model import (
     Venue,
 )
 from floorplans.projection import LocalProjection
+from floorplans.repair import repair_venue
 from floorplans.report import Report
 
 #: Feature types this module models; other ``*.geojson`` files pass through.
@@ -178,14 +179,17 @@ class _Archive:
         return Path(self._names[name]).read_bytes()
 
 
-def read_imdf(path: str | Path) -> ImdfResult:
+def read_imdf(path: str | Path, *, repair: bool = True) -> ImdfResult:
     """Read an IMDF archive (folder or zip) into a :class:`Venue` in metres.
 
-    Repairs what real archives get wrong and says so in the report: openings
-    a little off a unit boundary are snapped, missing vertical relationships
-    are inferred from stacked lift/stairs units, names given as plain strings
-    become labels. Returns ``venue=None`` only when nothing usable was found
-    (no venue feature); the report then says why.
+    The pipeline is read, then repair (:func:`floorplans.repair.repair_venue`), then
+    validate (:func:`floorplans.validate.load_and_validate` does all three). Repairs make
+    explicit what real archives leave out and say so in the report: openings a little off a
+    unit boundary are snapped, doors, undrawn corridors and vertical relationships are
+    inferred. ``repair=False`` reads the archive as drawn (what facilities wrote, nothing
+    added: to compare, or to write it back unchanged). Names given as plain strings become
+    labels either way. Returns ``venue=None`` only when nothing usable was found (no venue
+    feature); the report then says why.
     """
     archive = _Archive(Path(path))
     report = Report()
@@ -285,9 +289,8 @@ def read_imdf(path: str | Path) -> ImdfResult:
     if pathways_json is not None:
         _read_pathways(venue, pathways_json, report)
 
-    from floorplans.repair import repair_venue
-
-    repair_venue(venue, report, snap_silent_m=SNAP_SILENT_M, snap_tolerance_m=SNAP_TOLERANCE_M)
+    if repair:
+        repair_venue(venue, report, snap_silent_m=SNAP_SILENT_M, snap_tolerance_m=SNAP_TOLERANCE_M)
     return ImdfResult(venue, report)
 
 

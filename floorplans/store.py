@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     DateTime,
+    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     String,
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Mapped, Session, defer, mapped_column, sessionmaker
 
 from database import (
     AuditLog,
+    AuditRow,
     Base,
     add_audit,
     from_db,
@@ -82,6 +84,13 @@ class VersionRow(Base):
     __table_args__ = (
         partial_unique("uq_floorplan_version_published", "venue_id", where="status = 'published'"),
     )
+
+
+# The audit log (database/models.py) names the plan version an entry is about; the reference
+# is declared here, by the table it points to (the migrations make it in every database).
+Base.metadata.tables[AuditRow.__tablename__].append_constraint(
+    ForeignKeyConstraint(["version_id"], ["floorplan_version.id"])
+)
 
 
 class ClosureRow(Base):

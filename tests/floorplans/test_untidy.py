@@ -117,6 +117,20 @@ def _doors_of(venue_case: str) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
+def test_an_archive_can_be_read_as_drawn_then_repaired() -> None:
+    """read -> repair -> validate: read as drawn, the doorless campus has the openings
+    facilities drew (none to its rooms) and a report with no guess in it; repaired, the
+    same archive has its seventeen doors, each reported."""
+    drawn = read_imdf(ROOT / "doorless", repair=False)
+    repaired = read_imdf(ROOT / "doorless")
+    assert drawn.venue is not None and repaired.venue is not None
+    assert not [o for o in drawn.venue.openings.values() if o.inferred]
+    assert drawn.report.inferences == []
+    added = set(repaired.venue.openings) - set(drawn.venue.openings)
+    assert len(added) == 17 and all(repaired.venue.openings[o].inferred for o in added)
+    assert {p.code for p in repaired.report.inferences} >= {"door-inferred"}
+
+
 def test_inferred_doors_are_where_a_person_would_look_for_them() -> None:
     tidy, doorless = _doors_of("tidy"), _doors_of("doorless")
     report = loaded("doorless").report
