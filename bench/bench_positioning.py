@@ -19,7 +19,8 @@ error, blind to errors along the path), with the same baselines and, to read
 the figure against, points drawn anywhere in the flat (an estimator that
 knows nothing).
 
-Run: ``.venv/bin/python bench/bench_positioning.py``.
+Run: ``.venv/bin/python bench/bench_positioning.py``; ``--calibrated-only`` stops after the
+calibrated model on the robot test run (what ``tests/beacons/test_estimator.py`` checks).
 """
 
 from __future__ import annotations
@@ -191,6 +192,12 @@ def located(out: Path) -> list[tuple[float, float]]:
     return [(float(r["x"]), float(r["y"])) for r in rows(out)]
 
 
+def _line(label: str, e: np.ndarray) -> str:
+    return (
+        f"{label:26} median {np.median(e):.2f} m   p90 {np.percentile(e, 90):.2f} m   mean {e.mean():.2f} m"
+    )
+
+
 def main() -> int:
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
@@ -200,6 +207,9 @@ def main() -> int:
         receivers, readings, truth = convert(tmp)
         model = calibration_model(tmp)
         locate(receivers, readings, tmp / "calibrated.csv", model)
+        if "--calibrated-only" in sys.argv[1:]:
+            print(_line("calibrated model", errors(tmp / "calibrated.csv", truth)))
+            return 0
         locate(receivers, readings, tmp / "default.csv", None)
         locate(receivers, readings, tmp / "walls.csv", model, flat_venue(tmp))
         cal, base = errors(tmp / "calibrated.csv", truth), errors(tmp / "default.csv", truth)
@@ -231,10 +241,7 @@ def main() -> int:
         ("uncalibrated + outline", base_walls),
         ("weighted centroid", centroid),
     ):
-        print(
-            f"{label:26} median {np.median(e):.2f} m   p90 {np.percentile(e, 90):.2f} m   "
-            f"mean {e.mean():.2f} m"
-        )
+        print(_line(label, e))
     print(
         "\nwalking person (same calibration), distance from each estimate to the walked path "
         f"(a lower bound of the error): {len(walk['calibrated model'])} estimates"
