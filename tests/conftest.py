@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.service import WayfindingService
 from database import connect
 from floorplans import DEMO_PATH, FloorPlanStore, Venue, load_demo_venue
 from tests.postgres import LocalPostgres
@@ -130,3 +131,17 @@ def archive(tmp_path: Path) -> Archive:
     root = tmp_path / "venue"
     shutil.copytree(DEMO_PATH, root)
     return Archive(root)
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo published: each module using it runs on SQLite, then on PostgreSQL (the web
+    tests, and the command line's route fuzzing)."""
+    return published_demo(new_database(request, request.param, tmp_path_factory.mktemp("store")))
+
+
+@pytest.fixture(scope="module")
+def service(store_url: str) -> Iterator[WayfindingService]:
+    svc = WayfindingService(database_url=store_url, venue_path=DEMO_PATH)
+    yield svc
+    svc.close()

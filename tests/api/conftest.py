@@ -19,8 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from api.app import create_app
 from core.service import WayfindingService
 from core.settings import Settings
-from floorplans import DEMO_PATH
-from tests.conftest import DATABASES, new_database, published_demo
+from tests.conftest import published_demo
 from tracker.broker import free_port
 
 
@@ -39,19 +38,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item._id = coerce_node_id(nodeid)  # type: ignore[attr-defined]
         except ImportError:
             item._nodeid = nodeid
-
-
-@pytest.fixture(scope="module", params=DATABASES)
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo published: each module using it runs on SQLite, then on PostgreSQL."""
-    return published_demo(new_database(request, request.param, tmp_path_factory.mktemp("store")))
-
-
-@pytest.fixture(scope="module")
-def service(store_url: str) -> Iterator[WayfindingService]:
-    svc = WayfindingService(database_url=store_url, venue_path=DEMO_PATH)
-    yield svc
-    svc.close()
 
 
 @pytest.fixture(scope="module")
