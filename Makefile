@@ -44,7 +44,7 @@ check: install-test
 # every tracker process: "alone"); then the rest in parallel (pytest-xdist): four workers on
 # two cores, since many tests wait on real processes and real time; a module stays on one
 # worker (its fixtures are set up once), and the modules with tests of minutes start first
-# (tests/conftest.py). On a fresh clone here: 4.6 min alone + 6.4 min in parallel, against 20
+# (tests/conftest.py). On a fresh clone here: 4.1 min alone + 6.6 min in parallel, against 20
 # min one test after another.
 XDIST := -n 4 --dist loadscope --no-loadscope-reorder
 pytest: install-test
