@@ -13,7 +13,7 @@ from core.service import ServiceError, WayfindingService
 from floorplans import DEMO_PATH, FloorPlanStore
 from floorplans.store import parse_until
 from routing import NoRoute
-from tests.api.conftest import published_demo
+from tests.conftest import published_demo
 
 THREADS = 8
 KIOSKS = ["Borne du hall d'accueil", "Borne du parking", "Borne des urgences"]
