@@ -22,14 +22,12 @@ from tracker.store import TrackerStore
 
 
 async def current_service(request: Request) -> WayfindingService:
-    service: WayfindingService = request.app.state.service
-    return service
+    return service_of(request)
 
 
 async def current_snapshot(request: Request) -> Snapshot:
     """The venue in service when the request arrived: the request finishes on it."""
-    service: WayfindingService = request.app.state.service
-    return service.snapshot
+    return service_of(request).snapshot
 
 
 async def current_settings(request: Request) -> Settings:

@@ -224,6 +224,7 @@ class FloorPlanStore:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         schema.require_current(self.engine)  # migrated at process start (schema.connect)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._audit_log = AuditLog(self.engine)
         self._venues: dict[str, Venue] = {}
 
     # -- versions ---------------------------------------------------------------------------
@@ -572,10 +573,10 @@ class FloorPlanStore:
     def audit(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
         """Record an action that changed nothing in the plans (a staff login, a wristband
         linked...): the audit log is the one place that says who did what, when."""
-        AuditLog(self.engine).write(actor, action, target, details)
+        self._audit_log.write(actor, action, target, details)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
-        return AuditLog(self.engine).entries(limit)
+        return self._audit_log.entries(limit)
 
 
 #: PostgreSQL advisory lock keys of the operations :func:`serialise` runs one at a time.
