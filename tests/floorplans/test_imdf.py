@@ -262,3 +262,62 @@ def test_names_missing_in_a_venue_language_are_reported(archive: Archive) -> Non
     assert missing[0].file == "occupant.geojson"
     assert "'Radiologie' has no en version" in missing[0].message
     assert report.usable
+
+
+def test_each_feature_types_rules_are_what_reading_reports(archive: Archive) -> None:
+    """Every codec's declared rules hold when read: a required property removed from one of
+    the demo's features is supplied by its documented rule, or the feature is refused
+    with an error naming that property; a geometry of the wrong type is refused naming the
+    types allowed. The codec table is the specification readers and writers share."""
+    from floorplans.imdf.feature_types import CODECS
+
+    checked = 0
+    for codec in CODECS:
+        features = archive.features(codec.ftype)
+        if not features:
+            continue
+        fid = str(features[0]["id"])
+        derived = {d.prop for d in codec.derivable}
+        for prop in codec.required:
+            saved = archive.load(f"{codec.ftype}.geojson")
+
+            def drop(feats: list[dict[str, object]], prop: str = prop) -> None:
+                feats[0]["properties"].pop(prop, None)  # type: ignore[attr-defined]
+
+            archive.edit(codec.ftype, drop)
+            problems = [
+                p for p in read_imdf(archive.root, repair=False).report.problems if p.feature_id == fid
+            ]
+            archive.save(f"{codec.ftype}.geojson", saved)
+            said = " ".join(p.message for p in problems)
+            if prop in derived:  # said what the rule did, or why it could not apply here
+                assert any(prop in p.message for p in problems), (codec.ftype, prop, said)
+                assert "lacks required" not in said, (codec.ftype, prop, said)
+            else:
+                assert any("lacks required" in p.message and prop in p.message for p in problems), (
+                    codec.ftype,
+                    prop,
+                    said,
+                )
+            checked += 1
+        if codec.geometry is not None:
+            saved = archive.load(f"{codec.ftype}.geojson")
+            wrong = (
+                {"type": "MultiPoint", "coordinates": [[0, 0]]}
+                if "Point" not in codec.geometry
+                else {"type": "LineString", "coordinates": [[0, 0], [0, 1e-5]]}
+            )
+
+            def redraw(feats: list[dict[str, object]], wrong: dict[str, object] = wrong) -> None:
+                feats[0]["geometry"] = wrong
+
+            archive.edit(codec.ftype, redraw)
+            problems = [
+                p for p in read_imdf(archive.root, repair=False).report.problems if p.feature_id == fid
+            ]
+            archive.save(f"{codec.ftype}.geojson", saved)
+            assert any(
+                p.code == "geometry-type" and all(g in p.message for g in codec.geometry) for p in problems
+            ), (codec.ftype, problems)
+            checked += 1
+    assert checked >= 25
