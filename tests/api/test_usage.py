@@ -14,7 +14,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -95,7 +95,7 @@ def test_a_phone_visit_is_counted_and_shown(
     assert "Itinéraires refusés, par motif lieu introuvable 1" in seen, seen
     assert "Téléphone ou borne téléphone 2" in seen
     assert "not-found" not in seen and " phone " not in seen
-    today = date.today().isoformat()
+    today = service.usage.today().isoformat()  # the hospital's day, not the machine's
     assert re.search(rf"{today} 2 2 0 2 0 50 % 1 / 0", seen), "per day: routes, phones, distinct phones"
     # The CSV: the same counters, one per line.
     rows = list(csv.reader(io.StringIO(fabien.get("/staff/usage.csv").content.decode("utf-8-sig"))))
