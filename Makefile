@@ -45,28 +45,31 @@ check: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The suite in two phases.
+# The suite in two phases, with a third run beside them.
 # 1. The test that loads the whole machine by design (2,000 wristbands through every tracker
-#    process: "alone"), and beside it, at the lowest priority (nice 19), the modules that only
-#    compute, on simulated time, with no clock to meet (BACKGROUND: they take only the CPU the
-#    alone test leaves idle, about a quarter of it, and never slow it down).
+#    process: "alone").
 # 2. The rest in parallel (pytest-xdist): four workers on two cores, since many tests wait on
 #    real processes and real time; a module stays on one worker (its fixtures are set up
 #    once), and the modules with tests of minutes start first (tests/conftest.py).
+# Beside both, at the lowest priority (nice 19), the modules that only compute, with no clock
+# to meet (BACKGROUND: trials on simulated time, property tests, replays of recorded
+# readings): they take only the CPU the others leave idle (a quarter of it while the alone
+# test runs, a third in the first minutes of the parallel part) and never slow them down.
 # Every part runs even when one fails; the exit status says whether all passed. Figures in
 # docs/benchmarks.md, "The test suite".
 BACKGROUND := tests/tracker/test_stage_accuracy.py tests/routing/test_directions_check.py \
-  tests/floorplans/test_untidy.py tests/floorplans/test_edit.py tests/routing/test_engine.py
+  tests/floorplans/test_untidy.py tests/floorplans/test_edit.py tests/routing/test_engine.py \
+  tests/beacons/test_estimator.py tests/beacons/test_calibration.py
 XDIST := -n 4 --dist loadscope --no-loadscope-reorder
 pytest: install-test
 	@status=0; log=$$(mktemp); \
 	nice -n 19 $(BIN)/pytest -q -m "not alone" $(BACKGROUND) > $$log 2>&1 & background=$$!; \
-	echo "== alone, with $(words $(BACKGROUND)) modules in the background"; \
+	echo "== alone ($(words $(BACKGROUND)) modules run in the background meanwhile)"; \
 	$(BIN)/pytest -q -m alone || status=1; \
-	wait $$background || status=1; \
-	echo "== the background modules"; cat $$log; rm -f $$log; \
 	echo "== the rest, in parallel"; \
 	$(BIN)/pytest -q $(XDIST) -m "not alone" $(addprefix --ignore=,$(BACKGROUND)) --durations=10 || status=1; \
+	wait $$background || status=1; \
+	echo "== the background modules"; cat $$log; rm -f $$log; \
 	exit $$status
 
 bench: install-test
