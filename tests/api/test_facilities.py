@@ -8,6 +8,7 @@ touching the plan in service. The browser tests are in ``test_facilities_browser
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -311,6 +312,7 @@ def zip_of(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> byt
     return buf.getvalue()
 
 
+@functools.cache  # 6 s of CPU to make: made once for both databases
 def _bomb() -> bytes:
     """One entry of 1 GB of zeros: about 1 MB compressed, written in pieces."""
     buf = io.BytesIO()
@@ -324,6 +326,7 @@ def _bomb() -> bytes:
     return buf.getvalue()
 
 
+@functools.cache
 def _many_points() -> bytes:
     ring = [[2.0 + i * 1e-7, 48.0] for i in range(1_000_000)]
     unit = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "u", "properties": {},
