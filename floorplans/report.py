@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from floorplans.text import Text
+
 Severity = Literal["error", "warning", "info"]
 #: A place on the plan: floor ordinal, metres east, metres north.
 Place = tuple[int, float, float]
@@ -47,6 +49,18 @@ class Problem:
     ordinal: int | None = None
     x: float | None = None
     y: float | None = None
+    #: *message* and *fix* as sentences a page can say in its reader's language
+    #: (:mod:`floorplans.text`); ``None`` in reports stored before they were kept.
+    text: Text | None = None
+    fix_text: Text | None = None
+
+    def said(self, lang: str) -> str:
+        """What is wrong, in *lang*."""
+        return self.text.said(lang) if self.text is not None else self.message
+
+    def fix_said(self, lang: str) -> str:
+        """How to fix it, in *lang*."""
+        return self.fix_text.said(lang) if self.fix_text is not None else self.fix
 
     def line(self) -> str:
         where = self.file + (f" [{self.feature_id}]" if self.feature_id else "")
@@ -63,26 +77,42 @@ class Report:
         code: str,
         file: str,
         feature_id: str | None,
-        message: str,
-        fix: str,
+        message: str | Text,
+        fix: str | Text,
         *,
         at: Place | None = None,
     ) -> None:
+        """*message* and *fix* are English; given as :class:`Text` (``T(...)``), a page can
+        also say them in its reader's language."""
         ordinal, x, y = at if at is not None else (None, None, None)
-        self.problems.append(Problem(severity, code, file, feature_id, message, fix, ordinal, x, y))
+        self.problems.append(
+            Problem(
+                severity,
+                code,
+                file,
+                feature_id,
+                str(message),
+                str(fix),
+                ordinal,
+                x,
+                y,
+                message if isinstance(message, Text) else None,
+                fix if isinstance(fix, Text) else None,
+            )
+        )
 
     def error(
-        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
     ) -> None:
         self.add("error", code, file, fid, message, fix, at=at)
 
     def warning(
-        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
     ) -> None:
         self.add("warning", code, file, fid, message, fix, at=at)
 
     def info(
-        self, code: str, file: str, fid: str | None, message: str, fix: str, *, at: Place | None = None
+        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
     ) -> None:
         self.add("info", code, file, fid, message, fix, at=at)
 
@@ -122,7 +152,7 @@ class Report:
             "usable": self.usable,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [_problem_dict(p) for p in self.problems],
         }
 
     def to_json(self) -> str:
@@ -135,4 +165,17 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
-        return cls([Problem(**p) for p in data.get("problems", [])])
+        problems = []
+        for p in data.get("problems", []):
+            kept = {k: v for k, v in p.items() if k not in ("text", "fix_text")}
+            problems.append(
+                Problem(**kept, text=Text.from_dict(p.get("text")), fix_text=Text.from_dict(p.get("fix_text")))
+            )
+        return cls(problems)
+
+
+def _problem_dict(p: Problem) -> dict[str, Any]:
+    out = asdict(p)
+    out["text"] = p.text.to_dict() if p.text is not None else None
+    out["fix_text"] = p.fix_text.to_dict() if p.fix_text is not None else None
+    return out

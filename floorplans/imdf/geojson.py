@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from floorplans.imdf.codec import Codec, RawFeature
 from floorplans.projection import LocalProjection
 from floorplans.report import Report
+from floorplans.text import T
 
 
 def features_of(
@@ -25,29 +26,34 @@ def features_of(
             "geojson-invalid",
             name,
             None,
-            f"{name} is not a GeoJSON FeatureCollection",
-            'write {"type": "FeatureCollection", "features": [...]}',
+            T("{file} is not a GeoJSON FeatureCollection", file=name),
+            T('write {{"type": "FeatureCollection", "features": [...]}}'),
         )
         return
     features = data.get("features")
     if not isinstance(features, list):
-        report.error("geojson-invalid", name, None, f'{name} has no "features" list', 'add "features": [...]')
+        report.error(
+            "geojson-invalid", name, None, T('{file} has no "features" list', file=name), T('add "features": [...]')
+        )
         return
     for index, feat in enumerate(features):
-        where = f"feature #{index}"
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             report.error(
                 "geojson-invalid",
                 name,
                 None,
-                f"{where} is not a GeoJSON Feature",
-                'give it "type": "Feature", "id", "feature_type", "geometry", "properties"',
+                T("feature #{index} is not a GeoJSON Feature", index=index),
+                T('give it "type": "Feature", "id", "feature_type", "geometry", "properties"'),
             )
             continue
         fid = feat.get("id")
         if not isinstance(fid, str | int) or fid == "":
             report.error(
-                "id-missing", name, None, f"{where} has no id", 'give every feature a unique "id" (a UUID)'
+                "id-missing",
+                name,
+                None,
+                T("feature #{index} has no id", index=index),
+                T('give every feature a unique "id" (a UUID)'),
             )
             continue
         fid = str(fid)
@@ -56,8 +62,8 @@ def features_of(
                 "id-duplicate",
                 name,
                 fid,
-                f"id {fid!r} is used twice (also in {seen_ids[fid]})",
-                "give every feature its own id",
+                T("id {id!r} is used twice (also in {other})", id=fid, other=seen_ids[fid]),
+                T("give every feature its own id"),
             )
             continue
         seen_ids[fid] = name
@@ -67,8 +73,8 @@ def features_of(
                 "feature-type-mismatch",
                 name,
                 fid,
-                f"feature_type {declared!r} in {name}; read as {ftype!r}",
-                f'set "feature_type": "{ftype}" or move it to {declared}.geojson',
+                T("feature_type {declared!r} in {file}; read as {ftype!r}", declared=declared, file=name, ftype=ftype),
+                T('set "feature_type": "{ftype}" or move it to {declared}.geojson', ftype=ftype, declared=declared),
             )
         props = feat.get("properties")
         if not isinstance(props, dict):
@@ -76,8 +82,8 @@ def features_of(
                 "properties-missing",
                 name,
                 fid,
-                f"{ftype} {fid!r} has no properties",
-                'add a "properties" object',
+                T("{ftype} {id!r} has no properties", ftype=ftype, id=fid),
+                T('add a "properties" object'),
             )
             continue
         if not _required_present(name, codec, fid, props, report):
@@ -102,17 +108,28 @@ def _required_present(name: str, codec: Codec, fid: str, props: dict[str, Any], 
             "property-derived",
             name,
             fid,
-            f"{ftype} {fid!r} has no {key}; {rule}",
-            f"set {key} (IMDF 20-094, {ftype.capitalize()}) if {value!r} is not right",
+            T("{ftype} {id!r} has no {key}; {rule}", ftype=ftype, id=fid, key=key, rule=rule),
+            T(
+                "set {key} (IMDF 20-094, {section}) if {value!r} is not right",
+                key=key,
+                section=ftype.capitalize(),
+                value=value,
+            ),
         )
     if missing:
         report.error(
             "property-missing",
             name,
             fid,
-            f"{ftype} {fid!r} lacks required propert{'ies' if len(missing) > 1 else 'y'} "
-            + ", ".join(missing),
-            "add " + ", ".join(missing) + " (IMDF 20-094, " + ftype.capitalize() + ")",
+            T(
+                "{ftype} {id!r} lacks required properties {keys}"
+                if len(missing) > 1
+                else "{ftype} {id!r} lacks required property {keys}",
+                ftype=ftype,
+                id=fid,
+                keys=", ".join(missing),
+            ),
+            T("add {keys} (IMDF 20-094, {section})", keys=", ".join(missing), section=ftype.capitalize()),
         )
         return False
     return True
@@ -128,8 +145,8 @@ def _geometry(
             "geometry-missing",
             name,
             fid,
-            f"{ftype} {fid!r} has no geometry",
-            f"draw it as a {' or '.join(allowed)}",
+            T("{ftype} {id!r} has no geometry", ftype=ftype, id=fid),
+            T("draw it as a {types}", types=" / ".join(allowed)),
         )
         return False
     try:
@@ -139,8 +156,8 @@ def _geometry(
             "geometry-invalid",
             name,
             fid,
-            f"{ftype} {fid!r} has an unreadable geometry ({exc})",
-            "fix its coordinates: [longitude, latitude] pairs, rings closed",
+            T("{ftype} {id!r} has an unreadable geometry ({why})", ftype=ftype, id=fid, why=str(exc)),
+            T("fix its coordinates: [longitude, latitude] pairs, rings closed"),
         )
         return False
     if allowed is not None and geom.geom_type not in allowed:
@@ -148,12 +165,20 @@ def _geometry(
             "geometry-type",
             name,
             fid,
-            f"{ftype} {fid!r} is a {geom.geom_type}, expected {' or '.join(allowed)}",
-            f"redraw it as a {allowed[0]}",
+            T(
+                "{ftype} {id!r} is a {found}, expected {types}",
+                ftype=ftype,
+                id=fid,
+                found=geom.geom_type,
+                types=" / ".join(allowed),
+            ),
+            T("redraw it as a {type}", type=allowed[0]),
         )
         return False
     if geom.is_empty:
-        report.error("geometry-empty", name, fid, f"{ftype} {fid!r} has an empty geometry", "draw it")
+        report.error(
+            "geometry-empty", name, fid, T("{ftype} {id!r} has an empty geometry", ftype=ftype, id=fid), T("draw it")
+        )
         return False
     return geom
 
@@ -175,16 +200,16 @@ def venue_origin(venue: RawFeature, report: Report) -> tuple[float, float]:
                 "display-point-invalid",
                 venue.file,
                 venue.fid,
-                "venue display_point is missing or invalid; the centroid is used",
-                'set display_point to {"type": "Point", "coordinates": [lon, lat]}',
+                T("venue display_point is missing or invalid; the centroid is used"),
+                T('set display_point to {{"type": "Point", "coordinates": [lon, lat]}}'),
             )
             return c.x, c.y
         report.error(
             "display-point-invalid",
             venue.file,
             venue.fid,
-            "venue has neither a display_point nor a geometry",
-            "set display_point to a point inside the venue",
+            T("venue has neither a display_point nor a geometry"),
+            T("set display_point to a point inside the venue"),
         )
         return 0.0, 0.0
 
