@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from floorplans.text import Text
+
 
 class FloorPlanError(ValueError):
-    """A floor plan cannot be used as given."""
+    """A floor plan cannot be used as given.
+
+    The message is English (the command line, the logs); raised with a :class:`Text`
+    (``T(...)``), a page can also say it in its reader's language (:func:`said`)."""
+
+    def __init__(self, message: str | Text) -> None:
+        super().__init__(str(message))
+        self.text = message if isinstance(message, Text) else None
+
+    def said(self, lang: str) -> str:
+        return self.text.said(lang) if self.text is not None else str(self)
 
 
 class ImdfReadError(FloorPlanError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from floorplans.model import OPEN_UNIT_CATEGORIES, Label, Venue, label_text
+from floorplans.text import T, Text, joined
 from floorplans.topology import OUTSIDE, Topology, topology
 
 #: Geometry changes smaller than this (m², symmetric difference) are noise.
@@ -27,7 +28,13 @@ class Change:
     kind: str
     feature_type: str
     feature_id: str
-    text: str
+    #: The change as a sentence a page says in its reader's language (``sentence.said(lang)``).
+    sentence: Text
+
+    @property
+    def text(self) -> str:
+        """The change in English (the command line, the logs)."""
+        return str(self.sentence)
 
 
 def diff_venues(old: Venue, new: Venue, *, lang: str = "fr") -> list[Change]:
@@ -49,21 +56,31 @@ def _n(label: Label | None, fid: str, lang: str) -> str:
 
 def _levels(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
     for lid in old.levels.keys() - new.levels.keys():
-        yield Change("removed", "level", lid, f"level {_n(old.levels[lid].name, lid, lang)} removed")
+        yield Change(
+            "removed", "level", lid, T("level {name} removed", name=_n(old.levels[lid].name, lid, lang))
+        )
     for lid in new.levels.keys() - old.levels.keys():
-        yield Change("added", "level", lid, f"level {_n(new.levels[lid].name, lid, lang)} added")
+        yield Change("added", "level", lid, T("level {name} added", name=_n(new.levels[lid].name, lid, lang)))
     for lid in old.levels.keys() & new.levels.keys():
         a, b = old.levels[lid], new.levels[lid]
         if label_text(a.name, lang) != label_text(b.name, lang):
             yield Change(
-                "renamed", "level", lid, f"level {_n(a.name, lid, lang)} renamed to {_n(b.name, lid, lang)}"
+                "renamed",
+                "level",
+                lid,
+                T("level {name} renamed to {new}", name=_n(a.name, lid, lang), new=_n(b.name, lid, lang)),
             )
         if a.ordinal != b.ordinal:
             yield Change(
                 "changed",
                 "level",
                 lid,
-                f"level {_n(a.name, lid, lang)} moved from floor {a.ordinal} to floor {b.ordinal}",
+                T(
+                    "level {name} moved from floor {was} to floor {now}",
+                    name=_n(a.name, lid, lang),
+                    was=a.ordinal,
+                    now=b.ordinal,
+                ),
             )
 
 
@@ -81,8 +98,12 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
             "removed",
             "unit",
             uid,
-            f"unit {_n(u.name, uid, lang)} ({u.category}) removed "
-            f"from level {_level_of(old, u.level_id, lang)}",
+            T(
+                "unit {name} ({category}) removed from level {level}",
+                name=_n(u.name, uid, lang),
+                category=u.category,
+                level=_level_of(old, u.level_id, lang),
+            ),
         )
     for uid in sorted(new.units.keys() - old.units.keys()):
         u = new.units[uid]
@@ -90,22 +111,46 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
             "added",
             "unit",
             uid,
-            f"unit {_n(u.name, uid, lang)} ({u.category}) added on level {_level_of(new, u.level_id, lang)}",
+            T(
+                "unit {name} ({category}) added on level {level}",
+                name=_n(u.name, uid, lang),
+                category=u.category,
+                level=_level_of(new, u.level_id, lang),
+            ),
         )
     for uid in sorted(old.units.keys() & new.units.keys()):
         a, b = old.units[uid], new.units[uid]
         name = _n(a.name, uid, lang)
         if (a.name or {}) != (b.name or {}):
-            yield Change("renamed", "unit", uid, f"unit {name} {_renamed(a.name, b.name, uid, lang)}")
+            yield Change(
+                "renamed",
+                "unit",
+                uid,
+                T("unit {name} {how}", name=name, how=_renamed(a.name, b.name, uid, lang)),
+            )
         yield from _synonyms("unit", uid, name, _unit_keywords(a.extra), _unit_keywords(b.extra))
         if a.category != b.category:
-            yield Change("changed", "unit", uid, f"unit {name} is now a {b.category} (was {a.category})")
+            yield Change(
+                "changed",
+                "unit",
+                uid,
+                T("unit {name} is now a {now} (was {was})", name=name, now=b.category, was=a.category),
+            )
         if a.restriction != b.restriction:
-            now = "staff-only" if b.restriction else "open to the public"
-            yield Change("changed", "unit", uid, f"unit {name} is now {now}")
+            yield Change(
+                "changed",
+                "unit",
+                uid,
+                T("unit {name} is now staff-only", name=name)
+                if b.restriction
+                else T("unit {name} is now open to the public", name=name),
+            )
         if a.level_id != b.level_id:
             yield Change(
-                "moved", "unit", uid, f"unit {name} moved to level {_level_of(new, b.level_id, lang)}"
+                "moved",
+                "unit",
+                uid,
+                T("unit {name} moved to level {level}", name=name, level=_level_of(new, b.level_id, lang)),
             )
         elif a.geometry.symmetric_difference(b.geometry).area > AREA_NOISE_M2:
             shift = a.geometry.centroid.distance(b.geometry.centroid)
@@ -113,28 +158,37 @@ def _units(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 "changed",
                 "unit",
                 uid,
-                f"unit {name} reshaped: {a.geometry.area:.1f} m² -> "
-                f"{b.geometry.area:.1f} m²" + (f", moved {shift:.1f} m" if shift > 0.1 else ""),
+                T(
+                    "unit {name} reshaped: {was:.1f} m² -> {now:.1f} m², moved {shift:.1f} m"
+                    if shift > 0.1
+                    else "unit {name} reshaped: {was:.1f} m² -> {now:.1f} m²",
+                    name=name,
+                    was=a.geometry.area,
+                    now=b.geometry.area,
+                    shift=shift,
+                ),
             )
 
 
-def _renamed(a: Label | None, b: Label | None, fid: str, lang: str) -> str:
+def _renamed(a: Label | None, b: Label | None, fid: str, lang: str) -> Text:
     """How a name changed, language by language: "renamed to 'X'", "named 'Y' in en"."""
     a, b = a or {}, b or {}
-    parts = []
+    parts: list[Text] = []
     base = lang.split("-", maxsplit=1)[0]
     for tag in sorted(a.keys() | b.keys(), key=lambda t: (t.split("-")[0] != base, t)):
         if a.get(tag) == b.get(tag):
             continue
         if tag not in b:
-            parts.append(f"no longer named {a[tag]!r} in {tag}")
+            parts.append(T("no longer named {was!r} in {tag}", was=a[tag], tag=tag))
         elif tag not in a:
-            parts.append(f"now named {b[tag]!r} in {tag}")
+            parts.append(T("now named {now!r} in {tag}", now=b[tag], tag=tag))
         elif tag.split("-")[0] == base:
-            parts.append(f"renamed to {b[tag]!r}")
+            parts.append(T("renamed to {now!r}", now=b[tag]))
         else:
-            parts.append(f"named {b[tag]!r} in {tag} (was {a[tag]!r})")
-    return "; ".join(parts) or f"renamed to {_n(b, fid, lang)}"
+            parts.append(T("named {now!r} in {tag} (was {was!r})", now=b[tag], tag=tag, was=a[tag]))
+    if not parts:
+        return T("renamed to {now}", now=_n(b, fid, lang))
+    return joined(parts, "; ")
 
 
 def _unit_keywords(extra: dict[str, object]) -> dict[str, list[str]]:
@@ -150,13 +204,35 @@ def _synonyms(
         removed = [w for w in a.get(tag, []) if w not in b.get(tag, [])]
         if added:
             words = ", ".join(repr(w) for w in added)
-            yield Change("changed", ftype, fid, f"{ftype} {name} also found as {words} ({tag})")
+            yield Change(
+                "changed",
+                ftype,
+                fid,
+                T(
+                    "{ftype} {name} also found as {words} ({tag})",
+                    ftype=ftype,
+                    name=name,
+                    words=words,
+                    tag=tag,
+                ),
+            )
         if removed:
             words = ", ".join(repr(w) for w in removed)
-            yield Change("changed", ftype, fid, f"{ftype} {name} no longer found as {words} ({tag})")
+            yield Change(
+                "changed",
+                ftype,
+                fid,
+                T(
+                    "{ftype} {name} no longer found as {words} ({tag})",
+                    ftype=ftype,
+                    name=name,
+                    words=words,
+                    tag=tag,
+                ),
+            )
 
 
-def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> str:
+def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> Text | str:
     # The room first, the corridor second: "between 'Cardiologie' and 'Couloir A'".
     sides = sorted(
         topo.opening_units.get(oid, []),
@@ -167,9 +243,9 @@ def _between(venue: Venue, topo: Topology, oid: str, lang: str) -> str:
     )
     names = [_n(venue.units[u].name, u, lang) for u in sides]
     if len(names) >= 2:
-        return f" (between {names[0]} and {names[1]})"
+        return T(" (between {a} and {b})", a=names[0], b=names[1])
     if len(names) == 1:
-        return f" (into {names[0]})"
+        return T(" (into {a})", a=names[0])
     return ""
 
 
@@ -179,14 +255,31 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
     impacts = _removal_impacts(old, t_old, removed, lang) if len(removed) <= 50 else {}
     for oid in removed:
         o = old.openings[oid]
-        text = f"opening {_n(o.name, oid, lang)}{_between(old, t_old, oid, lang)} removed"
-        if impacts.get(oid):
-            text += ": " + "; ".join(impacts[oid])
-        yield Change("removed", "opening", oid, text)
+        name, between = _n(o.name, oid, lang), _between(old, t_old, oid, lang)
+        yield Change(
+            "removed",
+            "opening",
+            oid,
+            T(
+                "opening {name}{between} removed: {lost}",
+                name=name,
+                between=between,
+                lost=joined(impacts[oid], "; "),
+            )
+            if impacts.get(oid)
+            else T("opening {name}{between} removed", name=name, between=between),
+        )
     for oid in sorted(new.openings.keys() - old.openings.keys()):
         o = new.openings[oid]
         yield Change(
-            "added", "opening", oid, f"opening {_n(o.name, oid, lang)}{_between(new, t_new, oid, lang)} added"
+            "added",
+            "opening",
+            oid,
+            T(
+                "opening {name}{between} added",
+                name=_n(o.name, oid, lang),
+                between=_between(new, t_new, oid, lang),
+            ),
         )
     for oid in sorted(old.openings.keys() & new.openings.keys()):
         a, b = old.openings[oid], new.openings[oid]
@@ -196,23 +289,39 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 "moved",
                 "opening",
                 oid,
-                f"opening {_n(a.name, oid, lang)}{_between(new, t_new, oid, lang)} "
-                f"moved {shift:.2f} m, now {b.geometry.length:.2f} m wide",
+                T(
+                    "opening {name}{between} moved {shift:.2f} m, now {width:.2f} m wide",
+                    name=_n(a.name, oid, lang),
+                    between=_between(new, t_new, oid, lang),
+                    shift=shift,
+                    width=b.geometry.length,
+                ),
             )
         if bool(a.extra.get("closed")) != bool(b.extra.get("closed")):
-            state = "closed for good (no route goes through it)" if b.extra.get("closed") else "open again"
             yield Change(
                 "changed",
                 "opening",
                 oid,
-                f"door {_n(a.name, oid, lang)}{_between(new, t_new, oid, lang)} {state}",
+                T(
+                    "door {name}{between} closed for good (no route goes through it)"
+                    if b.extra.get("closed")
+                    else "door {name}{between} open again",
+                    name=_n(a.name, oid, lang),
+                    between=_between(new, t_new, oid, lang),
+                ),
             )
         if sorted(t_old.opening_units.get(oid, [])) != sorted(t_new.opening_units.get(oid, [])):
             yield Change(
                 "changed",
                 "opening",
                 oid,
-                f"opening {_n(a.name, oid, lang)} now joins{_between(new, t_new, oid, lang) or ' nothing'}",
+                T(
+                    "opening {name} now joins{between}",
+                    name=_n(a.name, oid, lang),
+                    between=_between(new, t_new, oid, lang),
+                )
+                if _between(new, t_new, oid, lang)
+                else T("opening {name} now joins nothing", name=_n(a.name, oid, lang)),
             )
 
 
@@ -220,11 +329,21 @@ def _relationships(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
     for rid in sorted(old.relationships.keys() - new.relationships.keys()):
         r = old.relationships[rid]
         if not r.inferred:
-            yield Change("removed", "relationship", rid, f"{r.category} {_n(r.name, rid, lang)} removed")
+            yield Change(
+                "removed",
+                "relationship",
+                rid,
+                T("{category} {name} removed", category=r.category, name=_n(r.name, rid, lang)),
+            )
     for rid in sorted(new.relationships.keys() - old.relationships.keys()):
         r = new.relationships[rid]
         if not r.inferred:
-            yield Change("added", "relationship", rid, f"{r.category} {_n(r.name, rid, lang)} added")
+            yield Change(
+                "added",
+                "relationship",
+                rid,
+                T("{category} {name} added", category=r.category, name=_n(r.name, rid, lang)),
+            )
     for rid in sorted(old.relationships.keys() & new.relationships.keys()):
         a, b = old.relationships[rid], new.relationships[rid]
         if a.unit_ids() != b.unit_ids():
@@ -232,8 +351,13 @@ def _relationships(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 "changed",
                 "relationship",
                 rid,
-                f"{a.category} {_n(a.name, rid, lang)} now serves "
-                f"{len(b.unit_ids())} stops (was {len(a.unit_ids())})",
+                T(
+                    "{category} {name} now serves {now} stops (was {was})",
+                    category=a.category,
+                    name=_n(a.name, rid, lang),
+                    now=len(b.unit_ids()),
+                    was=len(a.unit_ids()),
+                ),
             )
 
 
@@ -245,9 +369,19 @@ def _named_points(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
     )
     for ftype, a_tab, b_tab in tables:
         for fid in sorted(a_tab.keys() - b_tab.keys()):
-            yield Change("removed", ftype, fid, f"{ftype} {_n(a_tab[fid].name, fid, lang)} removed")
+            yield Change(
+                "removed",
+                ftype,
+                fid,
+                T("{ftype} {name} removed", ftype=ftype, name=_n(a_tab[fid].name, fid, lang)),
+            )
         for fid in sorted(b_tab.keys() - a_tab.keys()):
-            yield Change("added", ftype, fid, f"{ftype} {_n(b_tab[fid].name, fid, lang)} added")
+            yield Change(
+                "added",
+                ftype,
+                fid,
+                T("{ftype} {name} added", ftype=ftype, name=_n(b_tab[fid].name, fid, lang)),
+            )
         for fid in sorted(a_tab.keys() & b_tab.keys()):
             a, b = a_tab[fid], b_tab[fid]
             if (a.name or {}) != (b.name or {}):
@@ -255,17 +389,30 @@ def _named_points(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                     "renamed",
                     ftype,
                     fid,
-                    f"{ftype} {_n(a.name, fid, lang)} {_renamed(a.name, b.name, fid, lang)}",
+                    T(
+                        "{ftype} {name} {how}",
+                        ftype=ftype,
+                        name=_n(a.name, fid, lang),
+                        how=_renamed(a.name, b.name, fid, lang),
+                    ),
                 )
             yield from _synonyms(
                 ftype, fid, _n(b.name, fid, lang), getattr(a, "keywords", {}), getattr(b, "keywords", {})
             )
             fa, fb = getattr(a, "facing", None), getattr(b, "facing", None)
             if ftype == "kiosk" and fa != fb:
-                was = "no direction" if fa is None else f"{fa:.0f}°"
-                now = "no direction" if fb is None else f"{fb:.0f}°"
+                was = T("no direction") if fa is None else f"{fa:.0f}°"
+                now = T("no direction") if fb is None else f"{fb:.0f}°"
                 yield Change(
-                    "changed", ftype, fid, f"kiosk {_n(b.name, fid, lang)} now faces {now} (was {was})"
+                    "changed",
+                    ftype,
+                    fid,
+                    T(
+                        "kiosk {name} now faces {now} (was {was})",
+                        name=_n(b.name, fid, lang),
+                        now=now,
+                        was=was,
+                    ),
                 )
     for fid in sorted(old.occupants.keys() & new.occupants.keys()):
         ua, ub = old.occupant_unit(old.occupants[fid]), new.occupant_unit(new.occupants[fid])
@@ -274,8 +421,12 @@ def _named_points(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 "moved",
                 "occupant",
                 fid,
-                f"occupant {_n(new.occupants[fid].name, fid, lang)} moved from "
-                f"{_n(ua.name, ua.id, lang)} to {_n(ub.name, ub.id, lang)}",
+                T(
+                    "occupant {name} moved from {was} to {now}",
+                    name=_n(new.occupants[fid].name, fid, lang),
+                    was=_n(ua.name, ua.id, lang),
+                    now=_n(ub.name, ub.id, lang),
+                ),
             )
 
 
@@ -320,13 +471,13 @@ def _reach(
     }
 
 
-def _removal_impacts(venue: Venue, topo: Topology, removed: list[str], lang: str) -> dict[str, list[str]]:
+def _removal_impacts(venue: Venue, topo: Topology, removed: list[str], lang: str) -> dict[str, list[Text]]:
     if not removed:
         return {}
     graph = topo.unit_graph(public_only=True)
     entrances, dests = _entrances(venue, topo, lang), _destinations(venue, lang)
     before = _reach(graph, entrances, dests)
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[Text]] = {}
     for oid in removed:
         g = graph.copy()
         g.remove_edges_from([(a, b) for a, b, d in graph.edges(data=True) if d.get("opening") == oid])
@@ -337,14 +488,22 @@ def _removal_impacts(venue: Venue, topo: Topology, removed: list[str], lang: str
 
 def _lost_text(
     lost: set[tuple[str, str]], entrances: dict[str, tuple[str, str]], dests: dict[str, tuple[str, str]]
-) -> list[str]:
+) -> list[Text]:
     by_dest: dict[str, list[str]] = {}
     for e, d in sorted(lost):
         by_dest.setdefault(d, []).append(entrances[e][0])
     return [
-        f"{dests[d][0]} no longer reachable from {' or '.join(sorted(es))}"
+        T("{place} no longer reachable from {entrances}", place=dests[d][0], entrances=_either(sorted(es)))
         for d, es in sorted(by_dest.items(), key=lambda kv: dests[kv[0]][0])
     ]
+
+
+def _either(names: list[str]) -> Text | str:
+    """'A' or 'A or B' or 'A or B or C', said in the reader's language."""
+    out: Text | str = names[0]
+    for name in names[1:]:
+        out = T("{a} or {b}", a=out, b=name)
+    return out
 
 
 def _reachability(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
@@ -362,5 +521,8 @@ def _reachability(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
         by_dest.setdefault(d, []).append(e_new[e][0])
     for d, es in sorted(by_dest.items()):
         yield Change(
-            "reachability", "venue", new.id, f"{d_new[d][0]} now reachable from {' or '.join(sorted(es))}"
+            "reachability",
+            "venue",
+            new.id,
+            T("{place} now reachable from {entrances}", place=d_new[d][0], entrances=_either(sorted(es))),
         )

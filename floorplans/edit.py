@@ -19,6 +19,7 @@ from typing import Any
 
 from floorplans._errors import FloorPlanError
 from floorplans.model import Anchor, Label, Venue, label_text
+from floorplans.text import T, Text
 
 #: The edits there are, and the feature types each applies to.
 EDITS: dict[str, tuple[str, ...]] = {
@@ -57,13 +58,23 @@ def feature_type(venue: Venue, fid: str) -> str | None:
 
 def _feature(venue: Venue, action: str, fid: str) -> tuple[str, Any]:
     if action not in EDITS:
-        raise EditError(f"no edit {action!r}; edits are {', '.join(EDITS)}")
+        raise EditError(T("no edit {action!r}; edits are {edits}", action=action, edits=", ".join(EDITS)))
     ftype = feature_type(venue, fid)
     if ftype is None:
-        raise EditError(f"no place {fid!r} in this version of the plan: pick it on the plan or in the list")
+        raise EditError(
+            T("no place {id!r} in this version of the plan: pick it on the plan or in the list", id=fid)
+        )
     if ftype not in EDITS[action]:
-        kinds = " or ".join(EDITS[action])
-        raise EditError(f"{ftype} {fid!r} cannot take this change ({action}): choose a {kinds}")
+        kinds = " / ".join(EDITS[action])
+        raise EditError(
+            T(
+                "{ftype} {id!r} cannot take this change ({action}): choose a {kinds}",
+                ftype=ftype,
+                id=fid,
+                action=action,
+                kinds=kinds,
+            )
+        )
     table: dict[str, dict[str, Any]] = {
         "unit": venue.units,
         "occupant": venue.occupants,
@@ -84,7 +95,7 @@ def _check_lang(lang: str) -> str:
     lang = lang.strip()
     parts = lang.split("-")
     if not (1 <= len(parts) <= 2 and 2 <= len(parts[0]) <= 3 and parts[0].isalpha()):
-        raise EditError(f"language {lang!r}: write a language code such as fr, en or de")
+        raise EditError(T("language {lang!r}: write a language code such as fr, en or de", lang=lang))
     return lang
 
 
@@ -126,55 +137,73 @@ def _degrees(value: Any, what: str) -> float:
         degrees = float(value)
     except (TypeError, ValueError):
         raise EditError(
-            f"{what} {value!r}: give a compass bearing in degrees (0 = north, 90 = east)"
+            T(
+                "{what} {value!r}: give a compass bearing in degrees (0 = north, 90 = east)",
+                what=what,
+                value=value,
+            )
         ) from None
     if not math.isfinite(degrees):
-        raise EditError(f"{what}: give a compass bearing in degrees (0 = north, 90 = east)")
+        raise EditError(T("{what}: give a compass bearing in degrees (0 = north, 90 = east)", what=what))
     return degrees % 360
 
 
-def _sign_edit(venue: Venue, action: str, code: str, **params: Any) -> str:
+def _sign_edit(venue: Venue, action: str, code: str, **params: Any) -> Text:
     overrides = sign_overrides(venue)
     if action == "sign-add":
         unit = venue.units.get(code)
         if unit is None or not unit.walkable or not unit.public:
             raise EditError(
-                f"no public place {code!r} for a sign: pick a room, hall or corridor open to visitors"
+                T(
+                    "no public place {code!r} for a sign: pick a room, hall or corridor open to visitors",
+                    code=code,
+                )
             )
         key = f"+{code}"
         if key in overrides:
-            raise EditError(f"{_name(unit, 'unit', code, venue)!r} already has a sign added by facilities")
+            raise EditError(
+                T("{name!r} already has a sign added by facilities", name=_name(unit, "unit", code, venue))
+            )
         heading = _degrees(params.get("degrees") or 0, "heading")
         overrides[key] = {"unit_id": code, "heading": heading}
         _write_signs(venue, overrides)
-        return f"sign added in {_name(unit, 'unit', code, venue)!r}, read looking {heading:.0f}°"
+        return T(
+            "sign added in {name!r}, read looking {heading:.0f}°",
+            name=_name(unit, "unit", code, venue),
+            heading=heading,
+        )
     code = "".join(c for c in code.upper() if c.isalnum())
     if not 4 <= len(code) <= 12:
-        raise EditError(f"sign code {code!r}: write the code printed on the sign (4 or 5 characters)")
+        raise EditError(
+            T("sign code {code!r}: write the code printed on the sign (4 or 5 characters)", code=code)
+        )
     entry = overrides.get(code, {})
     if action == "sign-remove":
         if entry.get("removed"):
-            raise EditError(f"sign {code} is already removed")
+            raise EditError(T("sign {code} is already removed", code=code))
         entry["removed"] = True
-        done = f"sign {code} removed"
+        done = T("sign {code} removed", code=code)
     elif action == "sign-restore":
         if not entry.get("removed"):
-            raise EditError(f"sign {code} is not removed")
+            raise EditError(T("sign {code} is not removed", code=code))
         entry.pop("removed")
-        done = f"sign {code} back"
+        done = T("sign {code} back", code=code)
     else:
         heading = _degrees(params.get("degrees"), "heading")
         if entry.get("heading") == heading:
-            raise EditError(f"sign {code} is already read looking {heading:.0f}°")
+            raise EditError(
+                T("sign {code} is already read looking {heading:.0f}°", code=code, heading=heading)
+            )
         entry["heading"] = heading
-        done = f"sign {code} now read looking {heading:.0f}°"
+        done = T("sign {code} now read looking {heading:.0f}°", code=code, heading=heading)
     overrides[code] = entry
     _write_signs(venue, overrides)
     return done
 
 
-def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
-    """Make one change on *venue* (in place); return what was done, in words.
+def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> Text:
+    """Make one change on *venue* (in place); return what was done, in words (a
+    :class:`~floorplans.text.Text`: English as ``str()``, other languages with ``said``).
 
     - ``rename``: ``lang``, ``text`` (empty removes the name in that language);
     - ``synonyms``: ``lang``, ``words`` (the whole list for that language);
@@ -193,35 +222,56 @@ def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
         lang = _check_lang(str(params.get("lang", "")))
         text = " ".join(str(params.get("text", "")).split())
         if len(text) > MAX_NAME:
-            raise EditError(f"the name has {len(text)} characters; at most {MAX_NAME}")
+            raise EditError(
+                T("the name has {count} characters; at most {most}", count=len(text), most=MAX_NAME)
+            )
         label: Label = dict(f.name or {})
         key = _lang_key(label, lang)
         if not text:
             if key not in label:
-                raise EditError(f"{name!r} has no name in {lang} to remove")
+                raise EditError(T("{name!r} has no name in {lang} to remove", name=name, lang=lang))
             if len(label) == 1 and ftype in ("occupant", "kiosk"):
-                raise EditError(f"{name!r} must keep a name: give another before removing this one")
+                raise EditError(
+                    T("{name!r} must keep a name: give another before removing this one", name=name)
+                )
             del label[key]
             f.name = label or None
-            return f"{ftype} {name!r}: name in {lang} removed"
+            return T("{ftype} {name!r}: name in {lang} removed", ftype=ftype, name=name, lang=lang)
         if label.get(key) == text:
-            raise EditError(f"{name!r} is already named {text!r} in {lang}")
+            raise EditError(
+                T("{name!r} is already named {text!r} in {lang}", name=name, text=text, lang=lang)
+            )
         was = label.get(key)
         label[key] = text
         f.name = label
-        return f"{ftype} {name!r} renamed {text!r} in {lang}" + (f" (was {was!r})" if was else "")
+        return T(
+            "{ftype} {name!r} renamed {text!r} in {lang} (was {was!r})"
+            if was
+            else "{ftype} {name!r} renamed {text!r} in {lang}",
+            ftype=ftype,
+            name=name,
+            text=text,
+            lang=lang,
+            was=was,
+        )
     if action == "synonyms":
         lang = _check_lang(str(params.get("lang", "")))
         raw = params.get("words") or []
         words = list(dict.fromkeys(" ".join(str(w).split()) for w in raw if str(w).strip()))
         if len(words) > MAX_SYNONYMS or any(len(w) > MAX_NAME for w in words):
-            raise EditError(f"at most {MAX_SYNONYMS} synonyms of at most {MAX_NAME} characters each")
+            raise EditError(
+                T(
+                    "at most {count} synonyms of at most {most} characters each",
+                    count=MAX_SYNONYMS,
+                    most=MAX_NAME,
+                )
+            )
         kw: dict[str, list[str]] = dict(
             (f.extra.get("keywords") or {}) if ftype == "unit" else (f.keywords or {})
         )
         key = _lang_key(kw, lang) if kw else lang
         if kw.get(key, []) == words:
-            raise EditError(f"{name!r} already has these synonyms in {lang}")
+            raise EditError(T("{name!r} already has these synonyms in {lang}", name=name, lang=lang))
         if words:
             kw[key] = words
         else:
@@ -233,16 +283,30 @@ def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
                 f.extra.pop("keywords", None)
         else:
             f.keywords = kw
-        return f"{ftype} {name!r}: synonyms in {lang} " + (", ".join(words) if words else "removed")
+        if not words:
+            return T("{ftype} {name!r}: synonyms in {lang} removed", ftype=ftype, name=name, lang=lang)
+        return T(
+            "{ftype} {name!r}: synonyms in {lang} {words}",
+            ftype=ftype,
+            name=name,
+            lang=lang,
+            words=", ".join(words),
+        )
     if action == "move":
         unit_id = str(params.get("unit_id", ""))
         unit = venue.units.get(unit_id)
         if unit is None or not unit.walkable:
-            raise EditError(f"no room {unit_id!r} to move {name!r} to: pick a room on the plan")
+            raise EditError(
+                T("no room {room!r} to move {name!r} to: pick a room on the plan", room=unit_id, name=name)
+            )
         anchor = venue.anchors.get(f.anchor_id)
         if anchor is not None and anchor.unit_id == unit_id:
             raise EditError(
-                f"{name!r} is already in {label_text(unit.name, venue.language, fallback=unit_id)}"
+                T(
+                    "{name!r} is already in {room}",
+                    name=name,
+                    room=label_text(unit.name, venue.language, fallback=unit_id),
+                )
             )
         point = unit.anchor_point()
         shared = [o for o in venue.occupants.values() if o.anchor_id == f.anchor_id and o.id != fid]
@@ -257,27 +321,49 @@ def apply_edit(venue: Venue, action: str, fid: str, **params: Any) -> str:
         else:
             anchor.unit_id, anchor.geometry = unit_id, point
         where = label_text(unit.name, venue.language, fallback=unit_id)
-        return f"{ftype} {name!r} moved to {where!r}"
+        return T("{ftype} {name!r} moved to {where!r}", ftype=ftype, name=name, where=where)
     if action == "access":
         staff_only = bool(params.get("staff_only"))
         if (f.restriction is not None) == staff_only:
-            raise EditError(f"{name!r} is already {'staff-only' if staff_only else 'public'}")
+            raise EditError(
+                T("{name!r} is already staff-only", name=name)
+                if staff_only
+                else T("{name!r} is already public", name=name)
+            )
         f.restriction = "employeesonly" if staff_only else None
-        return f"unit {name!r} is now {'staff-only' if staff_only else 'open to the public'}"
+        return (
+            T("unit {name!r} is now staff-only", name=name)
+            if staff_only
+            else T("unit {name!r} is now open to the public", name=name)
+        )
     if action == "facing":
         degrees = params.get("degrees")
         if degrees is not None:
             degrees = _degrees(degrees, "facing")
         if f.facing == degrees:
-            raise EditError(f"kiosk {name!r} already faces {degrees}")
+            raise EditError(
+                T("kiosk {name!r} already faces no set direction", name=name)
+                if degrees is None
+                else T("kiosk {name!r} already faces {degrees:.0f}°", name=name, degrees=degrees)
+            )
         f.facing = degrees
-        return f"kiosk {name!r} now faces " + ("no set direction" if degrees is None else f"{degrees:.0f}°")
+        return (
+            T("kiosk {name!r} now faces no set direction", name=name)
+            if degrees is None
+            else T("kiosk {name!r} now faces {degrees:.0f}°", name=name, degrees=degrees)
+        )
     # door
     closed = bool(params.get("closed"))
     if bool(f.extra.get("closed")) == closed:
-        raise EditError(f"door {name!r} is already {'closed' if closed else 'open'}")
+        raise EditError(
+            T("door {name!r} is already closed", name=name)
+            if closed
+            else T("door {name!r} is already open", name=name)
+        )
     if closed:
         f.extra["closed"] = True
     else:
         f.extra.pop("closed", None)
-    return f"door {name!r} " + ("closed for good" if closed else "open again")
+    return (
+        T("door {name!r} closed for good", name=name) if closed else T("door {name!r} open again", name=name)
+    )

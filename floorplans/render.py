@@ -325,7 +325,7 @@ def render_floor_svg(
         colour = PROBLEM_COLOURS[prob.severity]
         out.append(
             f'<g data-problem="{n}" data-code="{escape(prob.code)}">'
-            f"<title>{n}. {escape(prob.message)}</title>"
+            f"<title>{n}. {escape(prob.said(lang))}</title>"
             f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{cx:.1f}" y2="{cy:.1f}" stroke="{colour}" '
             'stroke-width="1.5"/>'
             f'<circle cx="{ax:.1f}" cy="{ay:.1f}" r="2" fill="{colour}"/>'
@@ -394,7 +394,7 @@ def render_floor_svg(
         chars = max(40, int((width - 60) / 6.2))
         for n, prob, _ in here:
             row += 16
-            text = f"{prob.severity.upper()} {prob.code}: {prob.message}"
+            text = f"{prob.severity.upper()} {prob.code}: {prob.said(lang)}"
             if len(text) > min(chars, PROBLEM_LINE_CHARS):
                 text = text[: min(chars, PROBLEM_LINE_CHARS) - 1] + "…"
             out.append(

@@ -49,6 +49,7 @@ from floorplans.model import (
     label_text,
 )
 from floorplans.report import Report
+from floorplans.text import T, Text
 from floorplans.topology import (
     WALL_GAP_M,
     LevelIndex,
@@ -150,10 +151,17 @@ def trim_overlaps(venue: Venue, report: Report) -> int:
                 "unit-overlap-trimmed",
                 "unit.geojson",
                 loser.id,
-                f"{describe(venue, loser)} and {describe(venue, keeper)} overlapped by {area:.2f} m² "
-                f"on floor {ordinal}; the overlap was given to the {_kind(keeper)}, so the "
-                f"{loser.category} now ends at its wall",
-                "check the wall between them and redraw it so that each place belongs to one unit",
+                T(
+                    "{loser} and {keeper} overlapped by {area:.2f} m² on floor {ordinal}; the overlap "
+                    "was given to the {kind}, so the {category} now ends at its wall",
+                    loser=describe(venue, loser),
+                    keeper=describe(venue, keeper),
+                    area=area,
+                    ordinal=ordinal,
+                    kind=_kind(keeper),
+                    category=loser.category,
+                ),
+                T("check the wall between them and redraw it so that each place belongs to one unit"),
                 at=(ordinal, spot.x, spot.y),
             )
     if trimmed:
@@ -168,10 +176,10 @@ def _sound(venue: Venue) -> list[Unit]:
     return [u for u, ok in zip(units, valid, strict=True) if ok]
 
 
-def _kind(unit: Unit) -> str:
+def _kind(unit: Unit) -> Text:
     if unit.category in OPEN_UNIT_CATEGORIES:
-        return "open space"
-    return "walkable unit" if unit.walkable else "wall"
+        return T("open space")
+    return T("walkable unit") if unit.walkable else T("wall")
 
 
 def _polygonal(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
@@ -220,13 +228,16 @@ def infer_walkways(venue: Venue, report: Report) -> int:
                 continue
             uid = inferred_id("walkway", lid, str(k))
             name = label_text(level.short_name, venue.language) or label_text(level.name, venue.language)
-            why = (
-                f"{part.area:.0f} m² of level {name or level.ordinal} (floor {level.ordinal}) lie inside "
-                f"the level's outline but in no unit, and {len(onto)} opening(s) lead onto them: taken "
-                "as a corridor"
+            why = T(
+                "{area:.0f} m² of level {level} (floor {ordinal}) lie inside the level's outline but in no "
+                "unit, and {count} opening(s) lead onto them: taken as a corridor",
+                area=part.area,
+                level=name or level.ordinal,
+                ordinal=level.ordinal,
+                count=len(onto),
             )
             geom = shapely.simplify(part, 0.01)
-            venue.units[uid] = Unit(uid, lid, "walkway", geom, inferred=True, extra={"inferred": why})
+            venue.units[uid] = Unit(uid, lid, "walkway", geom, inferred=True, extra={"inferred": str(why)})
             added += 1
             spot = geom.representative_point()
             report.warning(
@@ -234,7 +245,7 @@ def infer_walkways(venue: Venue, report: Report) -> int:
                 "unit.geojson",
                 uid,
                 why,
-                "draw the corridors as units of category 'walkway' (or check the level's outline)",
+                T("draw the corridors as units of category 'walkway' (or check the level's outline)"),
                 at=(level.ordinal, spot.x, spot.y),
             )
     if added:
@@ -313,11 +324,11 @@ def snap_openings(venue: Venue, report: Report, *, silent_m: float, tolerance_m:
             b = venue.units[next(uid for _, uid in near if uid != a.id)]
             # The door sits inside *a*: the wall it belongs on is *b*'s outline.
             target = nearest_points(b.geometry.boundary, mid)[0]
-            between = f"the wall between the {describe(venue, a)} and the {describe(venue, b)}"
+            between = T("the wall between the {a} and the {b}", a=describe(venue, a), b=describe(venue, b))
         elif not inside:
             a = venue.units[near[0][1]]
             target = nearest_points(a.geometry.boundary, mid)[0]
-            between = f"the outer wall of the {describe(venue, a)}"
+            between = T("the outer wall of the {a}", a=describe(venue, a))
         else:
             continue
         offset = mid.distance(target)
@@ -333,9 +344,15 @@ def snap_openings(venue: Venue, report: Report, *, silent_m: float, tolerance_m:
             "opening-snapped",
             "opening.geojson",
             oid,
-            f"opening {oid!r} lay {offset:.2f} m off {between}; moved onto it "
-            f"(snapping tolerance {tolerance_m:.2f} m)",
-            "redraw the opening on the shared boundary of the two units",
+            T(
+                "opening {id!r} lay {offset:.2f} m off {between}; moved onto it (snapping tolerance "
+                "{tolerance:.2f} m)",
+                id=oid,
+                offset=offset,
+                between=between,
+                tolerance=tolerance_m,
+            ),
+            T("redraw the opening on the shared boundary of the two units"),
             at=(lvl.ordinal, target.x, target.y),
         )
     if moved:
@@ -408,12 +425,16 @@ def infer_doors(venue: Venue, report: Report) -> int:
             door = _door_on(wall)
             oid = inferred_id("door", unit.id)
             mid = door.interpolate(0.5, normalized=True)
-            why = (
-                f"{describe(venue, unit)} on floor {ordinal} had no opening; a door was put in the "
-                f"middle of its {wall.length:.1f} m wall with {describe(venue, other)}"
+            why = T(
+                "{unit} on floor {ordinal} had no opening; a door was put in the middle of its "
+                "{length:.1f} m wall with {other}",
+                unit=describe(venue, unit),
+                ordinal=ordinal,
+                length=wall.length,
+                other=describe(venue, other),
             )
             venue.openings[oid] = Opening(
-                oid, unit.level_id, "pedestrian", door, inferred=True, extra={"inferred": why}
+                oid, unit.level_id, "pedestrian", door, inferred=True, extra={"inferred": str(why)}
             )
             joined.update((unit.id, other.id))
             added += 1
@@ -422,8 +443,10 @@ def infer_doors(venue: Venue, report: Report) -> int:
                 "opening.geojson",
                 oid,
                 why,
-                "check where the door really is and draw it as an opening on that wall "
-                "(or mark the room non-walkable if there is none)",
+                T(
+                    "check where the door really is and draw it as an opening on that wall (or mark the "
+                    "room non-walkable if there is none)"
+                ),
                 at=(ordinal, mid.x, mid.y),
             )
         if len(still) == len(waiting):
@@ -613,15 +636,23 @@ def _link(
     refs = [FeatureRef(u, "unit") for u in chain]
     floors = [ordinal[u.level_id] for u in units]
     if why == "stacked":
-        what = (
-            f"no relationship links the {describe(venue, units[0])} on floors {_floors(floors)}; "
-            "its units are stacked (their outlines overlap), so they were linked"
+        what = T(
+            "no relationship links the {unit} on floors {floors}; its units are stacked (their outlines "
+            "overlap), so they were linked",
+            unit=describe(venue, units[0]),
+            floors=_floors(floors),
         )
     else:
-        where_ = "above" if floors[1] > floors[0] else "below"
-        what = (
-            f"the {describe(venue, units[0])} is drawn on floor {floors[0]} only; it was linked to "
-            f"the {describe(venue, units[1])} on floor {floors[1]}, the open space {where_} it"
+        what = T(
+            "the {unit} is drawn on floor {floor} only; it was linked to the {other} on floor {other_floor}, "
+            "the open space above it"
+            if floors[1] > floors[0]
+            else "the {unit} is drawn on floor {floor} only; it was linked to the {other} on floor "
+            "{other_floor}, the open space below it",
+            unit=describe(venue, units[0]),
+            floor=floors[0],
+            other=describe(venue, units[1]),
+            other_floor=floors[1],
         )
     venue.relationships[rid] = Relationship(
         rid,
@@ -631,7 +662,7 @@ def _link(
         refs[-1],
         refs[1:-1],
         inferred=True,
-        extra={"inferred": what},
+        extra={"inferred": str(what)},
     )
     spot = units[0].geometry.representative_point()
     report.warning(
@@ -639,23 +670,33 @@ def _link(
         "relationship.geojson",
         rid,
         what,
-        f"check it and add a relationship of category '{category}' with origin {chain[0]}"
-        + (f", intermediaries {', '.join(chain[1:-1])}" if len(chain) > 2 else "")
-        + f" and destination {chain[-1]}",
+        T(
+            "check it and add a relationship of category '{category}' with origin {origin}, "
+            "intermediaries {between} and destination {destination}"
+            if len(chain) > 2
+            else "check it and add a relationship of category '{category}' with origin {origin} and "
+            "destination {destination}",
+            category=category,
+            origin=chain[0],
+            between=", ".join(chain[1:-1]),
+            destination=chain[-1],
+        ),
         at=(floors[0], spot.x, spot.y),
     )
     return len(chain) - 1
 
 
-def _floors(floors: list[int]) -> str:
+def _floors(floors: list[int]) -> Text | str:
     words = [str(f) for f in floors]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return (
+        words[0] if len(words) == 1 else T("{first} and {last}", first=", ".join(words[:-1]), last=words[-1])
+    )
 
 
-def describe(venue: Venue, unit: Unit) -> str:
+def describe(venue: Venue, unit: Unit) -> Text:
     """A unit in words a facilities manager can find on the plan: its name, else its kind and place."""
     name = label_text(unit.name, venue.language)
     if name:
-        return f"{unit.category} {name!r}"
+        return T("{category} {name!r}", category=unit.category, name=name)
     p = unit.geometry.representative_point()
-    return f"unnamed {unit.category} around ({p.x:.0f} m E, {p.y:.0f} m N)"
+    return T("unnamed {category} around ({x:.0f} m E, {y:.0f} m N)", category=unit.category, x=p.x, y=p.y)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from floorplans.text import Text
+from floorplans.text import T, Text, joined
 
 Severity = Literal["error", "warning", "info"]
 #: A place on the plan: floor ordinal, metres east, metres north.
@@ -63,8 +63,17 @@ class Problem:
         return self.fix_text.said(lang) if self.fix_text is not None else self.fix
 
     def line(self) -> str:
-        where = self.file + (f" [{self.feature_id}]" if self.feature_id else "")
-        return f"{self.severity.upper():7} {where}: {self.message} -> {self.fix}"
+        return str(self.sentence())
+
+    def sentence(self) -> Text:
+        """The problem on one line, as the command line prints it; said in any language."""
+        return T(
+            "{severity:7} {where}: {message} -> {fix}",
+            severity=self.severity.upper(),
+            where=self.file + (f" [{self.feature_id}]" if self.feature_id else ""),
+            message=self.text or self.message,
+            fix=self.fix_text or self.fix,
+        )
 
 
 @dataclass(slots=True)
@@ -102,17 +111,38 @@ class Report:
         )
 
     def error(
-        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
+        self,
+        code: str,
+        file: str,
+        fid: str | None,
+        message: str | Text,
+        fix: str | Text,
+        *,
+        at: Place | None = None,
     ) -> None:
         self.add("error", code, file, fid, message, fix, at=at)
 
     def warning(
-        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
+        self,
+        code: str,
+        file: str,
+        fid: str | None,
+        message: str | Text,
+        fix: str | Text,
+        *,
+        at: Place | None = None,
     ) -> None:
         self.add("warning", code, file, fid, message, fix, at=at)
 
     def info(
-        self, code: str, file: str, fid: str | None, message: str | Text, fix: str | Text, *, at: Place | None = None
+        self,
+        code: str,
+        file: str,
+        fid: str | None,
+        message: str | Text,
+        fix: str | Text,
+        *,
+        at: Place | None = None,
     ) -> None:
         self.add("info", code, file, fid, message, fix, at=at)
 
@@ -133,19 +163,31 @@ class Report:
         return Counter(p.code for p in self.problems)
 
     def summary(self) -> str:
-        n_err, n_warn = len(self.errors), len(self.warnings)
-        verdict = "usable" if self.usable else "NOT usable"
-        return f"{verdict}: {n_err} error(s), {n_warn} warning(s)"
+        return str(self.summary_sentence())
+
+    def summary_sentence(self) -> Text:
+        return T(
+            "usable: {errors} error(s), {warnings} warning(s)"
+            if self.usable
+            else "NOT usable: {errors} error(s), {warnings} warning(s)",
+            errors=len(self.errors),
+            warnings=len(self.warnings),
+        )
 
     def to_text(self, *, limit: int | None = None) -> str:
+        return str(self.to_sentence(limit=limit))
+
+    def to_sentence(self, *, limit: int | None = None) -> Text:
+        """The report as the command line prints it (worst first, *limit* lines, then the
+        summary), as a sentence a page can say in its reader's language."""
         order = {"error": 0, "warning": 1, "info": 2}
         ranked = sorted(self.problems, key=lambda p: (order[p.severity], p.file, p.code))
         shown = ranked if limit is None else ranked[:limit]
-        lines = [p.line() for p in shown]
+        lines: list[Text] = [p.sentence() for p in shown]
         if limit is not None and len(ranked) > limit:
-            lines.append(f"... and {len(ranked) - limit} more (use --json for all)")
-        lines.append(self.summary())
-        return "\n".join(lines)
+            lines.append(T("... and {count} more (use --json for all)", count=len(ranked) - limit))
+        lines.append(self.summary_sentence())
+        return joined(lines, "\n")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -169,7 +211,9 @@ class Report:
         for p in data.get("problems", []):
             kept = {k: v for k, v in p.items() if k not in ("text", "fix_text")}
             problems.append(
-                Problem(**kept, text=Text.from_dict(p.get("text")), fix_text=Text.from_dict(p.get("fix_text")))
+                Problem(
+                    **kept, text=Text.from_dict(p.get("text")), fix_text=Text.from_dict(p.get("fix_text"))
+                )
             )
         return cls(problems)
 

@@ -53,6 +53,8 @@ from floorplans.diff import Change, diff_venues
 from floorplans.imdf import read_imdf
 from floorplans.model import Venue, label_text
 from floorplans.report import Report
+from floorplans.text import T
+from floorplans.text import Text as Sentence
 from floorplans.upload import UploadLimits, check_archive
 from floorplans.validate import validate_venue
 
@@ -256,7 +258,9 @@ class FloorPlanStore:
         check_archive(data, limits, name=source)
         venue, report = self._load(data)
         if venue is None:
-            raise FloorPlanError(f"{source}: not importable\n{report.to_text(limit=20)}")
+            raise FloorPlanError(
+                T("{source}: not importable\n{report}", source=source, report=report.to_sentence(limit=20))
+            )
         with self._session.begin() as s:
             row = VersionRow(
                 venue_id=venue.id,
@@ -299,7 +303,7 @@ class FloorPlanStore:
                     "archive",
                     None,
                     str(exc),
-                    "upload a .zip holding manifest.json and the *.geojson files",
+                    T("upload a .zip holding manifest.json and the *.geojson files"),
                 )
                 return None, report
         if result.venue is not None:
@@ -319,14 +323,14 @@ class FloorPlanStore:
         with self._session() as s:
             row = s.get(VersionRow, version_id)
             if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
+                raise StoreError(T("no floor plan version {id}", id=version_id))
             return _version(row)
 
     def report(self, version_id: int) -> Report:
         with self._session() as s:
             row = s.get(VersionRow, version_id)
             if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
+                raise StoreError(T("no floor plan version {id}", id=version_id))
             return Report.from_dict(json.loads(row.report))
 
     def published(self, venue_id: str | None = None) -> VersionInfo | None:
@@ -342,12 +346,12 @@ class FloorPlanStore:
         with self._session() as s:
             row = s.get(VersionRow, version_id)
             if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
+                raise StoreError(T("no floor plan version {id}", id=version_id))
             sha, data = row.sha256, row.archive
         if sha not in self._venues:
             venue, report = self._load(data)
             if venue is None:
-                raise StoreError(f"version {version_id} cannot be read: {report.summary()}")
+                raise StoreError(T("version {id} cannot be read: {why}", id=version_id, why=report.summary()))
             if len(self._venues) > 8:
                 self._venues.clear()
             self._venues[sha] = venue
@@ -357,7 +361,7 @@ class FloorPlanStore:
         with self._session() as s:
             row = s.get(VersionRow, version_id)
             if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
+                raise StoreError(T("no floor plan version {id}", id=version_id))
             return row.archive
 
     def publish(self, version_id: int, *, actor: str) -> VersionInfo:
@@ -372,20 +376,27 @@ class FloorPlanStore:
                 return self._publish(s, version_id, actor)
         except IntegrityError:
             raise StoreError(
-                f"version {version_id} was not published: another version was published at the same "
-                "moment; look at the versions and publish again if needed"
+                T(
+                    "version {id} was not published: another version was published at the same moment; look "
+                    "at the versions and publish again if needed",
+                    id=version_id,
+                )
             ) from None
 
     def _publish(self, s: Session, version_id: int, actor: str) -> VersionInfo:
         row = s.get(VersionRow, version_id)
         if row is None:
-            raise StoreError(f"no floor plan version {version_id}")
+            raise StoreError(T("no floor plan version {id}", id=version_id))
         if row.status == "discarded":
-            raise StoreError(f"version {version_id} was discarded; import or edit the plan again")
+            raise StoreError(T("version {id} was discarded; import or edit the plan again", id=version_id))
         if row.errors:
             raise StoreError(
-                f"version {version_id} has {row.errors} error(s) and cannot be published; "
-                f"see 'wayfinding floorplan report {version_id}'"
+                T(
+                    "version {id} has {count} error(s) and cannot be published; see 'wayfinding floorplan "
+                    "report {id}'",
+                    id=version_id,
+                    count=row.errors,
+                )
             )
         if row.status == "published":
             return _version(row)
@@ -407,7 +418,7 @@ class FloorPlanStore:
         current = self.published(venue_id)
         if to is None:
             if current is None:
-                raise StoreError("nothing is published, so there is nothing to roll back")
+                raise StoreError(T("nothing is published, so there is nothing to roll back"))
             with self._session() as s:
                 prev = s.scalars(
                     select(VersionRow)
@@ -420,13 +431,16 @@ class FloorPlanStore:
                 ).first()
                 if prev is None:
                     raise StoreError(
-                        f"version {current.id} is the first ever published; "
-                        "there is no earlier version to go back to"
+                        T(
+                            "version {id} is the first ever published; there is no earlier version to go "
+                            "back to",
+                            id=current.id,
+                        )
                     )
                 to = prev.id
         target = self.version(to)
         if target.status == "draft":
-            raise StoreError(f"version {to} was never published; use 'publish' for a draft")
+            raise StoreError(T("version {id} was never published; use 'publish' for a draft", id=to))
         info = self.publish(to, actor=actor)
         with self._session.begin() as s:
             self._audit(s, actor, "rollback", f"version {to}", to, {"from": current.id if current else None})
@@ -437,10 +451,14 @@ class FloorPlanStore:
         with self._session.begin() as s:
             row = s.get(VersionRow, version_id)
             if row is None:
-                raise StoreError(f"no floor plan version {version_id}")
+                raise StoreError(T("no floor plan version {id}", id=version_id))
             if row.status != "draft":
                 raise StoreError(
-                    f"version {version_id} is {row.status}, not a draft: only drafts are discarded"
+                    T(
+                        "version {id} is {status}, not a draft: only drafts are discarded",
+                        id=version_id,
+                        status=row.status,
+                    )
                 )
             row.status = "discarded"
             self._audit(s, actor, "discard", f"version {row.id}", row.id, {})
@@ -448,7 +466,7 @@ class FloorPlanStore:
 
     def edit(
         self, base_id: int, action: str, feature_id: str, *, actor: str, note: str = "", **params: Any
-    ) -> tuple[VersionInfo, str]:
+    ) -> tuple[VersionInfo, Sentence]:
         """One everyday change (:func:`floorplans.edit.apply_edit`) on version *base_id*,
         stored as a new draft; returns the draft and what was done, in words."""
         from floorplans.edit import apply_edit
@@ -456,10 +474,12 @@ class FloorPlanStore:
 
         venue, _report = self._load(self.archive(base_id))  # a fresh copy: the cached one is shared
         if venue is None:
-            raise StoreError(f"version {base_id} cannot be read")
+            raise StoreError(T("version {id} cannot be read", id=base_id))
         done = apply_edit(venue, action, feature_id, **params)
         data = imdf_zip_bytes(venue)
-        info = self.import_bytes(data, actor=actor, note=note or done, source=f"edit of version {base_id}")
+        info = self.import_bytes(
+            data, actor=actor, note=note or str(done), source=f"edit of version {base_id}"
+        )
         with self._session.begin() as s:
             self._audit(
                 s,
@@ -467,7 +487,7 @@ class FloorPlanStore:
                 "edit",
                 f"version {info.id}",
                 info.id,
-                {"base": base_id, "edit": action, "done": done},
+                {"base": base_id, "edit": action, "done": str(done)},
             )
         return info, done
 
@@ -476,7 +496,7 @@ class FloorPlanStore:
         if against is None:
             pub = self.published(self.version(version_id).venue_id)
             if pub is None:
-                raise StoreError("nothing is published to compare with; give --against")
+                raise StoreError(T("nothing is published to compare with; give --against"))
             against = pub.id
         return diff_venues(self.venue(against), self.venue(version_id), lang=lang)
 
@@ -495,13 +515,19 @@ class FloorPlanStore:
         """Close a unit, opening or vertical relationship of the published venue for a while."""
         pub = self.published(venue_id)
         if pub is None:
-            raise StoreError("publish a floor plan before closing parts of it")
+            raise StoreError(T("publish a floor plan before closing parts of it"))
         venue = self.venue(pub.id)
         starts = starts or utcnow()
         if until <= starts:
-            raise StoreError(f"closure ends ({until.isoformat()}) before it starts ({starts.isoformat()})")
+            raise StoreError(
+                T(
+                    "closure ends ({until}) before it starts ({starts})",
+                    until=until.isoformat(),
+                    starts=starts.isoformat(),
+                )
+            )
         if not reason.strip():
-            raise StoreError("give a reason: staff and visitors are told why")
+            raise StoreError(T("give a reason: staff and visitors are told why"))
         ftype, name = _closable(venue, feature_id)
         with self._session.begin() as s:
             row = ClosureRow(
@@ -548,7 +574,7 @@ class FloorPlanStore:
         with self._session.begin() as s:
             row = s.get(ClosureRow, closure_id)
             if row is None:
-                raise StoreError(f"no closure {closure_id}")
+                raise StoreError(T("no closure {id}", id=closure_id))
             if row.reopened_at is None:
                 row.reopened_at = to_db(utcnow())
                 row.reopened_by = actor
@@ -605,8 +631,12 @@ def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
     if feature_id in venue.relationships:
         r = venue.relationships[feature_id]
         return "relationship", label_text(r.name, lang) or f"{r.category} {feature_id}"
-    msg = f"no unit, opening or relationship {feature_id!r} in the published venue; close one of those by id"
-    raise StoreError(msg)
+    raise StoreError(
+        T(
+            "no unit, opening or relationship {id!r} in the published venue; close one of those by id",
+            id=feature_id,
+        )
+    )
 
 
 def venue_in_service(
@@ -640,13 +670,16 @@ def parse_until(text: str, *, now: datetime | None = None) -> datetime:
             return now + timedelta(**{units[t[-1]]: float(t[:-1])})
         except OverflowError:
             raise StoreError(
-                f"{text!r} ends after the calendar does; give an end within a few years"
+                T("{text!r} ends after the calendar does; give an end within a few years", text=text)
             ) from None
     try:
         dt = datetime.fromisoformat(t)
     except ValueError:
         raise StoreError(
-            f"cannot read {text!r} as an end time; write 2h, 30m, 3d or an ISO "
-            "date such as 2026-11-23T14:00+01:00"
+            T(
+                "cannot read {text!r} as an end time; write 2h, 30m, 3d or an ISO date such as "
+                "2026-11-23T14:00+01:00",
+                text=text,
+            )
         ) from None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

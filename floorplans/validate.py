@@ -23,6 +23,7 @@ from floorplans.imdf import ImdfResult, read_imdf
 from floorplans.model import Label, Venue, label_text
 from floorplans.repair import OVERLAP_NOISE_M2, OVERLAP_TRIM_M2, OVERLAP_TRIM_SHARE, describe
 from floorplans.report import Report, Severity
+from floorplans.text import T, Text
 from floorplans.topology import OUTSIDE, topology
 
 #: Overlaps up to OVERLAP_TRIM_M2 and OVERLAP_TRIM_SHARE of the smaller unit are
@@ -55,11 +56,13 @@ def validate_venue(venue: Venue, report: Report | None = None) -> Report:
     return report
 
 
-def where(venue: Venue, geom: BaseGeometry) -> str:
+def where(venue: Venue, geom: BaseGeometry) -> Text:
     """A place in words: metres from the venue centre and WGS84."""
     p = geom if isinstance(geom, Point) else geom.representative_point()
     lonlat = venue.projection.to_wgs84(p)
-    return f"({p.x:.1f} m E, {p.y:.1f} m N; lon {lonlat.x:.6f}, lat {lonlat.y:.6f})"
+    return T(
+        "({x:.1f} m E, {y:.1f} m N; lon {lon:.6f}, lat {lat:.6f})", x=p.x, y=p.y, lon=lonlat.x, lat=lonlat.y
+    )
 
 
 def _name(label: Label | None, fid: str, lang: str) -> str:
@@ -70,14 +73,16 @@ def _name(label: Label | None, fid: str, lang: str) -> str:
 def _references(venue: Venue, report: Report) -> None:
     levels, units = venue.levels, venue.units
 
-    def check(file: str, fid: str, what: str, ref: str | None, table: Iterable[str], target: str) -> None:
+    def check(
+        file: str, fid: str, what: str | Text, ref: str | None, table: Iterable[str], target: str
+    ) -> None:
         if ref is not None and ref not in table:
             report.error(
                 "reference-unknown",
                 file,
                 fid,
-                f"{what} refers to unknown {target} {ref!r}",
-                f"point it to an existing {target} id, or add that {target}",
+                T("{what} refers to unknown {target} {ref!r}", what=what, target=target, ref=ref),
+                T("point it to an existing {target} id, or add that {target}", target=target),
             )
 
     for lv in levels.values():
@@ -96,8 +101,8 @@ def _references(venue: Venue, report: Report) -> None:
                 "amenity-no-unit",
                 "amenity.geojson",
                 a.id,
-                f"amenity {_name(a.name, a.id, venue.language)} lists no unit",
-                "set unit_ids to the unit(s) it stands in",
+                T("amenity {amenity} lists no unit", amenity=_name(a.name, a.id, venue.language)),
+                T("set unit_ids to the unit(s) it stands in"),
             )
         for uid in a.unit_ids:
             check("amenity.geojson", a.id, "unit_ids", uid, units, "unit")
@@ -125,7 +130,7 @@ def _references(venue: Venue, report: Report) -> None:
                 check(
                     "relationship.geojson",
                     r.id,
-                    f"{ref.feature_type} reference",
+                    T("{ftype} reference", ftype=ref.feature_type),
                     ref.id,
                     table,
                     ref.feature_type,
@@ -136,9 +141,9 @@ def _references(venue: Venue, report: Report) -> None:
     for pw in venue.pathways.values():
         for st in pw.stages:
             for uid in st.unit_ids:
-                check("pathways.json", pw.id, f"stage {st.id!r}", uid, units, "unit")
+                check("pathways.json", pw.id, T("stage {id!r}", id=st.id), uid, units, "unit")
             for sid in st.section_ids:
-                check("pathways.json", pw.id, f"stage {st.id!r}", sid, venue.sections, "section")
+                check("pathways.json", pw.id, T("stage {id!r}", id=st.id), sid, venue.sections, "section")
         check("pathways.json", pw.id, "pickup_unit_id", pw.pickup_unit_id, units, "unit")
 
 
@@ -159,19 +164,24 @@ def _geometry_validity(venue: Venue, report: Report) -> None:
             if ok:
                 continue
             reason = shapely.is_valid_reason(geom)
-            place = ""
             m = _REASON_POINT.search(reason)
-            if m:
-                place = " at " + where(venue, Point(float(m.group(1)), float(m.group(2))))
             kind_of = reason.split("[")[0].strip().lower() or "invalid"
             report.error(
                 "polygon-invalid",
                 file,
                 fid,
-                f"{kind} {fid!r} polygon is invalid: {kind_of}{place}",
-                "redraw the outline so that it does not cross itself and its rings are closed"
+                T(
+                    "{kind} {id!r} polygon is invalid: {why} at {where}",
+                    kind=kind,
+                    id=fid,
+                    why=kind_of,
+                    where=where(venue, Point(float(m.group(1)), float(m.group(2)))),
+                )
+                if m
+                else T("{kind} {id!r} polygon is invalid: {why}", kind=kind, id=fid, why=kind_of),
+                T("redraw the outline so that it does not cross itself and its rings are closed")
                 if "self" in kind_of or "ring" in kind_of
-                else "redraw the outline",
+                else T("redraw the outline"),
             )
 
 
@@ -199,18 +209,25 @@ def _overlaps(venue: Venue, report: Report) -> None:
                 "unit-overlap",
                 "unit.geojson",
                 a.id,
-                f"units {_name(a.name, a.id, venue.language)} and "
-                f"{_name(b.name, b.id, venue.language)} overlap by {area:.2f} m² ({share:.0%} of the "
-                f"smaller) on level {_level_name(venue, a.level_id)} (floor {ordinal}) at "
-                f"{where(venue, inter)}"
-                + (
-                    f": too much to be drawing slop (more than {OVERLAP_TRIM_M2:g} m² or "
-                    f"{OVERLAP_TRIM_SHARE:.0%} of the smaller unit), so which place it belongs to "
-                    "cannot be guessed"
+                T(
+                    "units {a} and {b} overlap by {area:.2f} m² ({share:.0%} of the smaller) on level "
+                    "{level} (floor {ordinal}) at {where}: too much to be drawing slop (more than "
+                    "{limit:g} m² or {limit_share:.0%} of the smaller unit), so which place it belongs "
+                    "to cannot be guessed"
                     if large
-                    else ""
+                    else "units {a} and {b} overlap by {area:.2f} m² ({share:.0%} of the smaller) on "
+                    "level {level} (floor {ordinal}) at {where}",
+                    a=_name(a.name, a.id, venue.language),
+                    b=_name(b.name, b.id, venue.language),
+                    area=area,
+                    share=share,
+                    level=_level_name(venue, a.level_id),
+                    ordinal=ordinal,
+                    where=where(venue, inter),
+                    limit=OVERLAP_TRIM_M2,
+                    limit_share=OVERLAP_TRIM_SHARE,
                 ),
-                "move their shared wall so that each place belongs to one unit only",
+                T("move their shared wall so that each place belongs to one unit only"),
                 at=(ordinal, spot.x, spot.y),
             )
 
@@ -235,22 +252,31 @@ def _openings(venue: Venue, report: Report) -> None:
         near = topo.units_near(opening.level_id, opening.geometry, 1.0)
         near_names = ", ".join(_name(venue.units[u].name, u, venue.language) for u in near[:3])
         if sides:
-            msg = (
-                f"opening {oid!r} touches only one walkable unit "
-                f"({_name(venue.units[sides[0]].name, sides[0], venue.language)}) and is "
-                f"not on an outside wall, at {where(venue, opening.geometry)}"
+            msg = T(
+                "opening {id!r} touches only one walkable unit ({unit}) and is not on an outside wall, "
+                "at {where}",
+                id=oid,
+                unit=_name(venue.units[sides[0]].name, sides[0], venue.language),
+                where=where(venue, opening.geometry),
             )
         else:
-            msg = f"opening {oid!r} lies on no unit boundary at {where(venue, opening.geometry)}" + (
-                f"; units nearby: {near_names}" if near_names else ""
+            msg = T(
+                "opening {id!r} lies on no unit boundary at {where}; units nearby: {near}"
+                if near_names
+                else "opening {id!r} lies on no unit boundary at {where}",
+                id=oid,
+                where=where(venue, opening.geometry),
+                near=near_names,
             )
         report.error(
             "opening-dangling",
             "opening.geojson",
             oid,
             msg,
-            "draw the opening on the shared boundary of the two units it joins "
-            "(an entrance on the outer wall of one unit)",
+            T(
+                "draw the opening on the shared boundary of the two units it joins (an entrance on the "
+                "outer wall of one unit)"
+            ),
         )
 
 
@@ -268,8 +294,12 @@ def _vertical(venue: Venue, report: Report) -> None:
                 "relationship-same-level",
                 "relationship.geojson",
                 rel.id,
-                f"{rel.category} relationship {rel.id!r} joins units of the same level",
-                "link units of different levels (origin, intermediary, destination)",
+                T(
+                    "{category} relationship {id!r} joins units of the same level",
+                    category=rel.category,
+                    id=rel.id,
+                ),
+                T("link units of different levels (origin, intermediary, destination)"),
             )
 
 
@@ -305,9 +335,11 @@ def _reachability(venue: Venue, report: Report) -> None:
             "no-entrance",
             "opening.geojson",
             None,
-            "no opening leads in from outside (none lies on an outer wall with nothing beyond it): "
-            "routes between places inside work, but no route can start at an entrance",
-            "draw the entrances as openings on the outer wall of the entrance halls",
+            T(
+                "no opening leads in from outside (none lies on an outer wall with nothing beyond it): "
+                "routes between places inside work, but no route can start at an entrance"
+            ),
+            T("draw the entrances as openings on the outer wall of the entrance halls"),
         )
         _disconnected(venue, report)
         return
@@ -322,9 +354,13 @@ def _reachability(venue: Venue, report: Report) -> None:
                 "destination-unreachable",
                 file,
                 fid,
-                f"destination {name} cannot be reached from any entrance: no chain of "
-                f"openings, corridors and lifts/stairs leads to unit {uids[0]!r}",
-                "add the missing door (opening) or vertical relationship",
+                T(
+                    "destination {name} cannot be reached from any entrance: no chain of openings, "
+                    "corridors and lifts/stairs leads to unit {unit!r}",
+                    name=name,
+                    unit=uids[0],
+                ),
+                T("add the missing door (opening) or vertical relationship"),
             )
             continue
         public_units = [u for u in uids if venue.units[u].public]
@@ -333,8 +369,11 @@ def _reachability(venue: Venue, report: Report) -> None:
                 "destination-staff-only-path",
                 file,
                 fid,
-                f"destination {name} is public but can only be reached through staff-only places",
-                "add a public way to it, or mark the destination staff-only",
+                T(
+                    "destination {name} is public but can only be reached through staff-only places",
+                    name=name,
+                ),
+                T("add a public way to it, or mark the destination staff-only"),
             )
 
 
@@ -343,8 +382,8 @@ def _unplaced(report: Report, file: str, fid: str, name: str) -> None:
         "destination-unplaced",
         file,
         fid,
-        f"destination {name} is in no known unit",
-        "anchor it in the unit where it is (anchor.unit_id / unit_ids)",
+        T("destination {name} is in no known unit", name=name),
+        T("anchor it in the unit where it is (anchor.unit_id / unit_ids)"),
     )
 
 
@@ -371,15 +410,25 @@ def _disconnected(venue: Venue, report: Report) -> None:
         unit = venue.units[group[0][3][0]]
         level = venue.levels.get(unit.level_id)  # unknown: reported as a broken reference
         spot = unit.geometry.representative_point()
-        names = ", ".join(d[2] for d in group[:6]) + (f" and {len(group) - 6} more" if len(group) > 6 else "")
-        on_floor = f" on floor {level.ordinal}" if level else ""
+        shown = ", ".join(d[2] for d in group[:6])
+        names = T("{shown} and {count} more", shown=shown, count=len(group) - 6) if len(group) > 6 else shown
         report.error(
             "places-disconnected",
             group[0][0],
             group[0][1],
-            f"{len(group)} place(s) cannot reach the other {len(main)} (and the venue has no entrance "
-            f"to say which side is right): {names}, around the {describe(venue, unit)}{on_floor}",
-            "add the missing door (opening) or vertical relationship between the two groups",
+            T(
+                "{count} place(s) cannot reach the other {others} (and the venue has no entrance to say "
+                "which side is right): {names}, around the {unit} on floor {ordinal}"
+                if level
+                else "{count} place(s) cannot reach the other {others} (and the venue has no entrance to "
+                "say which side is right): {names}, around the {unit}",
+                count=len(group),
+                others=len(main),
+                names=names,
+                unit=describe(venue, unit),
+                ordinal=level.ordinal if level else None,
+            ),
+            T("add the missing door (opening) or vertical relationship between the two groups"),
             at=(level.ordinal, spot.x, spot.y) if level else None,
         )
 
@@ -417,17 +466,28 @@ def _translations(venue: Venue, report: Report) -> None:
         if missing:
             lacking.setdefault((file, key, missing), []).append((fid, next(iter(label.values()))))
     for (file, key, missing), items in lacking.items():
-        add = "add " + ", ".join(f'"{m}": "..."' for m in missing) + f" to {key}"
+        fields_ = ", ".join(f'"{m}": "..."' for m in missing)
         if len(items) > TRANSLATIONS_GROUPED:
             samples = ", ".join(repr(s) for _, s in items[:4])
             report.warning(
                 "translation-missing",
                 file,
                 None,
-                f"{len(items)} {key}s in {file} have no {', '.join(missing)} version, e.g. {samples} "
-                f"(venue languages: {', '.join(langs)}); directions in "
-                f"{', '.join(missing)} will use the names as they are",
-                add + " of each (--json lists them in the report of a single file)",
+                T(
+                    "{count} {key}s in {file} have no {missing} version, e.g. {samples} (venue languages: "
+                    "{langs}); directions in {missing} will use the names as they are",
+                    count=len(items),
+                    key=key,
+                    file=file,
+                    missing=", ".join(missing),
+                    samples=samples,
+                    langs=", ".join(langs),
+                ),
+                T(
+                    "add {fields} to {key} of each (--json lists them in the report of a single file)",
+                    fields=fields_,
+                    key=key,
+                ),
             )
             continue
         for fid, sample in items:
@@ -435,8 +495,14 @@ def _translations(venue: Venue, report: Report) -> None:
                 "translation-missing",
                 file,
                 fid,
-                f"{key} {sample!r} has no {', '.join(missing)} version (venue languages: {', '.join(langs)})",
-                add,
+                T(
+                    "{key} {sample!r} has no {missing} version (venue languages: {langs})",
+                    key=key,
+                    sample=sample,
+                    missing=", ".join(missing),
+                    langs=", ".join(langs),
+                ),
+                T("add {fields} to {key}", fields=fields_, key=key),
             )
 
 
@@ -448,8 +514,8 @@ def _receivers(venue: Venue, report: Report) -> None:
                 "receiver-id",
                 "receiver.geojson",
                 rx.id,
-                f"receiver id {rx.id!r} cannot be an MQTT topic level",
-                "use letters, digits, '-', '_' or '.' only (no '/', '+' or '#')",
+                T("receiver id {id!r} cannot be an MQTT topic level", id=rx.id),
+                T("use letters, digits, '-', '_' or '.' only (no '/', '+' or '#')"),
             )
         if rx.level_id not in venue.levels:
             continue
@@ -458,8 +524,12 @@ def _receivers(venue: Venue, report: Report) -> None:
                 "receiver-outside",
                 "receiver.geojson",
                 rx.id,
-                f"receiver {rx.id!r} is not inside any walkable unit, at {where(venue, rx.geometry)}",
-                "place it inside the room or corridor where it hangs",
+                T(
+                    "receiver {id!r} is not inside any walkable unit, at {where}",
+                    id=rx.id,
+                    where=where(venue, rx.geometry),
+                ),
+                T("place it inside the room or corridor where it hangs"),
             )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from floorplans._errors import ImdfReadError
 from floorplans.report import Report
+from floorplans.text import T
 
 
 class Archive:
@@ -51,8 +52,8 @@ class Archive:
                 "json-invalid",
                 name,
                 None,
-                f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                "save the file as UTF-8",
+                T("{file} is not UTF-8 text ({why} at byte {at})", file=name, why=exc.reason, at=exc.start),
+                T("save the file as UTF-8"),
             )
             return None
         try:
@@ -62,8 +63,14 @@ class Archive:
                 "json-invalid",
                 name,
                 None,
-                f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                "fix the JSON syntax at that place (a JSON linter shows it)",
+                T(
+                    "{file} is not valid JSON: {why} at line {line} column {column}",
+                    file=name,
+                    why=exc.msg,
+                    line=exc.lineno,
+                    column=exc.colno,
+                ),
+                T("fix the JSON syntax at that place (a JSON linter shows it)"),
             )
             return None
 

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from floorplans.model import RESTRICTIONS, FeatureRef, Label, Venue
 from floorplans.projection import LocalProjection
 from floorplans.report import Report
+from floorplans.text import T, Text
 
 #: One feature to write: id, geometry in metres (or none), properties.
 Written = tuple[str, BaseGeometry | None, dict[str, Any]]
@@ -33,7 +34,7 @@ class Derived(NamedTuple):
     #: The value used; ``None``: settled by the codec once every feature is read.
     value: Any
     #: What the rule is, as the report says it.
-    rule: str
+    rule: Text
 
 
 @dataclass(slots=True)
@@ -91,8 +92,8 @@ class Reading:
             "restriction-unknown",
             f.file,
             f.fid,
-            f"unknown restriction {value!r}; treated as 'restricted' (no public access)",
-            "use 'employeesonly', 'restricted' or null",
+            T("unknown restriction {value!r}; treated as 'restricted' (no public access)", value=value),
+            T("use 'employeesonly', 'restricted' or null"),
         )
         return "restricted"
 
@@ -145,8 +146,8 @@ def read_label(f: RawFeature, key: str, language: str, report: Report) -> Label 
             "label-plain-string",
             f.file,
             f.fid,
-            f"{key} is a plain string {value!r}, not an IMDF label",
-            f'write {key} as {{"{base}": "{value}"}}',
+            T("{key} is a plain string {value!r}, not an IMDF label", key=key, value=value),
+            T('write {key} as {{"{base}": "{value}"}}', key=key, base=base, value=value),
         )
         return {base: value}
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
@@ -155,8 +156,8 @@ def read_label(f: RawFeature, key: str, language: str, report: Report) -> Label 
         "label-invalid",
         f.file,
         f.fid,
-        f"{key} is not a label object; ignored",
-        f'write {key} as {{"fr": "...", "en": "..."}}',
+        T("{key} is not a label object; ignored", key=key),
+        T('write {key} as {{"fr": "...", "en": "..."}}', key=key),
     )
     return None
 

@@ -7,14 +7,15 @@ from shapely import STRtree
 from floorplans.imdf.codec import Codec, Derived, RawFeature, Reading, Writing, Written, named
 from floorplans.model import Amenity, Anchor, Occupant, Receiver, Venue
 from floorplans.report import Report
+from floorplans.text import T
 
 
 class AmenityCodec(Codec):
     ftype = "amenity"
     required = ("category", "unit_ids")
     derivable = (
-        Derived("category", "unspecified", "'unspecified' is used"),
-        Derived("unit_ids", None, "the unit is found from where the amenity stands"),
+        Derived("category", "unspecified", T("'unspecified' is used")),
+        Derived("unit_ids", None, T("the unit is found from where the amenity stands")),
     )
     geometry = ("Point",)
 
@@ -52,20 +53,32 @@ class AmenityCodec(Codec):
                     "property-derived",
                     "amenity.geojson",
                     am.id,
-                    f"amenity {named(am.name, am.id)} has no unit_ids; it stands in unit "
-                    f"{named(unit.name, unit.id)}, the only walkable unit at its place",
-                    f'set unit_ids to ["{unit.id}"]',
+                    T(
+                        "amenity {amenity} has no unit_ids; it stands in unit {unit}, the only walkable "
+                        "unit at its place",
+                        amenity=named(am.name, am.id),
+                        unit=named(unit.name, unit.id),
+                    ),
+                    T('set unit_ids to ["{id}"]', id=unit.id),
                 )
                 continue
             del venue.amenities[am.id]
-            where_ = f"units on floors {sorted(floors)} are there" if hits else "no walkable unit is there"
+            where_ = (
+                T("units on floors {floors} are there", floors=sorted(floors))
+                if hits
+                else T("no walkable unit is there")
+            )
             report.error(
                 "property-missing",
                 "amenity.geojson",
                 am.id,
-                f"amenity {named(am.name, am.id)} has no unit_ids and its place does not say which "
-                f"unit it is in ({where_})",
-                "set unit_ids to the unit(s) it stands in (IMDF 20-094, Amenity)",
+                T(
+                    "amenity {amenity} has no unit_ids and its place does not say which unit it is in "
+                    "({where})",
+                    amenity=named(am.name, am.id),
+                    where=where_,
+                ),
+                T("set unit_ids to the unit(s) it stands in (IMDF 20-094, Amenity)"),
             )
 
     def written(self, venue: Venue, w: Writing) -> list[Written]:
@@ -105,7 +118,7 @@ class AnchorCodec(Codec):
 class OccupantCodec(Codec):
     ftype = "occupant"
     required = ("category", "anchor_id")
-    derivable = (Derived("category", "unspecified", "'unspecified' is used"),)
+    derivable = (Derived("category", "unspecified", T("'unspecified' is used")),)
 
     def read(self, f: RawFeature, r: Reading) -> None:
         name = r.label(f)
@@ -114,8 +127,8 @@ class OccupantCodec(Codec):
                 "name-missing",
                 f.file,
                 f.fid,
-                f"occupant {f.fid!r} has no name",
-                "name it: an occupant is what a visitor searches for",
+                T("occupant {id!r} has no name", id=f.fid),
+                T("name it: an occupant is what a visitor searches for"),
             )
         r.venue.occupants[f.fid] = Occupant(
             f.fid,

@@ -33,7 +33,11 @@ def features_of(
     features = data.get("features")
     if not isinstance(features, list):
         report.error(
-            "geojson-invalid", name, None, T('{file} has no "features" list', file=name), T('add "features": [...]')
+            "geojson-invalid",
+            name,
+            None,
+            T('{file} has no "features" list', file=name),
+            T('add "features": [...]'),
         )
         return
     for index, feat in enumerate(features):
@@ -73,8 +77,17 @@ def features_of(
                 "feature-type-mismatch",
                 name,
                 fid,
-                T("feature_type {declared!r} in {file}; read as {ftype!r}", declared=declared, file=name, ftype=ftype),
-                T('set "feature_type": "{ftype}" or move it to {declared}.geojson', ftype=ftype, declared=declared),
+                T(
+                    "feature_type {declared!r} in {file}; read as {ftype!r}",
+                    declared=declared,
+                    file=name,
+                    ftype=ftype,
+                ),
+                T(
+                    'set "feature_type": "{ftype}" or move it to {declared}.geojson',
+                    ftype=ftype,
+                    declared=declared,
+                ),
             )
         props = feat.get("properties")
         if not isinstance(props, dict):
@@ -177,7 +190,11 @@ def _geometry(
         return False
     if geom.is_empty:
         report.error(
-            "geometry-empty", name, fid, T("{ftype} {id!r} has an empty geometry", ftype=ftype, id=fid), T("draw it")
+            "geometry-empty",
+            name,
+            fid,
+            T("{ftype} {id!r} has an empty geometry", ftype=ftype, id=fid),
+            T("draw it"),
         )
         return False
     return geom

@@ -6,6 +6,7 @@ from typing import Any
 
 from floorplans.model import Pathway, Stage, Venue
 from floorplans.report import Report
+from floorplans.text import T
 
 FILE = "pathways.json"
 
@@ -17,14 +18,18 @@ def read_pathways(venue: Venue, data: Any, report: Report) -> None:
             "pathways-invalid",
             FILE,
             None,
-            'pathways.json has no "pathways" list',
-            'write {"pathways": [{"id": ..., "name": {...}, "stages": [...]}]}',
+            T('pathways.json has no "pathways" list'),
+            T('write {{"pathways": [{{"id": ..., "name": {{...}}, "stages": [...]}}]}}'),
         )
         return
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("stages"), list):
             report.error(
-                "pathways-invalid", FILE, None, f"pathway #{i} needs an id and a stages list", "add them"
+                "pathways-invalid",
+                FILE,
+                None,
+                T("pathway #{index} needs an id and a stages list", index=i),
+                T("add them"),
             )
             continue
         stages = []
@@ -34,8 +39,12 @@ def read_pathways(venue: Venue, data: Any, report: Report) -> None:
                     "pathways-invalid",
                     FILE,
                     str(item["id"]),
-                    f"stage #{j} of pathway {item['id']!r} needs an id and a label",
-                    'write {"id": "theatre", "label": {"fr": "Au bloc", "en": ...}}',
+                    T(
+                        "stage #{index} of pathway {pathway!r} needs an id and a label",
+                        index=j,
+                        pathway=item["id"],
+                    ),
+                    T('write {{"id": "theatre", "label": {{"fr": "Au bloc", "en": ...}}}}'),
                 )
                 continue
             stages.append(

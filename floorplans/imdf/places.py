@@ -15,12 +15,13 @@ from floorplans.model import (
     Unit,
     Venue,
 )
+from floorplans.text import T
 
 
 class UnitCodec(Codec):
     ftype = "unit"
     required = ("category", "level_id")
-    derivable = (Derived("category", "unspecified", "the unit is treated as an ordinary room"),)
+    derivable = (Derived("category", "unspecified", T("the unit is treated as an ordinary room")),)
     geometry = ("Polygon", "MultiPolygon")
 
     def read(self, f: RawFeature, r: Reading) -> None:
@@ -30,9 +31,12 @@ class UnitCodec(Codec):
                 "category-unknown",
                 f.file,
                 f.fid,
-                f"unit category {category!r} is not an IMDF category; the unit is "
-                "treated as an ordinary walkable room",
-                "use an IMDF unit category (room, walkway, elevator, stairs, ...)",
+                T(
+                    "unit category {category!r} is not an IMDF category; the unit is treated as an "
+                    "ordinary walkable room",
+                    category=category,
+                ),
+                T("use an IMDF unit category (room, walkway, elevator, stairs, ...)"),
             )
         keywords = f.keywords()
         r.venue.units[f.fid] = Unit(
@@ -84,7 +88,7 @@ class UnitCodec(Codec):
 class OpeningCodec(Codec):
     ftype = "opening"
     required = ("category", "level_id")
-    derivable = (Derived("category", "pedestrian", "it is treated as a pedestrian door"),)
+    derivable = (Derived("category", "pedestrian", T("it is treated as a pedestrian door")),)
     geometry = ("LineString",)
 
     def read(self, f: RawFeature, r: Reading) -> None:
@@ -94,8 +98,11 @@ class OpeningCodec(Codec):
                 "category-unknown",
                 f.file,
                 f.fid,
-                f"opening category {category!r} is not an IMDF category; treated as a pedestrian door",
-                "use pedestrian, pedestrian.principal, service...",
+                T(
+                    "opening category {category!r} is not an IMDF category; treated as a pedestrian door",
+                    category=category,
+                ),
+                T("use pedestrian, pedestrian.principal, service..."),
             )
         door = f.props.get("door")
         r.venue.openings[f.fid] = Opening(
@@ -156,8 +163,8 @@ class RelationshipCodec(Codec):
                 "category-unknown",
                 f.file,
                 f.fid,
-                f"relationship category {category!r} is unknown; ignored for routing",
-                "use elevator, stairs, escalator, ramp or traversal",
+                T("relationship category {category!r} is unknown; ignored for routing", category=category),
+                T("use elevator, stairs, escalator, ramp or traversal"),
             )
         origin, dest = ref(f.props.get("origin")), ref(f.props.get("destination"))
         if origin is None or dest is None:
@@ -165,8 +172,8 @@ class RelationshipCodec(Codec):
                 "relationship-ends",
                 f.file,
                 f.fid,
-                "relationship origin or destination is not {id, feature_type}",
-                'write "origin": {"id": "...", "feature_type": "unit"}',
+                T("relationship origin or destination is not {{id, feature_type}}"),
+                T('write "origin": {{"id": "...", "feature_type": "unit"}}'),
             )
             return
         inter = f.props.get("intermediary")
@@ -221,8 +228,8 @@ class KioskCodec(Codec):
                 "kiosk-facing",
                 f.file,
                 f.fid,
-                f"kiosk facing {facing!r} is not a number of degrees; ignored",
-                "set facing to the compass bearing the screen faces (0 = north)",
+                T("kiosk facing {value!r} is not a number of degrees; ignored", value=facing),
+                T("set facing to the compass bearing the screen faces (0 = north)"),
             )
             facing = None
         asked = f.props.get("destinations")
@@ -233,9 +240,12 @@ class KioskCodec(Codec):
                 "kiosk-destinations",
                 f.file,
                 f.fid,
-                f"kiosk destinations {asked!r} is not a list of place ids or names; the kiosk "
-                "shows the venue's services instead",
-                'set destinations to a list such as ["<occupant id>", "Toilettes"]',
+                T(
+                    "kiosk destinations {value!r} is not a list of place ids or names; the kiosk shows "
+                    "the venue's services instead",
+                    value=asked,
+                ),
+                T('set destinations to a list such as ["<occupant id>", "Toilettes"]'),
             )
             f.props.pop("destinations")
         r.venue.kiosks[f.fid] = Kiosk(
@@ -272,7 +282,7 @@ class KioskCodec(Codec):
 class SectionCodec(Codec):
     ftype = "section"
     required = ("category", "level_id")
-    derivable = (Derived("category", "unspecified", "'unspecified' is used"),)
+    derivable = (Derived("category", "unspecified", T("'unspecified' is used")),)
     geometry = ("Polygon", "MultiPolygon")
 
     def read(self, f: RawFeature, r: Reading) -> None:

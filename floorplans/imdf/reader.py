@@ -17,6 +17,7 @@ from floorplans.model import Venue
 from floorplans.projection import LocalProjection
 from floorplans.repair import repair_venue
 from floorplans.report import Report
+from floorplans.text import T
 
 #: Openings this far (metres) from a unit boundary are fine as they are.
 SNAP_SILENT_M = 0.01
@@ -74,8 +75,8 @@ def read_imdf(path: str | Path, *, repair: bool = True) -> ImdfResult:
             "venue-missing",
             "venue.geojson",
             None,
-            "the archive has no venue feature",
-            "add venue.geojson with one venue feature (category, name, display_point)",
+            T("the archive has no venue feature"),
+            T("add venue.geojson with one venue feature (category, name, display_point)"),
         )
         return ImdfResult(None, report)
     if len(venues) > 1:
@@ -83,8 +84,8 @@ def read_imdf(path: str | Path, *, repair: bool = True) -> ImdfResult:
             "venue-several",
             "venue.geojson",
             venues[1].fid,
-            f"{len(venues)} venue features; only the first is used",
-            "keep one venue per archive",
+            T("{count} venue features; only the first is used", count=len(venues)),
+            T("keep one venue per archive"),
         )
     vraw = venues[0]
     if not language:
@@ -96,9 +97,12 @@ def read_imdf(path: str | Path, *, repair: bool = True) -> ImdfResult:
                 "manifest-language",
                 "manifest.json",
                 None,
-                f"manifest.json gives no language; {language!r}, the first language of the venue's "
-                "name, is assumed",
-                f'add "language": "{language}" (or the venue\'s main language)',
+                T(
+                    "manifest.json gives no language; {language!r}, the first language of the venue's "
+                    "name, is assumed",
+                    language=language,
+                ),
+                T('add "language": "{language}" (or the venue\'s main language)', language=language),
             )
     proj = LocalProjection(*venue_origin(vraw, report))
     project_all(raw, proj)
@@ -125,9 +129,12 @@ def _manifest(archive: Archive, names: list[str], report: Report, path: str | Pa
             "manifest-missing",
             "manifest.json",
             None,
-            f"{path} has no manifest.json; the features are read all the same, in the language "
-            "of the venue's name",
-            "add manifest.json with at least version and language (IMDF 20-094, Manifest)",
+            T(
+                "{path} has no manifest.json; the features are read all the same, in the language of "
+                "the venue's name",
+                path=str(path),
+            ),
+            T("add manifest.json with at least version and language (IMDF 20-094, Manifest)"),
         )
         return {}
     loaded = archive.load_json("manifest.json", report)
@@ -136,7 +143,7 @@ def _manifest(archive: Archive, names: list[str], report: Report, path: str | Pa
             "manifest-invalid",
             "manifest.json",
             None,
-            "manifest.json is not a JSON object",
-            'write it as {"version": ...}',
+            T("manifest.json is not a JSON object"),
+            T('write it as {{"version": ...}}'),
         )
     return loaded if isinstance(loaded, dict) else {}

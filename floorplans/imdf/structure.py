@@ -18,6 +18,7 @@ from floorplans.imdf.codec import (
 from floorplans.model import Building, Footprint, Level, Venue
 from floorplans.projection import LocalProjection
 from floorplans.report import Report
+from floorplans.text import T
 
 
 class VenueCodec(Codec):
@@ -25,7 +26,7 @@ class VenueCodec(Codec):
 
     ftype = "venue"
     required = ("category",)
-    derivable = (Derived("category", "unspecified", "'unspecified' is used"),)
+    derivable = (Derived("category", "unspecified", T("'unspecified' is used")),)
     geometry = ("Polygon", "MultiPolygon")
 
     def venue_of(
@@ -104,8 +105,8 @@ class FootprintCodec(Codec):
     ftype = "footprint"
     required = ("category", "building_ids")
     derivable = (
-        Derived("category", "ground", "'ground' (the outline at ground level) is used"),
-        Derived("building_ids", None, "the building is found from the levels it covers"),
+        Derived("category", "ground", T("'ground' (the outline at ground level) is used")),
+        Derived("building_ids", None, T("the building is found from the levels it covers")),
     )
     geometry = ("Polygon", "MultiPolygon")
 
@@ -141,17 +142,21 @@ class FootprintCodec(Codec):
                     "property-derived",
                     "footprint.geojson",
                     fp.id,
-                    f"footprint {fp.id!r} has no building_ids; it is the outline of building "
-                    f"{named(venue.buildings[found[0]].name, found[0])}, whose levels it covers",
-                    "set building_ids to the building it outlines",
+                    T(
+                        "footprint {id!r} has no building_ids; it is the outline of building "
+                        "{building}, whose levels it covers",
+                        id=fp.id,
+                        building=named(venue.buildings[found[0]].name, found[0]),
+                    ),
+                    T("set building_ids to the building it outlines"),
                 )
             else:
                 report.warning(
                     "footprint-building",
                     "footprint.geojson",
                     fp.id,
-                    f"footprint {fp.id!r} has no building_ids and covers no level of a building",
-                    "set building_ids to the building it outlines",
+                    T("footprint {id!r} has no building_ids and covers no level of a building", id=fp.id),
+                    T("set building_ids to the building it outlines"),
                 )
 
     def written(self, venue: Venue, w: Writing) -> list[Written]:
@@ -178,8 +183,8 @@ class LevelCodec(Codec):
                 "level-ordinal",
                 f.file,
                 f.fid,
-                f"level ordinal {f.props['ordinal']!r} is not an integer",
-                "set ordinal to the floor number: 0 ground, -1 basement, 1 first...",
+                T("level ordinal {value!r} is not an integer", value=f.props["ordinal"]),
+                T("set ordinal to the floor number: 0 ground, -1 basement, 1 first..."),
             )
             return
         name, short_name = r.label(f), r.label(f, "short_name")
@@ -190,9 +195,18 @@ class LevelCodec(Codec):
                 "property-derived",
                 f.file,
                 f.fid,
-                f"level {f.fid!r} (ordinal {ordinal}) has no short_name; {str(ordinal)!r} is used, "
-                "which directions read as the floor's number",
-                f'set short_name to what the lift buttons say, e.g. {{"{base}": "{ordinal}"}}',
+                T(
+                    "level {id!r} (ordinal {ordinal}) has no short_name; {used!r} is used, "
+                    "which directions read as the floor's number",
+                    id=f.fid,
+                    ordinal=ordinal,
+                    used=str(ordinal),
+                ),
+                T(
+                    'set short_name to what the lift buttons say, e.g. {{"{base}": "{ordinal}"}}',
+                    base=base,
+                    ordinal=ordinal,
+                ),
             )
         if name is None:
             name = dict(short_name)
@@ -200,9 +214,13 @@ class LevelCodec(Codec):
                 "property-derived",
                 f.file,
                 f.fid,
-                f"level {f.fid!r} (ordinal {ordinal}) has no name; its short name "
-                f"{next(iter(short_name.values()))!r} is used",
-                'give it a name such as {"fr": "Rez-de-chaussée", "en": "Ground floor"}',
+                T(
+                    "level {id!r} (ordinal {ordinal}) has no name; its short name {used!r} is used",
+                    id=f.fid,
+                    ordinal=ordinal,
+                    used=next(iter(short_name.values())),
+                ),
+                T('give it a name such as {{"fr": "Rez-de-chaussée", "en": "Ground floor"}}'),
             )
         r.venue.levels[f.fid] = Level(
             f.fid,

@@ -14,6 +14,7 @@ import io
 import json
 import re
 import resource
+import string
 import time
 import zipfile
 from collections.abc import Iterator
@@ -122,7 +123,11 @@ def test_upload_report_diff_publish_and_the_phone_route_follows(
     assert r.status_code == 303, text_of(r.text)  # type: ignore[attr-defined]
     page = fabien.get(r.headers["location"])  # type: ignore[attr-defined]
     seen = text_of(page.text)
-    assert "occupant 'Radiologie' renamed to 'Imagerie médicale'; named 'Medical imaging' in en" in seen
+    # In the page's French, as the rest of the page (issue 26, item 14).
+    assert (
+        "occupant 'Radiologie' renommé en 'Imagerie médicale'; s'appelle 'Medical imaging' dans la langue en"
+        in seen
+    )
     assert "Publish" in seen or "Publier" in seen
     assert page.text.count("<svg") >= 3  # every floor drawn
     assert published_id(db) == before, "importing publishes nothing"
@@ -168,7 +173,7 @@ def test_a_problem_is_numbered_on_the_plan_and_errors_block_publishing(
     assert re.search(r'<g data-problem="1"', page.text), "the first problem is marked on a floor"
     vid = int(r.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
     forced = fabien.post(f"/staff/plans/{vid}/publish", data={"csrf": csrf_of(page.text)})
-    assert "cannot be published" in text_of(forced.text)
+    assert "ne peut pas être publiée" in text_of(forced.text)  # in the page's French
     assert published_id(db) == before
     gone = fabien.post(f"/staff/plans/{vid}/discard", data={"csrf": csrf_of(page.text)})
     assert "discarded" in text_of(gone.text) or "écartée" in text_of(gone.text)
@@ -190,9 +195,9 @@ def test_versions_list_compare_and_export(fabien: TestClient, db: str) -> None:
     assert disposition == f'attachment; filename="CHU-Sainte-Lumiere-v{ids[0]}.zip"', disposition
     renamed = next(v.id for v in store.versions() if v.note == "Radiologie devient Imagerie médicale")
     cmp = text_of(fabien.get("/staff/plans-compare", params={"a": ids[0], "b": renamed}).text)
-    assert "occupant 'Radiologie' renamed to 'Imagerie médicale'" in cmp
+    assert "occupant 'Radiologie' renommé en 'Imagerie médicale'" in cmp
     back = text_of(fabien.get("/staff/plans-compare", params={"a": renamed, "b": ids[0]}).text)
-    assert "occupant 'Imagerie médicale' renamed to 'Radiologie'" in back
+    assert "occupant 'Imagerie médicale' renommé en 'Radiologie'" in back
     same = text_of(fabien.get("/staff/plans-compare", params={"a": ids[0], "b": ids[0]}).text)
     assert "Aucune différence" in same
 
@@ -215,19 +220,19 @@ def test_everyday_changes_are_drafts_with_their_diff(app: TestClient, fabien: Te
         return text_of(fabien.get(r.headers["location"]).text)
 
     seen = edit(action="rename", lang="de", text="Kardiologie")
-    assert "now named 'Kardiologie' in de" in seen
+    assert "s'appelle désormais 'Kardiologie' dans la langue de" in seen
     seen = edit(action="synonyms", lang="fr", text="cardio, coeur, ECG, tension artérielle")
-    assert "also found as 'tension artérielle' (fr)" in seen
-    assert "no longer found as 'cœur' (fr)" in seen
+    assert "se trouve aussi sous 'tension artérielle' (fr)" in seen
+    assert "ne se trouve plus sous 'cœur' (fr)" in seen
     seen = edit(action="rename", lang="fr", text="")
     # Removing a name is allowed while another language still names it.
-    assert "no longer named 'Cardiologie' in fr" in seen
+    assert "ne s'appelle plus 'Cardiologie' dans la langue fr" in seen
     assert published_id(db) == base, "an edit publishes nothing by itself"
     bad = fabien.post(
         "/staff/plans-edit",
         data={"csrf": token, "base": str(base), "feature": cardio.id, "action": "move", "unit_id": "nowhere"},
     )
-    assert "no room 'nowhere'" in text_of(bad.text)
+    assert "aucune pièce 'nowhere'" in text_of(bad.text)
 
 
 def test_a_closure_is_previewed_then_routes_refuse_with_the_reason(
@@ -440,3 +445,74 @@ def test_the_built_in_plan_is_listed_and_exported_while_the_store_has_none(tmp_p
         venue = read_imdf(tmp_path / "plan.zip").venue
         assert venue is not None and len(venue.units) == len(service.snapshot.venue.units)
     service.close()
+
+
+def test_the_check_report_is_in_the_pages_language(fabien: TestClient) -> None:
+    """Issue 26, item 14: a French facilities page says the report's problems in French; the
+    same version in English says them in English."""
+    files = demo_files()
+    units = json.loads(files["unit.geojson"])
+    units["features"][0]["properties"]["restriction"] = "weird"
+    units["features"][1]["properties"]["name"] = "Salle sans libellé"
+    files["unit.geojson"] = json.dumps(units).encode()
+    r = upload(fabien, zip_of(files), note="deux fautes")
+    assert r.status_code == 303, text_of(r.text)  # type: ignore[attr-defined]
+    location = r.headers["location"]  # type: ignore[attr-defined]
+    french = text_of(fabien.get(location).text)
+    assert "restriction inconnue 'weird' ; traitée comme 'restricted' (pas d'accès public)" in french
+    assert "utilisez 'employeesonly', 'restricted' ou null" in french
+    assert "name est une simple chaîne 'Salle sans libellé', pas un libellé IMDF" in french
+    assert "unknown restriction" not in french and "plain string" not in french
+    english = text_of(fabien.get(location, params={"lang": "en"}).text)
+    assert "unknown restriction 'weird'; treated as 'restricted' (no public access)" in english
+
+
+def _english_chunks() -> set[str]:
+    """Runs of three words or more from every English sentence the plan code can say (the
+    catalogue's keys): none may show on a French page."""
+    from floorplans.text import catalogue
+
+    chunks = set()
+    for template in catalogue("fr"):
+        for literal, *_ in string.Formatter().parse(template):
+            words = re.findall(r"[A-Za-z][A-Za-z'-]+", literal)
+            if len(words) >= 3:
+                chunks.add(" ".join(words))
+    return chunks
+
+
+def test_the_french_facilities_pages_have_no_english_sentence(fabien: TestClient, db: str) -> None:
+    """Issue 26, item 14: a crawl of the facilities pages in French, after an upload with
+    problems, a comparison and a refused edit, finds none of the plan code's English."""
+    files = demo_files()
+    units = json.loads(files["unit.geojson"])
+    units["features"][0]["properties"]["restriction"] = "weird"
+    units["features"][2]["properties"]["category"] = "boudoir"
+    files["unit.geojson"] = json.dumps(units).encode()
+    r = upload(fabien, zip_of(renamed_radiology(files)), note="fautes")
+    version = r.headers["location"]  # type: ignore[attr-defined]
+    vid = version.rsplit("/", 1)[1]
+    base = published_id(db)
+    venue = FloorPlanStore(db).venue(base)
+    cardio = next(o for o in venue.occupants.values() if (o.name or {}).get("fr") == "Cardiologie")
+    token = csrf_of(fabien.get("/staff/plans-edit", params={"feature": cardio.id}).text)
+    refused = fabien.post(
+        "/staff/plans-edit",
+        data={"csrf": token, "base": str(base), "feature": cardio.id, "action": "move", "unit_id": "nowhere"},
+    )
+    pages = {
+        "refused edit": refused.text,
+        "versions": fabien.get("/staff/plans").text,
+        "version": fabien.get(version).text,
+        "comparison": fabien.get("/staff/plans-compare", params={"a": base, "b": vid}).text,
+        "closures": fabien.get("/staff/closures").text,
+        "usage": fabien.get("/staff/usage").text,
+    }
+    chunks = _english_chunks()
+    assert len(chunks) > 150
+    for name, page in pages.items():
+        seen = text_of(re.sub(r"<(svg|script|style)\b.*?</\1>", " ", page, flags=re.S))
+        found = sorted(c for c in chunks if c in seen)
+        assert not found, f"{name}: {found[:5]}"
+    assert "aucune pièce 'nowhere'" in text_of(refused.text)
+    assert "restriction inconnue 'weird'" in text_of(pages["version"])

@@ -73,7 +73,7 @@ def test_upload_read_publish_close_rename_and_the_phone_follows(
     page.fill("#note", "Radiologie devient Imagerie médicale")
     page.click("form[action='/staff/plans/upload'] button[type=submit]")
     page.wait_for_url("**/staff/plans/*")
-    expect(page.locator("ul.changes")).to_contain_text("renamed to 'Imagerie médicale'")
+    expect(page.locator("ul.changes")).to_contain_text("renommé en 'Imagerie médicale'")
     marker = page.locator("a.marker[data-problem='1']")
     expect(marker).to_be_visible()
     marker.click()

@@ -22,6 +22,7 @@ from core.settings import Settings
 from floorplans import FloorPlanError, Venue
 from floorplans.model import label_text
 from floorplans.store import Closure, parse_until
+from floorplans.text import T
 
 pages = APIRouter(include_in_schema=False)
 #: Durations offered in the closure form (or a date).
@@ -188,7 +189,7 @@ async def closures_page(
 def _until(choice: str, at: str, settings: Settings) -> datetime:
     if choice == "at":
         if not at:
-            raise FloorPlanError("give the date and time the closure ends")
+            raise FloorPlanError(T("give the date and time the closure ends"))
         dt = datetime.fromisoformat(at)
         return dt if dt.tzinfo else dt.replace(tzinfo=settings.zone)
     return parse_until(choice)
@@ -222,8 +223,9 @@ async def close(
         if not reason.strip():
             raise FloorPlanError(words["f_err_reason"])
     except (FloorPlanError, ValueError) as exc:
+        why = exc.said(lang) if isinstance(exc, FloorPlanError) else str(exc)
         return await _closures_page(
-            request, snap, settings, user, feature=feature, form=form, error=str(exc), status=422
+            request, snap, settings, user, feature=feature, form=form, error=why, status=422
         )
     if confirm != "yes":
         preview = await in_thread(lambda: _effects_text(snap, feature, lang, words))
@@ -238,7 +240,7 @@ async def close(
         )
     except FloorPlanError as exc:
         return await _closures_page(
-            request, snap, settings, user, feature=feature, form=form, error=str(exc), status=422
+            request, snap, settings, user, feature=feature, form=form, error=exc.said(lang), status=422
         )
     await after_change(request)
     flash(

@@ -193,7 +193,7 @@ async def edit(
 ) -> Response:
     check_csrf(request, csrf)
     store = plan_store(request)
-    _page_lang, words = staff_words(request, settings)
+    page_lang, words = staff_words(request, settings)
     params: dict[str, Any] = {}
     if action == "rename":
         params = {"lang": lang, "text": text}
@@ -218,10 +218,10 @@ async def edit(
             lambda: store.edit(base, action, feature, actor=user.name, note=note.strip(), **params)
         )
     except FloorPlanError as exc:
-        request.session["flash_error"] = str(exc)
+        request.session["flash_error"] = exc.said(page_lang)
         if action in SIGN_EDITS:
             return RedirectResponse("/staff/signs", status_code=303)
         back = {"feature": selected or feature, "base": str(base)}
         return RedirectResponse(f"/staff/plans-edit?{urlencode(back)}", status_code=303)
-    flash(request, words["f_edited"].format(done=done, id=info.id))
+    flash(request, words["f_edited"].format(done=done.said(page_lang), id=info.id))
     return RedirectResponse(f"/staff/plans/{info.id}", status_code=303)

@@ -77,7 +77,7 @@ async def upload(
 ) -> Response:
     """An IMDF ``.zip`` from the form: refused by its announced size before it is read,
     then checked as an upload (size unpacked, entries, coordinates) before it is parsed."""
-    words = staff_words(request, settings)[1]
+    lang, words = staff_words(request, settings)
     limits = settings.upload_limits()
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
@@ -114,7 +114,7 @@ async def upload(
             request, snap, settings, user, error=words["f_err_refused"].format(why=why), status=413
         )
     except FloorPlanError as exc:
-        first = str(exc).splitlines()
+        first = exc.said(lang).splitlines()
         why = "; ".join(line.strip() for line in first[1:4]) or first[0]
         return await _plans_page(
             request, snap, settings, user, error=words["f_err_unreadable"].format(why=why), status=422
@@ -124,7 +124,7 @@ async def upload(
 
 
 def _problems_by_severity(
-    report: Any, placed: list[tuple[int, Any, tuple[int, float, float]]], words: dict[str, str]
+    report: Any, placed: list[tuple[int, Any, tuple[int, float, float]]], words: dict[str, str], lang: str
 ) -> list[dict[str, Any]]:
     """The report's problems by severity, each with its marker's number and floor when it has one."""
     numbered = {id(p): n for n, p, _at in placed}
@@ -135,8 +135,8 @@ def _problems_by_severity(
             {
                 "n": numbered.get(id(p)),
                 "ordinal": located[id(p)][0] if id(p) in located else None,
-                "message": p.message,
-                "fix": p.fix,
+                "message": p.said(lang),
+                "fix": p.fix_said(lang),
                 "code": p.code,
                 "where": p.file + (f" · {p.feature_id}" if p.feature_id else ""),
             }
@@ -162,10 +162,10 @@ async def version_page(
         published = store.published(info.venue_id)
         changes: list[str] | None = None
         if published is not None and published.id != info.id:
-            changes = [c.text for c in store.diff(info.id, published.id, lang=lang)]
+            changes = [c.sentence.said(lang) for c in store.diff(info.id, published.id, lang=lang)]
         problems = numbered_problems(venue, report)
         return {
-            "groups": _problems_by_severity(report, problems, words),
+            "groups": _problems_by_severity(report, problems, words, lang),
             "floors": drawn_floors(venue, ("v", info.sha256), lang, problems),
             "published": published,
             "changes": changes,
@@ -202,11 +202,11 @@ async def _version_action(
     says what happened, or the store's reason when it refused."""
     check_csrf(request, csrf)
     store = plan_store(request)
-    words = staff_words(request, settings)[1]
+    lang, words = staff_words(request, settings)
     try:
         await in_thread(lambda: do(store))
     except FloorPlanError as exc:
-        request.session["flash_error"] = str(exc)
+        request.session["flash_error"] = exc.said(lang)
         return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
     if refresh:
         await after_change(request)
@@ -256,7 +256,7 @@ async def rollback_page(
     info = await in_thread(lambda: version_or_404(store, version_id))
     published = await in_thread(lambda: store.published(info.venue_id))
     changes = (
-        await in_thread(lambda: [c.text for c in store.diff(info.id, published.id, lang=lang)])
+        await in_thread(lambda: [c.sentence.said(lang) for c in store.diff(info.id, published.id, lang=lang)])
         if published is not None and published.id != info.id
         else []
     )
@@ -333,7 +333,7 @@ async def compare(
     lang, words = staff_words(request, settings)
     va = await in_thread(lambda: version_or_404(store, a))
     vb = await in_thread(lambda: version_or_404(store, b))
-    changes = await in_thread(lambda: [c.text for c in store.diff(b, a, lang=lang)])
+    changes = await in_thread(lambda: [c.sentence.said(lang) for c in store.diff(b, a, lang=lang)])
     ctx = staff_context(
         request,
         snap,
