@@ -283,6 +283,7 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
         )
     for oid in sorted(old.openings.keys() & new.openings.keys()):
         a, b = old.openings[oid], new.openings[oid]
+        name, between = _n(a.name, oid, lang), _between(new, t_new, oid, lang)
         shift = a.geometry.centroid.distance(b.geometry.centroid)
         if shift > 0.05 or abs(a.geometry.length - b.geometry.length) > 0.05:
             yield Change(
@@ -291,8 +292,8 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 oid,
                 T(
                     "opening {name}{between} moved {shift:.2f} m, now {width:.2f} m wide",
-                    name=_n(a.name, oid, lang),
-                    between=_between(new, t_new, oid, lang),
+                    name=name,
+                    between=between,
                     shift=shift,
                     width=b.geometry.length,
                 ),
@@ -306,8 +307,8 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                     "door {name}{between} closed for good (no route goes through it)"
                     if b.extra.get("closed")
                     else "door {name}{between} open again",
-                    name=_n(a.name, oid, lang),
-                    between=_between(new, t_new, oid, lang),
+                    name=name,
+                    between=between,
                 ),
             )
         if sorted(t_old.opening_units.get(oid, [])) != sorted(t_new.opening_units.get(oid, [])):
@@ -315,13 +316,9 @@ def _openings(old: Venue, new: Venue, lang: str) -> Iterable[Change]:
                 "changed",
                 "opening",
                 oid,
-                T(
-                    "opening {name} now joins{between}",
-                    name=_n(a.name, oid, lang),
-                    between=_between(new, t_new, oid, lang),
-                )
-                if _between(new, t_new, oid, lang)
-                else T("opening {name} now joins nothing", name=_n(a.name, oid, lang)),
+                T("opening {name} now joins{between}", name=name, between=between)
+                if between
+                else T("opening {name} now joins nothing", name=name),
             )
 
 
