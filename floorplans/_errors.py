@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from floorplans.text import Text
+from floorplans.text import Text, said_or
 
 
 class FloorPlanError(ValueError):
@@ -16,7 +16,7 @@ class FloorPlanError(ValueError):
         self.text = message if isinstance(message, Text) else None
 
     def said(self, lang: str) -> str:
-        return self.text.said(lang) if self.text is not None else str(self)
+        return said_or(self.text, lang, str(self))
 
 
 class ImdfReadError(FloorPlanError):

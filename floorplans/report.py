@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from floorplans.text import T, Text, joined
+from floorplans.text import T, Text, joined, said_or
 
 Severity = Literal["error", "warning", "info"]
 #: A place on the plan: floor ordinal, metres east, metres north.
@@ -56,11 +56,11 @@ class Problem:
 
     def said(self, lang: str) -> str:
         """What is wrong, in *lang*."""
-        return self.text.said(lang) if self.text is not None else self.message
+        return said_or(self.text, lang, self.message)
 
     def fix_said(self, lang: str) -> str:
         """How to fix it, in *lang*."""
-        return self.fix_text.said(lang) if self.fix_text is not None else self.fix
+        return said_or(self.fix_text, lang, self.fix)
 
     def line(self) -> str:
         return str(self.sentence())
@@ -219,7 +219,7 @@ class Report:
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
-    out = asdict(p)
+    out = {f.name: getattr(p, f.name) for f in fields(p)}
     out["text"] = p.text.to_dict() if p.text is not None else None
     out["fix_text"] = p.fix_text.to_dict() if p.fix_text is not None else None
     return out

@@ -13,7 +13,7 @@ none is missing: ``tests/floorplans/test_text.py``).
 from __future__ import annotations
 
 import json
-import string
+import numbers
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -66,19 +66,42 @@ class Text:
 
 
 def T(template: str, /, **params: Any) -> Text:  # noqa: N802 - reads as a marked sentence
-    """A sentence to say in the reader's language: ``T("unit {name!r} removed", name=...)``."""
-    return Text(template, params)
+    """A sentence to say in the reader's language: ``T("unit {name!r} removed", name=...)``.
+
+    Values are kept as JSON keeps them (a numpy number as a Python one, anything else JSON
+    has no type for as its text), so that a report stored and read back says the same."""
+    return Text(template, {k: _plain(v) for k, v in params.items()})
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, Text | str | bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def said_or(text: Text | None, lang: str, english: str) -> str:
+    """*text* in *lang*; *english* (as first written) when there is no text or its values no
+    longer fit its template (a report stored by another release)."""
+    if text is None:
+        return english
+    try:
+        return text.said(lang)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return english
 
 
 def joined(parts: list[Text] | list[Text | str], separator: str) -> Text:
     """Several sentences as one, each said in the reader's language."""
     template = separator.join("{p%d}" % i for i in range(len(parts)))  # noqa: UP031 - a template
     return Text(template, {f"p{i}": part for i, part in enumerate(parts)})
-
-
-def fields(template: str) -> set[str]:
-    """The names a template puts values in."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 @cache
@@ -92,9 +115,4 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if not k.startswith("_")}
 
 
-def say(text: Text | str, lang: str) -> str:
-    """A sentence kept as a Text, or a plain string (said as it is)."""
-    return text.said(lang) if isinstance(text, Text) else text
-
-
-__all__ = ["LOCALES", "T", "Text", "catalogue", "fields", "joined", "say"]
+__all__ = ["LOCALES", "T", "Text", "catalogue", "joined", "said_or"]

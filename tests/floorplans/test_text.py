@@ -119,3 +119,40 @@ def test_a_sentence_without_a_translation_or_with_a_broken_one_is_said_in_englis
     kept = Text.from_dict(T("level {name} removed", name="'Niveau 2'").to_dict())
     assert kept is not None and kept.said("fr") == "niveau 'Niveau 2' supprimé"
     assert kept.said("de") == "level 'Niveau 2' removed"
+
+
+def test_a_stored_report_says_numbers_from_any_library_and_falls_back_when_it_cannot() -> None:
+    """Values from numpy (what shapely's vectorised areas are) are stored as JSON numbers,
+    so the stored report formats them again; a sentence whose values no longer fit its
+    template (stored by another release) is said as first written, never an error."""
+    import json
+
+    import numpy as np
+
+    from floorplans.report import Problem
+
+    report = Report()
+    report.warning(
+        "unit-overlap",
+        "unit.geojson",
+        "u1",
+        T(
+            "units {a} and {b} overlap by {area:.2f} m² ({share:.0%} of the smaller) on level {level} "
+            "(floor {ordinal}) at {where}",
+            a="'A'",
+            b="'B'",
+            area=np.float32(2.5),
+            share=np.float64(0.3),
+            level="0",
+            ordinal=np.int64(1),
+            where="(1.0 m E, 2.0 m N)",
+        ),
+        T("move their shared wall so that each place belongs to one unit only"),
+    )
+    back = Report.from_dict(json.loads(report.to_json()))
+    assert back.problems[0].said("fr").startswith("les locaux 'A' et 'B' se recouvrent de 2.50 m² (30% du")
+    assert back.problems[0].message == report.problems[0].message
+    stale = Problem(
+        "warning", "x", "f", None, "as first written", "fix", text=Text("{a:.1f} m", {"a": "n/a"})
+    )
+    assert stale.said("fr") == "as first written"
