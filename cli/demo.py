@@ -88,10 +88,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"{i:3}. {step.screen}")
     import signal
 
+    # Ctrl-C and a service manager's SIGTERM ask the demo to stop; it stops at its next step.
+    # (An exception raised by the signal in the middle of paho's publish could leave one of
+    # its locks held, and the demo would then hang while stopping its MQTT clients.)
+    stopping = threading.Event()
+
     def _stop(*_a: object) -> None:
-        raise KeyboardInterrupt  # a service manager's SIGTERM ends the demo like Ctrl-C
+        stopping.set()
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     broker = None
     broker_url = args.broker
     if broker_url is None and not args.no_tracking:
@@ -102,12 +108,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         status = 0
         if broker_url is not None:
-            status = _demo_tracking(args, venue, broker_url)
-        if web is not None:
+            status = _demo_tracking(args, venue, broker_url, stopping)
+        if web is not None and not stopping.is_set():
             print(f"\nthe web service keeps running at {web}/ ; Ctrl-C to stop", flush=True)
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        status = 0
+            while not stopping.wait(1.0):
+                pass
     finally:
         if broker is not None:
             broker.stop()
@@ -236,7 +241,7 @@ def _demo_web(
     return base
 
 
-def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> int:
+def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str, stopping: threading.Event) -> int:
     import time
 
     import paho.mqtt.client as mqtt
@@ -309,9 +314,10 @@ def _demo_tracking(args: argparse.Namespace, venue: Venue, broker_url: str) -> i
             rate_hz=2.0,
             stagger_s=10.0,
             seed=DEMO_SEED,
+            stop=stopping,
         )
-        time.sleep(8)
-    finally:  # Ctrl-C or SIGTERM: stop the tracker, then let the demo end
+        stopping.wait(8)
+    finally:  # the simulation ended, or Ctrl-C or SIGTERM: stop the tracker, then the demo ends
         stop.set()
         worker.join(timeout=10)
         watch.loop_stop()
