@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.errors import ApiError
 from api.live import StatusHub
 from core.accounts import AccountStore
-from core.service import Snapshot, WayfindingService
+from core.service import Snapshot, UnknownSite, WayfindingService
 from core.settings import Settings
 from database import AuditLog
 from floorplans.store import FloorPlanStore
@@ -25,9 +25,23 @@ async def current_service(request: Request) -> WayfindingService:
     return service_of(request)
 
 
-async def current_snapshot(request: Request) -> Snapshot:
-    """The venue in service when the request arrived: the request finishes on it."""
-    return service_of(request).snapshot
+SiteQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="The site (its short name or venue id) for a hospital with several; "
+        "without it, the hospital's main site",
+    ),
+]
+
+
+async def current_snapshot(request: Request, site: SiteQuery = None) -> Snapshot:
+    """What is in service on the request's site when it arrived: the request finishes on it.
+    404 naming the sites there are when *site* is none of them."""
+    try:
+        return service_of(request).snapshot_for(site)
+    except UnknownSite as exc:
+        raise ApiError(404, str(exc), reason="unknown-site") from None
 
 
 async def current_settings(request: Request) -> Settings:

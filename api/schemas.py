@@ -19,11 +19,18 @@ class ErrorOut(BaseModel):
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="For badly formed parameters: each one, where and why"
     )
+    elsewhere: dict[str, str] | None = Field(
+        default=None,
+        description="For a 404 with reason other-site: the place on another of the hospital's sites "
+        "(name), that site (site: its short name, site_name, address, access: how to get there) and "
+        "its phone page with the place chosen (page)",
+    )
     reason: str | None = Field(
         default=None,
         description="Why, as a word a program can test: for 422 no-route answers closed, steps, "
         "staff-only, unreachable; for staff and companion endpoints api-key, role, csrf, rate, "
-        "unknown-link, ended, unknown-wristband, already-linked, unknown-pathway",
+        "unknown-link, ended, unknown-wristband, already-linked, unknown-pathway; for 404 on a "
+        "place or site other-site (see elsewhere), unknown-site",
     )
     retry_after: int | None = Field(default=None, description="For 429: seconds to wait")
     suggestions: list[str] | None = Field(default=None, description="For 404: the closest place names")
@@ -47,6 +54,15 @@ class KioskOut(BaseModel):
     name: dict[str, str]
     ordinal: int
     facing: float | None = Field(description="Bearing the screen faces, degrees clockwise from north")
+
+
+class SiteOut(BaseModel):
+    slug: str = Field(description="The site's short name: give it as `site` to every other endpoint")
+    venue_id: str
+    name: dict[str, str] = Field(description="The site's name per language, as its plan says it")
+    address: str = Field(description="Its postal address, from the plan (empty when it has none)")
+    access: dict[str, str] | None = Field(description="How to get there per language, from the plan")
+    version: int | None = Field(description="Its floor plan version in service")
 
 
 class VenueOut(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -42,6 +43,16 @@ def staff_context(
 ) -> dict[str, Any]:
     """What every staff page's template is given: the page's, the account, the form token, the pathways."""
     lang, offered = staff_language(request, settings)
+    service = request.app.state.service
+    sites = [
+        {
+            "slug": x.slug,
+            "name": x.name,
+            "href": f"{request.url.path}?{urlencode({'site': x.slug})}",
+            "current": snap.site is not None and x.venue_id == snap.site.venue_id,
+        }
+        for x in service.sites
+    ]
     return page_context(
         request,
         snap,
@@ -50,6 +61,8 @@ def staff_context(
         path=path,
         user=user,
         csrf=csrf_token(request),
+        # The hospital's sites, for the facilities pages that work on one (closures, signs, edits).
+        sites=sites if len(sites) > 1 else [],
         pathways=[
             {"id": p.id, "name": label_text(p.name, lang, fallback=p.id)}
             for p in snap.venue.pathways.values()

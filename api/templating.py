@@ -18,6 +18,12 @@ from floorplans.model import label_text
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
+def site_qs(request: Request) -> str:
+    """``?site=...`` when the request named a site (for a redirect back to a page of it)."""
+    site = request.query_params.get("site")
+    return f"?{urlencode({'site': site})}" if site else ""
+
+
 def page_context(
     request: Request, snap: Snapshot, offered: list[str], lang: str, *, path: str | None = None, **more: Any
 ) -> dict[str, Any]:
@@ -31,9 +37,15 @@ def page_context(
         params["lang"] = to_lang
         return f"{path or request.url.path}?{urlencode(params)}"
 
+    site: str | None = request.app.state.service.site_key(snap)
     return {
         "request": request,
         "lang": lang,
+        # The site's short name, which every link and form of a page carries when the hospital
+        # has several sites (empty for one).
+        "site": site or "",
+        "site_q": f"&site={site}" if site else "",
+        "site_qs": f"?site={site}" if site else "",
         "t": ui(lang),
         "venue_name": label_text(snap.venue.name, lang),
         "languages": [{"code": x, "name": ui(x)["language_name"], "href": switch(x)} for x in offered],

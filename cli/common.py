@@ -80,8 +80,9 @@ def service_of(args: argparse.Namespace) -> WayfindingService:
             prefer_file=args.venue is not None,
             zone=get_settings().zone,
             stairs_penalty_s=get_settings().stairs_penalty_s,
+            site=site_of(args),
         )
-    except ServiceError as exc:
+    except (ServiceError, LookupError) as exc:
         raise CommandError(str(exc)) from None
 
 
@@ -95,8 +96,15 @@ def venue_of(args: argparse.Namespace) -> Venue:
         database_url=migrate_if_there(args),
         venue_path=venue_path(path),
         prefer_file=path is not None,
+        site=site_of(args),
     )
     return venue
+
+
+def site_of(args: argparse.Namespace) -> str | None:
+    """The site ``--site`` names (None: the hospital's only or main site)."""
+    site = getattr(args, "site", None)
+    return str(site) if site else None
 
 
 def tracker_store_of(args: argparse.Namespace) -> TrackerStore:

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from cli.common import CommandError, actor_of, store_of, venue_path
+from cli.common import CommandError, actor_of, site_of, store_of, venue_path
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,7 +59,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--publish", action="store_true", help="publish it if it has no error")
     p.set_defaults(func=cmd_import)
 
-    p = fps.add_parser("list", help="list versions")
+    p = fps.add_parser("sites", help="list the hospital's sites and the version each has in service")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
+
+    p = fps.add_parser(
+        "add-site", help="confirm that a draft is the plan of a new site (then it can be published)"
+    )
+    p.add_argument("version", type=int)
+    p.add_argument("--slug", help="the site's short name in links and commands (default: from its name)")
+    p.set_defaults(func=cmd_add_site)
+
+    p = fps.add_parser("list", help="list versions (of --site, when given)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
 
@@ -221,8 +232,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sites(args: argparse.Namespace) -> int:
+    store = store_of(args)
+    serving = {site.venue_id: version for site, version in store.in_service()}
+    sites = store.sites()
+    if args.json:
+        out = [
+            {**s.to_dict(), "published": serving[s.venue_id].id if s.venue_id in serving else None}
+            for s in sites
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if not sites:
+        print("no site yet: the first plan published becomes the hospital's first site")
+    for s in sites:
+        version = serving.get(s.venue_id)
+        where = f"version {version.id} in service" if version else "nothing in service"
+        print(f"{s.slug:24} {s.name}  ({where}; venue {s.venue_id})")
+    return 0
+
+
+def cmd_add_site(args: argparse.Namespace) -> int:
+    site = store_of(args).add_site(args.version, actor=actor_of(args), slug=args.slug)
+    print(f"{site.name} is now a site ({site.slug}): publish version {args.version} to put it in service")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    versions = store_of(args).versions()
+    versions = store_of(args).versions(site_of(args))
     if args.json:
         print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
         return 0
@@ -276,7 +313,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    info = store_of(args).rollback(actor=actor_of(args), to=args.to)
+    info = store_of(args).rollback(actor=actor_of(args), to=args.to, site=site_of(args))
     print(f"rolled back: version {info.id} ({info.venue_name}) is in service again")
     return 0
 
@@ -285,7 +322,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = store_of(args)
     version = args.version
     if version is None:
-        published = store.published()
+        published = store.published(site_of(args))
         if published is None:
             raise CommandError("nothing is published; give --version")
         version = published.id
@@ -299,7 +336,11 @@ def cmd_close(args: argparse.Namespace) -> int:
     from floorplans.store import parse_until
 
     closure = store_of(args).close(
-        args.feature_id, reason=args.reason, actor=actor_of(args), until=parse_until(args.until)
+        args.feature_id,
+        reason=args.reason,
+        actor=actor_of(args),
+        until=parse_until(args.until),
+        site=site_of(args),
     )
     print(
         f"closure {closure.id}: {closure.feature_type} {closure.feature_name!r} closed until "
@@ -309,7 +350,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_closures(args: argparse.Namespace) -> int:
-    closures = store_of(args).closures(include_inactive=args.all)
+    closures = store_of(args).closures(include_inactive=args.all, site=site_of(args))
     if args.json:
         print(json.dumps([c.to_dict() for c in closures], ensure_ascii=False, indent=2))
         return 0

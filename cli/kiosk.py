@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import CommandError, migrate_if_there, venue_path
+from cli.common import CommandError, migrate_if_there, site_of, venue_path
 from core.settings import get_settings
 
 
@@ -54,6 +54,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         stairs_penalty_s=settings.stairs_penalty_s,
         usage_days=settings.usage_days,
         ask_arrival=settings.kiosk_ask_arrival,
+        site=site_of(args),
     )
     try:
         if args.screenshot:
@@ -68,5 +69,5 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
             print(f"wrote {out} ({size[0]}x{size[1]})")
             return 0
         return run(opts)
-    except (KioskError, KioskSetupError, ServiceError, ValueError) as exc:
+    except (KioskError, KioskSetupError, ServiceError, ValueError, LookupError) as exc:
         raise CommandError(str(exc)) from None

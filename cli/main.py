@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLAlchemy URL of the store (default: $WAYFINDING_DATABASE_URL or sqlite:///wayfinding.db)",
     )
     parser.add_argument("--actor", help="name recorded in the audit log (default: login name)")
+    parser.add_argument(
+        "--site",
+        help="the site a command works on, for a hospital with several (its short name, venue id "
+        "or name: 'wayfinding floorplan sites' lists them); default: the only one, or the main one",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     for module in (demo, route, kiosk, serve, tracking, people, db, floorplan):

@@ -148,13 +148,14 @@ def cmd_signs(args: argparse.Namespace) -> int:
         except UnknownLanguage as exc:
             raise CommandError(f"--lang: {exc}") from None
     venue = snap.venue
+    site = service.site_key(snap)
     for size in sizes:
         for sign in signs:
             (out / f"{sign.code}-{size}.pdf").write_bytes(
-                signs_pdf(venue, [sign], base_url=base, size=size, langs=langs)
+                signs_pdf(venue, [sign], base_url=base, size=size, langs=langs, site=site)
             )
         (out / f"signs-{size}.pdf").write_bytes(
-            signs_pdf(venue, signs, base_url=base, size=size, langs=langs)
+            signs_pdf(venue, signs, base_url=base, size=size, langs=langs, site=site)
         )
     lang = langs[0] if langs else venue.language
     with (out / "signs.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -171,7 +172,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
                     f"{s.x:.2f}",
                     f"{s.y:.2f}",
                     f"{s.heading:.0f}",
-                    sign_url(base, s),
+                    sign_url(base, s, site),
                     s.source,
                 ]
             )

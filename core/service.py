@@ -45,6 +45,7 @@ from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.imdf import read_imdf
 from floorplans.model import label_text
 from floorplans.render import Mark, Marks, render_floor_svg
+from floorplans.sites import SiteInfo, names
 from floorplans.store import Closure, venue_in_service
 from routing import NoRoute, Place, PlaceNotFound, Route, Router, get_profile
 from routing.language import catalogue
@@ -63,6 +64,10 @@ class ServiceError(Exception):
     """The service cannot serve (no venue could be read); the message says why."""
 
 
+class UnknownSite(LookupError):  # noqa: N818 - reads as what happened
+    """A site that is not in service; the message names those that are."""
+
+
 class UnknownLanguage(ValueError):  # noqa: N818 - reads as what happened
     """A language with no catalogue."""
 
@@ -78,6 +83,8 @@ class Snapshot:
     version_id: int | None
     source: str
     closures: tuple[Closure, ...] = ()
+    #: The site this is the plan of (None while a plan file is served).
+    site: SiteInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,29 @@ class PlaceHit:
     building: dict[str, str]
     #: Walking distance from the origin the search was given, when it was.
     distance_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """A place a visitor asked for that is on another site than theirs."""
+
+    snap: Snapshot
+    place: Place
+
+    @property
+    def site(self) -> SiteInfo:
+        assert self.snap.site is not None  # only sites in the store are looked at
+        return self.snap.site
+
+    def said(self, lang: str) -> dict[str, str]:
+        """The site's name, address and how to get there in *lang* (empty when the plan has none)."""
+        venue = self.snap.venue
+        return {
+            "name": self.place.label(lang),
+            "site": label_text(venue.name, lang, fallback=self.site.name),
+            "address": venue.postal_address(),
+            "access": label_text(venue.access, lang),
+        }
 
 
 def check_lang(lang: str) -> str:
@@ -115,8 +145,11 @@ class WayfindingService:
         store's closures for that venue still apply).
     speech_dir
         Where whole-route WAV files are kept (step WAVs live in the speech cache).
+    site
+        The site a request that names none is served (short name, venue id or name), for a
+        kiosk or a replica that serves one site of several; by default the main site.
     saved_copy
-        A folder where the published version and its closures are saved each time
+        A folder where the default site's the published version and its closures are saved each time
         they change, and read from when the store cannot be reached at start.
     """
 
@@ -130,6 +163,7 @@ class WayfindingService:
         saved_copy: Path | None = None,
         zone: tzinfo | None = None,
         stairs_penalty_s: float | None = None,
+        site: str | None = None,
     ) -> None:
         if database_url is None and venue_path is None:
             raise ServiceError("give a database URL or a venue file")
@@ -142,7 +176,11 @@ class WayfindingService:
         self.stairs_penalty_s = stairs_penalty_s
         self._store: FloorPlanStore | None = None
         self._lock = threading.Lock()  # one refresh at a time
-        self._snap: Snapshot | None = None
+        #: What is in service, by venue id, the main site first.
+        self._snaps: dict[str, Snapshot] = {}
+        self._generation = 0
+        #: The site requests that name none get (None: the hospital's main site).
+        self._site_ref = site
         self._file_venue: Venue | None = None
         self._routes: OrderedDict[tuple[Any, ...], Route] = OrderedDict()
         self._routes_lock = threading.Lock()
@@ -154,6 +192,8 @@ class WayfindingService:
         self._saved_key: tuple[Any, ...] | None = None
         self.last_error: str | None = None
         self.refresh()
+        if site is not None and self.sites:
+            self.snapshot_for(site)  # a site that is not in service: UnknownSite names those that are
         #: Daily usage counts (``core/usage.py``) in the store's database; None without a store.
         self.usage: UsageRecorder | None = None
         try:
@@ -167,9 +207,8 @@ class WayfindingService:
 
     @property
     def snapshot(self) -> Snapshot:
-        snap = self._snap
-        assert snap is not None  # set by __init__
-        return snap
+        """What is in service on the default site (:meth:`snapshot_for` for another)."""
+        return self._default(self._snaps)
 
     @property
     def store(self) -> FloorPlanStore | None:
@@ -180,68 +219,131 @@ class WayfindingService:
         return self._store
 
     def refresh(self) -> bool:
-        """Look at the store; swap in a new snapshot if the version or the closures changed.
+        """Look at the store; swap in a new snapshot for each site whose version or closures
+        changed (and drop the sites no longer in service).
 
-        Returns whether the snapshot changed. When the store cannot be read, the
-        snapshot in service stays and :attr:`last_error` says why.
+        Returns whether anything changed. When the store cannot be read, the snapshots in
+        service stay and :attr:`last_error` says why.
         """
         with self._lock:
-            current = self._snap
+            current = self._snaps
             try:
                 store = self.store
-                published = None if store is None or self.prefer_file else store.published()
-                if published is not None:
-                    version_id: int | None = published.id
-                    source = f"store version {published.id}"
-                    venue = (
-                        current.venue
-                        if current is not None and current.version_id == published.id
-                        else store.venue(published.id)  # type: ignore[union-attr]
-                    )
-                else:
-                    version_id, source, venue = None, str(self.venue_path), self._read_file()
-                closures = tuple(store.closures(venue_id=venue.id)) if store is not None else ()
+                serving = [] if store is None or self.prefer_file else store.in_service()
+                closures_of: dict[str, list[Closure]] = {}
+                for c in store.closures() if store is not None else ():
+                    closures_of.setdefault(c.venue_id, []).append(c)
+                wanted: list[tuple[SiteInfo | None, int | None, str, Venue]] = []
+                for site, published in serving:
+                    old = current.get(site.venue_id)
+                    reuse = old is not None and old.version_id == published.id
+                    venue = old.venue if reuse else store.venue(published.id)  # type: ignore[union-attr]
+                    wanted.append((site, published.id, f"store version {published.id}", venue))
+                if not wanted:
+                    wanted.append((None, None, str(self.venue_path), self._read_file()))
             except Exception as exc:  # the store is another process's: never take the service down
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                if current is None:
+                if not current:
                     saved = self._read_copy()
                     if saved is None:
                         raise ServiceError(f"cannot load a venue: {exc}") from exc
-                    self._snap = saved
+                    self._snaps = {saved.venue.id: saved}
                     log.warning("store not readable, serving %s: %s", saved.source, self.last_error)
                     return True
-                log.warning("store not readable, keeping %s: %s", current.source, self.last_error)
+                log.warning("store not readable, keeping what is in service: %s", self.last_error)
                 return False
             self.last_error = None
-            if (
-                current is not None
-                and current.venue is venue
-                and current.version_id == version_id
-                and current.closures == closures
-            ):
-                return False
-            router = (
-                current.router.with_closures(closures)
-                if current is not None and current.venue is venue
-                else Router(venue, closures=closures, zone=self.zone, stairs_penalty_s=self.stairs_penalty_s)
-            )
-            generation = 1 if current is None else current.generation + 1
-            self._snap = Snapshot(generation, venue, router, version_id, source, closures)
-            if version_id is not None and store is not None:
-                self._write_copy(store, version_id, closures)
-            if current is not None:
-                log.info(
-                    "now serving %s with %d closure(s) (was %s with %d)",
-                    source,
-                    len(closures),
-                    current.source,
-                    len(current.closures),
+            snaps: dict[str, Snapshot] = {}
+            for in_site, version_id, source, venue in wanted:
+                closures = tuple(closures_of.get(venue.id, ()))
+                old = current.get(venue.id)
+                if (
+                    old is not None
+                    and old.venue is venue
+                    and old.version_id == version_id
+                    and old.closures == closures
+                ):
+                    snaps[venue.id] = old if old.site == in_site else replace(old, site=in_site)
+                    continue
+                router = (
+                    old.router.with_closures(closures)
+                    if old is not None and old.venue is venue
+                    else Router(
+                        venue, closures=closures, zone=self.zone, stairs_penalty_s=self.stairs_penalty_s
+                    )
                 )
-            return True
+                self._generation += 1
+                snaps[venue.id] = Snapshot(
+                    self._generation, venue, router, version_id, source, closures, in_site
+                )
+                if old is not None:
+                    log.info(
+                        "now serving %s with %d closure(s) (was %s with %d)",
+                        source,
+                        len(closures),
+                        old.source,
+                        len(old.closures),
+                    )
+            changed = snaps.keys() != current.keys() or any(snaps[k] is not current[k] for k in snaps)
+            self._snaps = snaps
+            default = self._default(snaps)
+            if default.version_id is not None and store is not None:
+                self._write_copy(store, default.version_id, default.closures, default.site)
+            return changed
+
+    def _default(self, snaps: dict[str, Snapshot]) -> Snapshot:
+        """The site a request that names none gets: the service's own (``site=``), else the
+        hospital's main site (the oldest)."""
+        if self._site_ref is not None:
+            for snap in snaps.values():
+                if snap.site is not None and names(snap.site, self._site_ref):
+                    return snap
+        return next(iter(snaps.values()))
+
+    @property
+    def sites(self) -> list[SiteInfo]:
+        """The sites in service, the main one first (none while a plan file is served)."""
+        return [snap.site for snap in self._snaps.values() if snap.site is not None]
+
+    def elsewhere(self, ref: str, snap: Snapshot) -> Elsewhere | None:
+        """The public place *ref* names on another site in service than *snap*'s (the first
+        site that has one), for a visitor who asked one site for a service of another."""
+        for other in self._snaps.values():
+            if other is snap or other.site is None:
+                continue
+            try:
+                place = other.router.resolve(ref)
+            except LookupError:
+                continue
+            unit = other.venue.units.get(place.unit_id or "")
+            if unit is None or unit.public:
+                return Elsewhere(other, place)
+        return None
+
+    def site_key(self, snap: Snapshot) -> str | None:
+        """What links to *snap*'s pages carry as ``site=``: its short name when the hospital
+        has several sites in service (None for one: its links stay as they always were)."""
+        return snap.site.slug if snap.site is not None and len(self._snaps) > 1 else None
+
+    def snapshot_for(self, site: str | None) -> Snapshot:
+        """What is in service on *site* (its short name, venue id or name); the default
+        site's with None. :class:`UnknownSite` names the sites there are."""
+        snaps = self._snaps
+        if site is None or not site.strip():
+            return self._default(snaps)
+        for snap in snaps.values():
+            if snap.site is not None and names(snap.site, site):
+                return snap
+            if snap.site is None and site.strip() == snap.venue.id:
+                return snap
+        known = ", ".join(f"{s.slug} ({s.name})" for s in self.sites) or "only the one served"
+        raise UnknownSite(f"no site {site.strip()[:60]!r} is in service; the sites are: {known}")
 
     # -- the saved copy -------------------------------------------------------------------
 
-    def _write_copy(self, store: FloorPlanStore, version_id: int, closures: tuple[Closure, ...]) -> None:
+    def _write_copy(
+        self, store: FloorPlanStore, version_id: int, closures: tuple[Closure, ...], site: SiteInfo | None
+    ) -> None:
         """Save the published version and its closures (each file replaced whole, never half-written)."""
         folder = self._saved_copy
         key = (version_id, closures)
@@ -257,6 +359,7 @@ class WayfindingService:
                 "version_id": version_id,
                 "saved_at": datetime.now(UTC).isoformat(),
                 "closures": [c.to_dict() for c in closures],
+                "site": site.to_dict() if site is not None else None,
             }
             _write_whole(meta_path, json.dumps(meta, ensure_ascii=False, indent=1).encode())
             self._saved_key = key
@@ -274,13 +377,14 @@ class WayfindingService:
             if result.venue is None:
                 raise FloorPlanError(result.report.summary())
             closures = tuple(Closure.from_dict(c) for c in meta["closures"])
+            site = SiteInfo.from_dict(meta["site"]) if meta.get("site") else None
             source = f"saved copy of store version {meta['version_id']} ({folder})"
         except Exception:
             log.exception("the saved copy in %s cannot be read", folder)
             return None
         venue = result.venue
         router = Router(venue, closures=closures, zone=self.zone, stairs_penalty_s=self.stairs_penalty_s)
-        return Snapshot(1, venue, router, None, source, closures)
+        return Snapshot(1, venue, router, None, source, closures, site)
 
     def _read_file(self) -> Venue:
         if self._file_venue is None:
@@ -531,18 +635,21 @@ def _write_whole(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def route_query(route: Route, lang: str, **more: str) -> str:
-    """The query string that names this route (resolved ids, so that it is stable)."""
+def route_query(route: Route, lang: str, *, site: str | None = None, **more: str) -> str:
+    """The query string that names this route (resolved ids, so that it is stable; the site's
+    short name when links must say it: :meth:`WayfindingService.site_key`)."""
     q = {"from": route.origin.id, "to": route.destination.id, "profile": route.profile, "lang": lang}
+    if site:
+        q["site"] = site
     if route.slow:
         q["slow"] = "true"
     q.update(more)
     return urlencode(q)
 
 
-def phone_url(base_url: str, route: Route, lang: str) -> str:
+def phone_url(base_url: str, route: Route, lang: str, *, site: str | None = None) -> str:
     """The phone page of this route (what a QR code beside the route opens)."""
-    return f"{base_url.rstrip('/')}/route?{route_query(route, lang)}"
+    return f"{base_url.rstrip('/')}/route?{route_query(route, lang, site=site)}"
 
 
 def route_marks(
@@ -589,12 +696,14 @@ def route_levels(route: Route) -> list[int]:
 
 
 __all__ = [
+    "Elsewhere",
     "NoRoute",
     "PlaceHit",
     "PlaceNotFound",
     "ServiceError",
     "Snapshot",
     "UnknownLanguage",
+    "UnknownSite",
     "WayfindingService",
     "check_lang",
     "phone_url",

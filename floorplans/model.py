@@ -405,6 +405,29 @@ class Venue:
                 langs.append(base)
         return langs
 
+    def postal_address(self) -> str:
+        """The venue's address as one line ("2 avenue Foch, 29200 Brest"), from the IMDF address
+        feature its ``address_id`` names; empty when the plan has none."""
+        wanted = self.venue_extra.get("address_id")
+        data = self.passthrough.get("address.geojson") or {}
+        for feature in data.get("features") or []:
+            if not isinstance(feature, dict) or feature.get("id") != wanted:
+                continue
+            p = feature.get("properties") or {}
+            town = " ".join(str(p[k]) for k in ("postal_code", "locality") if p.get(k))
+            parts = [str(p[k]) for k in ("address", "unit") if p.get(k)]
+            return ", ".join([*parts, *([town] if town else [])])
+        return ""
+
+    @property
+    def access(self) -> Label | None:
+        """How to get to the venue (public transport, car parks), per language: the project's
+        extension property ``access`` of the IMDF venue feature (docs/floorplans.md)."""
+        value = self.venue_extra.get("access")
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return value
+        return None
+
     def levels_by_ordinal(self) -> dict[int, list[Level]]:
         out: dict[int, list[Level]] = {}
         for level in self.levels.values():

@@ -53,6 +53,17 @@ from floorplans.diff import Change, diff_venues
 from floorplans.imdf import read_imdf
 from floorplans.model import Venue, label_text
 from floorplans.report import Report
+from floorplans.sites import (
+    NewSite,
+    SiteInfo,
+    SiteRow,
+    all_sites,
+    find_site,
+    free_slug,
+    insert_site,
+    site_info,
+    slug_of,
+)
 from floorplans.text import T
 from floorplans.text import Text as Sentence
 from floorplans.upload import UploadLimits, check_archive
@@ -310,14 +321,66 @@ class FloorPlanStore:
             validate_venue(result.venue, result.report)
         return result.venue, result.report
 
-    def versions(self, venue_id: str | None = None) -> list[VersionInfo]:
-        """Every version, oldest first (without their archives: those are read one by one)."""
+    def versions(self, site: str | None = None) -> list[VersionInfo]:
+        """Every version (of *site*, when given), oldest first (without their archives: those
+        are read one by one)."""
         with self._session() as s:
             q = select(VersionRow).options(defer(VersionRow.archive), defer(VersionRow.report))
             q = q.order_by(VersionRow.id)
-            if venue_id:
-                q = q.where(VersionRow.venue_id == venue_id)
+            if site:
+                q = q.where(VersionRow.venue_id == self._venue_of(s, site))
             return [_version(r) for r in s.scalars(q)]
+
+    # -- sites ------------------------------------------------------------------------------
+
+    def sites(self) -> list[SiteInfo]:
+        """The hospital's sites, oldest first (floorplans/sites.py)."""
+        with self._session() as s:
+            return all_sites(s)
+
+    def site(self, ref: str | None = None) -> SiteInfo | None:
+        """The site *ref* names (slug, venue id or name; :class:`StoreError` listing the sites
+        when none is), or with no *ref* the only site (None when there is none yet; a
+        :class:`StoreError` asking which when there are several)."""
+        with self._session() as s:
+            venue_id = self._venue_of(s, ref)
+            return None if venue_id is None else _site_or_none(s, venue_id)
+
+    def add_site(self, version_id: int, *, actor: str, slug: str | None = None) -> SiteInfo:
+        """Confirm that the venue of version *version_id* is a new site of the hospital (after
+        which its versions can be published), with the short name *slug* (from its name by default)."""
+        with self._session.begin() as s:
+            row = s.get(VersionRow, version_id)
+            if row is None:
+                raise StoreError(T("no floor plan version {id}", id=version_id))
+            site = insert_site(
+                s, row.venue_id, row.venue_name, slug or free_slug(s, slug_of(row.venue_name)), actor
+            )
+            self._audit(
+                s, actor, "add-site", f"site {site.slug}", row.id, {"venue": row.venue_id, "name": site.name}
+            )
+            return site
+
+    def _venue_of(self, s: Session, ref: str | None) -> str | None:
+        """The venue id of the site *ref* names (a venue id with versions but no site yet is
+        itself); with no *ref*, the only site's (None when there is none)."""
+        sites = all_sites(s)
+        if ref is None:
+            if len(sites) > 1:
+                raise StoreError(
+                    T(
+                        "the hospital has {count} sites: say which ({sites})",
+                        count=len(sites),
+                        sites=", ".join(x.slug for x in sites),
+                    )
+                )
+            return sites[0].venue_id if sites else None
+        try:
+            return find_site(sites, ref).venue_id
+        except StoreError:
+            if s.scalars(select(VersionRow.id).where(VersionRow.venue_id == ref.strip()).limit(1)).first():
+                return ref.strip()
+            raise
 
     def version(self, version_id: int) -> VersionInfo:
         with self._session() as s:
@@ -333,13 +396,23 @@ class FloorPlanStore:
                 raise StoreError(T("no floor plan version {id}", id=version_id))
             return Report.from_dict(json.loads(row.report))
 
-    def published(self, venue_id: str | None = None) -> VersionInfo | None:
+    def published(self, site: str | None = None) -> VersionInfo | None:
+        """The version in service on *site* (slug or venue id; see :meth:`site` without one)."""
         with self._session() as s:
             q = select(VersionRow).where(VersionRow.status == "published")
-            if venue_id:
+            venue_id = self._venue_of(s, site)
+            if venue_id is not None:
                 q = q.where(VersionRow.venue_id == venue_id)
             row = s.scalars(q.order_by(VersionRow.id.desc())).first()
             return _version(row) if row else None
+
+    def in_service(self) -> list[tuple[SiteInfo, VersionInfo]]:
+        """Each site with a version in service, and that version (one query for all)."""
+        with self._session() as s:
+            sites = {x.venue_id: x for x in all_sites(s)}
+            q = select(VersionRow).options(defer(VersionRow.archive), defer(VersionRow.report))
+            rows = s.scalars(q.where(VersionRow.status == "published").order_by(VersionRow.id))
+            return [(sites[r.venue_id], _version(r)) for r in rows if r.venue_id in sites]
 
     def venue(self, version_id: int) -> Venue:
         """The venue of a version (read once, then cached by content)."""
@@ -400,6 +473,14 @@ class FloorPlanStore:
             )
         if row.status == "published":
             return _version(row)
+        if s.get(SiteRow, row.venue_id) is None:
+            if all_sites(s):
+                raise NewSite(row.id, row.venue_id, row.venue_name, free_slug(s, slug_of(row.venue_name)))
+            # The first plan the store publishes: the hospital's first site.
+            site = insert_site(s, row.venue_id, row.venue_name, slug_of(row.venue_name), actor)
+            self._audit(
+                s, actor, "add-site", f"site {site.slug}", row.id, {"venue": row.venue_id, "name": site.name}
+            )
         previous = s.scalars(
             select(VersionRow.id).where(VersionRow.venue_id == row.venue_id, VersionRow.status == "published")
         ).all()
@@ -413,38 +494,56 @@ class FloorPlanStore:
         self._audit(s, actor, "publish", f"version {row.id}", row.id, {"replaces": list(previous)})
         return _version(row)
 
-    def rollback(self, *, actor: str, to: int | None = None, venue_id: str | None = None) -> VersionInfo:
-        """Publish again the version in service before the current one (or version *to*)."""
-        current = self.published(venue_id)
+    def rollback(self, *, actor: str, to: int | None = None, site: str | None = None) -> VersionInfo:
+        """Publish again the version in service on *site* before the current one (or version
+        *to*, of the same site as the one it replaces)."""
+        if to is not None and site is None:
+            site = self.version(to).venue_id
+        current = self.published(site)
         if to is None:
             if current is None:
                 raise StoreError(T("nothing is published, so there is nothing to roll back"))
-            with self._session() as s:
-                prev = s.scalars(
-                    select(VersionRow)
-                    .where(
-                        VersionRow.venue_id == current.venue_id,
-                        VersionRow.status == "archived",
-                        VersionRow.published_at.is_not(None),
+            to = self.previous(current.venue_id)
+            if to is None:
+                raise StoreError(
+                    T(
+                        "version {id} is the first ever published; there is no earlier version to go back to",
+                        id=current.id,
                     )
-                    .order_by(VersionRow.published_at.desc())
-                ).first()
-                if prev is None:
-                    raise StoreError(
-                        T(
-                            "version {id} is the first ever published; there is no earlier version to go "
-                            "back to",
-                            id=current.id,
-                        )
-                    )
-                to = prev.id
+                )
         target = self.version(to)
+        if current is not None and target.venue_id != current.venue_id:
+            raise StoreError(
+                T(
+                    "version {id} is a plan of {other}, not of {site}: a rollback goes back to an earlier "
+                    "version of the same site",
+                    id=to,
+                    other=target.venue_name,
+                    site=current.venue_name,
+                )
+            )
         if target.status == "draft":
             raise StoreError(T("version {id} was never published; use 'publish' for a draft", id=to))
         info = self.publish(to, actor=actor)
         with self._session.begin() as s:
             self._audit(s, actor, "rollback", f"version {to}", to, {"from": current.id if current else None})
         return info
+
+    def previous(self, site: str) -> int | None:
+        """The version of *site* that was in service before the one in service now (what a
+        rollback puts back), or None."""
+        with self._session() as s:
+            venue_id = self._venue_of(s, site)
+            return s.scalars(
+                select(VersionRow.id)
+                .where(
+                    VersionRow.venue_id == venue_id,
+                    VersionRow.status == "archived",
+                    VersionRow.published_at.is_not(None),
+                )
+                .order_by(VersionRow.published_at.desc(), VersionRow.id.desc())
+                .limit(1)
+            ).first()
 
     def discard(self, version_id: int, *, actor: str) -> VersionInfo:
         """Set a draft aside: it stays in the list (who imported what) but cannot be published."""
@@ -510,10 +609,10 @@ class FloorPlanStore:
         actor: str,
         until: datetime,
         starts: datetime | None = None,
-        venue_id: str | None = None,
+        site: str | None = None,
     ) -> Closure:
-        """Close a unit, opening or vertical relationship of the published venue for a while."""
-        pub = self.published(venue_id)
+        """Close a unit, opening or vertical relationship of *site*'s published plan for a while."""
+        pub = self.published(site)
         if pub is None:
             raise StoreError(T("publish a floor plan before closing parts of it"))
         venue = self.venue(pub.id)
@@ -554,12 +653,19 @@ class FloorPlanStore:
             return _closure(row)
 
     def closures(
-        self, *, at: datetime | None = None, include_inactive: bool = False, venue_id: str | None = None
+        self, *, at: datetime | None = None, include_inactive: bool = False, site: str | None = None
     ) -> list[Closure]:
-        """Closures in force at *at* (now by default); all of them with *include_inactive*."""
+        """Closures (of *site*: slug or venue id) in force at *at* (now by default); all of
+        them with *include_inactive*."""
         at = at or utcnow()
         with self._session() as s:
             q = select(ClosureRow).order_by(ClosureRow.ends_at)
+            venue_id = None
+            if site:
+                try:
+                    venue_id = self._venue_of(s, site)
+                except StoreError:  # a venue served from a file, not (yet) a site
+                    venue_id = site.strip()
             if venue_id:
                 q = q.where(ClosureRow.venue_id == venue_id)
             if not include_inactive:
@@ -620,6 +726,11 @@ def serialise(s: Session, what: str) -> None:
         s.execute(text("UPDATE floorplan_version SET id = id WHERE 0 = 1"))
 
 
+def _site_or_none(s: Session, venue_id: str) -> SiteInfo | None:
+    row = s.get(SiteRow, venue_id)
+    return None if row is None else site_info(row)
+
+
 def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
     lang = venue.language
     if feature_id in venue.units:
@@ -640,16 +751,17 @@ def _closable(venue: Venue, feature_id: str) -> tuple[str, str]:
 
 
 def venue_in_service(
-    *, database_url: str | None, venue_path: Path | None, prefer_file: bool = False
+    *, database_url: str | None, venue_path: Path | None, prefer_file: bool = False, site: str | None = None
 ) -> tuple[Venue, str]:
     """The venue a command works on, and where it came from: the store's published
-    version, unless *prefer_file* or nothing is published (then the file *venue_path*).
+    version (of *site*, which a hospital with several must give), unless *prefer_file* or
+    nothing is published (then the file *venue_path*).
 
     Creates no SQLite file; raises :class:`FloorPlanError` when no venue can be read.
     """
     if database_url is not None and not prefer_file and not sqlite_file_missing(database_url):
         store = FloorPlanStore(database_url)
-        published = store.published()
+        published = store.published(site)
         if published is not None:
             return store.venue(published.id), f"store version {published.id}"
     if venue_path is None:

@@ -46,6 +46,8 @@ class KioskOptions:
     usage_days: int = 400
     #: Ask visitors arriving here whether they found their way (a kiosk in a service's waiting room).
     ask_arrival: bool = False
+    #: The site this kiosk stands on, for a hospital with several (None: the main site).
+    site: str | None = None
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -90,6 +92,7 @@ def make_service(opts: KioskOptions) -> WayfindingService:
         saved_copy=opts.saved_copy,
         zone=opts.zone,
         stairs_penalty_s=opts.stairs_penalty_s,
+        site=opts.site,
     )
     if service.usage is not None:
         service.usage.zone, service.usage.keep_days = opts.zone, opts.usage_days

@@ -403,4 +403,6 @@ class KioskSession:
         )
 
     def phone_link(self) -> str | None:
-        return phone_url(self.base_url, self.route, self.lang) if self.route is not None else None
+        if self.route is None:
+            return None
+        return phone_url(self.base_url, self.route, self.lang, site=self.service.site_key(self.snap))

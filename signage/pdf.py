@@ -40,13 +40,20 @@ WALL = HexColor("#404040")
 MUTED = HexColor("#595959")
 
 
-def sign_url(base_url: str, sign: Sign) -> str:
-    """The address the sign's QR code carries: the phone page, origin and heading set."""
-    return f"{base_url.rstrip('/')}/?at={sign.code}"
+def sign_url(base_url: str, sign: Sign, site: str | None = None) -> str:
+    """The address the sign's QR code carries: the phone page, origin and heading set (and the
+    site, for a hospital with several)."""
+    return f"{base_url.rstrip('/')}/?at={sign.code}" + (f"&site={site}" if site else "")
 
 
 def signs_pdf(
-    venue: Venue, signs: Iterable[Sign], *, base_url: str, size: str = "A4", langs: Sequence[str] = ()
+    venue: Venue,
+    signs: Iterable[Sign],
+    *,
+    base_url: str,
+    size: str = "A4",
+    langs: Sequence[str] = (),
+    site: str | None = None,
 ) -> bytes:
     """One page per sign. *langs*: the languages written on it, the first in large type
     (default: the venue's languages that have a catalogue)."""
@@ -62,7 +69,7 @@ def signs_pdf(
     for sign in signs:
         pdf.saveState()
         pdf.scale(page[0] / A4[0], page[0] / A4[0])
-        _draw(pdf, venue, sign, base_url=base_url, langs=langs)
+        _draw(pdf, venue, sign, base_url=base_url, langs=langs, site=site)
         pdf.restoreState()
         pdf.showPage()
         any_page = True
@@ -82,7 +89,9 @@ def _venue_langs(venue: Venue) -> list[str]:
     return list(dict.fromkeys(out)) or ["fr"]
 
 
-def _draw(pdf: Canvas, venue: Venue, sign: Sign, *, base_url: str, langs: list[str]) -> None:
+def _draw(
+    pdf: Canvas, venue: Venue, sign: Sign, *, base_url: str, langs: list[str], site: str | None
+) -> None:
     width, height = A4
     margin = 12 * mm
     words = [catalogue(lang).section("signs") for lang in langs]
@@ -121,7 +130,7 @@ def _draw(pdf: Canvas, venue: Venue, sign: Sign, *, base_url: str, langs: list[s
     # QR code, code and address.
     qr_size = 58 * mm
     qr_y = margin + 8 * mm
-    url = sign_url(base_url, sign)
+    url = sign_url(base_url, sign, site)
     _draw_qr(pdf, url, margin, qr_y, qr_size)
     tx = margin + qr_size + 8 * mm
     tw = width - tx - margin

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shapely.geometry import LineString, Point
 
-from api.deps import ServiceDep, SettingsDep, SnapshotDep
+from api.deps import ServiceDep, SettingsDep, SnapshotDep, service_of
 from api.i18n import choose_language, page_languages, ui
 from api.routes.public import route_json
 from api.schemas import PublicProfile
@@ -72,12 +72,46 @@ def home(
 ) -> HTMLResponse:
     offered = _offered(settings.language_list)
     lang = choose_language(lang, accept_language, offered)
+    named_site = request.query_params.get("site")
+    if not named_site and len(service.sites) > 1:
+        if at:  # a sign's code typed, or an old QR code: the site whose plan has that sign
+            snap = _site_of_sign(service, snap, at)
+        elif not origin and not to:
+            return _sites_page(request, service, snap, offered, lang)
     if at:
         sign = _scanned(service, snap, at)
         if sign is None:
             return _unknown_sign(request, service, snap, offered, lang, at, to=to)
         origin = sign.code
     return _home(request, service, snap, offered, lang, origin=origin, to=to)
+
+
+def _site_of_sign(service: WayfindingService, snap: Snapshot, code: str) -> Snapshot:
+    """The first site (the asked one first) whose plan has a sign with this code."""
+    key = normalize_code(code)
+    for other in [snap, *(service.snapshot_for(s.slug) for s in service.sites)]:
+        if key in other.router.places.signs:
+            return other
+    return snap
+
+
+def _sites_page(
+    request: Request, service: WayfindingService, snap: Snapshot, offered: list[str], lang: str
+) -> HTMLResponse:
+    """Which site are you at? For a hospital with several, when the link says none."""
+    sites = []
+    for site in service.sites:
+        venue = service.snapshot_for(site.slug).venue
+        sites.append(
+            {
+                "name": label_text(venue.name, lang, fallback=site.name),
+                "address": venue.postal_address(),
+                "href": "/?" + urlencode({"site": site.slug, "lang": lang}),
+            }
+        )
+    ctx = page_context(request, snap, offered, lang, sites=sites)
+    ctx.update(venue_name=ctx["t"]["title"], site="", site_q="")  # the hospital, not one of its sites
+    return templates.TemplateResponse(request, "sites.html", ctx)
 
 
 def _scanned(service: WayfindingService, snap: Snapshot, text: str) -> Sign | None:
@@ -116,6 +150,12 @@ def _unknown_sign(
     )
 
 
+def _site_param(service: WayfindingService, snap: Snapshot) -> dict[str, str]:
+    """``{"site": short name}`` for the links of a hospital with several sites, else nothing."""
+    site = service.site_key(snap)
+    return {"site": site} if site else {}
+
+
 def _start_label(place: Place, lang: str) -> str:
     if place.kind == "sign":
         return ui(lang)["at_sign"].format(code=place.id, name=place.label(lang))
@@ -136,6 +176,7 @@ def _home(
     status: int = 200,
     profile: str = "default",
     slow: bool = False,
+    elsewhere: dict[str, str] | None = None,
 ) -> HTMLResponse:
     start = None
     if origin:
@@ -167,6 +208,8 @@ def _home(
         slow=slow,
         scan_action="/",
         scan_hidden=[("lang", lang), *([("to", chosen["id"])] if chosen else [])],
+        elsewhere=elsewhere,
+        site_name=label_text(snap.venue.name, lang) if len(service.sites) > 1 else "",
     )
     return templates.TemplateResponse(request, "index.html", ctx, status_code=status)
 
@@ -221,6 +264,7 @@ def route_page(
             profile=profile,
             slow=slow,
         )
+    site = _site_param(service, snap)
     try:
         route = service.route(src, dst, profile=profile, slow=slow, lang=lang, snap=snap)
     except PlaceNotFound as exc:
@@ -232,8 +276,28 @@ def route_page(
 
         def retry(name: str) -> str:
             q = {"from": name if bad_is_from else src, "to": dst if bad_is_from else name, "lang": lang}
-            return "/route?" + urlencode({**q, "profile": profile, **({"slow": "true"} if slow else {})})
+            return "/route?" + urlencode(
+                {**q, "profile": profile, **({"slow": "true"} if slow else {}), **site}
+            )
 
+        other = None if bad_is_from else service.elsewhere(dst, snap)
+        if other is not None:  # a service of another site: say which, where, and how to get there
+            said = other.said(lang)
+            go = {"site": other.site.slug, "to": other.place.id, "lang": lang}
+            return _home(
+                request,
+                service,
+                snap,
+                offered,
+                lang,
+                origin=src,
+                to=dst,
+                error=words["elsewhere"].format(**said),
+                status=404,
+                profile=profile,
+                slow=slow,
+                elsewhere={**said, "href": "/?" + urlencode(go)},
+            )
         return _home(
             request,
             service,
@@ -262,10 +326,10 @@ def route_page(
             offered,
             lang,
             no_route=str(exc),
-            back=f"/?{urlencode({'from': src, 'to': dst, 'lang': lang})}",
+            back=f"/?{urlencode({'from': src, 'to': dst, 'lang': lang, **site})}",
             other_profile=None
             if profile == "default"
-            else "/route?" + urlencode({"from": src, "to": dst, "lang": lang, "profile": "default"}),
+            else "/route?" + urlencode({"from": src, "to": dst, "lang": lang, "profile": "default", **site}),
         )
         return templates.TemplateResponse(request, "no_route.html", ctx, status_code=422)
     if step == 1 and was_step > 1 and was_profile is not None:
@@ -374,6 +438,7 @@ def arrival(
     if usage is not None:
         usage.arrival(answer, destination=dest, origin=orig or "?")
     q = {"from": origin, "to": to, "lang": lang, "profile": profile, "step": str(step), "answered": answer}
+    q.update(_site_param(service, snap))
     return RedirectResponse(f"/route?{urlencode(q)}#arrived", status_code=303)
 
 
@@ -393,6 +458,7 @@ def _step_free_note(
         summary=free.summary(lang), lifts=lifts
     )
     q = {"from": route.origin.id, "to": route.destination.id, "lang": lang, "profile": "step_free"}
+    q.update(_site_param(service, snap))
     return {"text": text, "href": "/route?" + urlencode({**q, **({"slow": "true"} if slow else {})})}
 
 
@@ -440,7 +506,8 @@ def _route_context(
     request: Request, snap: Snapshot, offered: list[str], lang: str, route: Route, step: int
 ) -> dict[str, Any]:
     words = ui(lang)
-    data = route_json(route, lang)
+    site = service_of(request).site_key(snap)
+    data = route_json(route, lang, site)
     steps = data["steps"]
     current = min(step, len(steps))
     levels = {str(leg["ordinal"]): leg["level"] for leg in data["legs"]}
@@ -450,7 +517,7 @@ def _route_context(
         for lv in snap.venue.levels.values()
         if str(lv.ordinal) in levels
     }
-    q = route_query(route, lang)
+    q = route_query(route, lang, site=site)
     page_data = {
         "steps": [
             {

@@ -7,6 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -24,6 +25,7 @@ from api.schemas import (
     PublicProfile,
     RouteMapOut,
     RouteOut,
+    SiteOut,
     VenueOut,
 )
 from core.service import (
@@ -98,6 +100,17 @@ def find_route(
     try:
         return service.route(origin, destination, profile=profile, slow=slow, lang=lang, snap=snap)
     except PlaceNotFound as exc:
+        other = service.elsewhere(destination, snap) if exc.ref != origin else None
+        if other is not None:  # on another of the hospital's sites: which, where, how to get there
+            said = other.said(lang)
+            where = {
+                **said,
+                "site": other.site.slug,
+                "site_name": said["site"],
+                "page": "/?" + urlencode({"site": other.site.slug, "to": other.place.id, "lang": lang}),
+            }
+            detail = f"{said['name']} is not at this site: it is at {said['site']} (site={other.site.slug})"
+            raise ApiError(404, detail, reason="other-site", elsewhere=where) from None
         raise ApiError(404, str(exc), suggestions=exc.suggestions) from None
     except NoRoute as exc:
         raise ApiError(422, str(exc), reason=exc.reason) from None
@@ -115,9 +128,10 @@ def map_labels(lang: str) -> Any:
     return label
 
 
-def route_json(route: Route, lang: str) -> dict[str, Any]:
+def route_json(route: Route, lang: str, site: str | None = None) -> dict[str, Any]:
+    """The route as the API answers it; its links carry *site* (see ``site_key``)."""
     data = route.to_dict(lang)
-    q = route_query(route, lang)
+    q = route_query(route, lang, site=site)
     for n, step in enumerate(data["steps"], 1):
         step["n"] = n
         step["audio"] = f"/api/v1/route/steps/{n}/audio.wav?{q}"
@@ -134,19 +148,19 @@ def route_json(route: Route, lang: str) -> dict[str, Any]:
     return data
 
 
-_BODIES: OrderedDict[tuple[int, str], tuple[Route, bytes]] = OrderedDict()
+_BODIES: OrderedDict[tuple[int, str, str | None], tuple[Route, bytes]] = OrderedDict()
 _BODIES_LOCK = threading.Lock()
 
 
-def route_body(route: Route, lang: str) -> bytes:
+def route_body(route: Route, lang: str, site: str | None = None) -> bytes:
     """The route's JSON, kept for the routes the service keeps (same object, same words)."""
-    key = (id(route), lang)
+    key = (id(route), lang, site)
     with _BODIES_LOCK:
         hit = _BODIES.get(key)
         if hit is not None and hit[0] is route:
             _BODIES.move_to_end(key)
             return hit[1]
-    body = json.dumps(route_json(route, lang), ensure_ascii=False, separators=(",", ":")).encode()
+    body = json.dumps(route_json(route, lang, site), ensure_ascii=False, separators=(",", ":")).encode()
     with _BODIES_LOCK:
         _BODIES[key] = (route, body)
         while len(_BODIES) > 2 * ROUTE_CACHE:
@@ -182,6 +196,28 @@ async def asked_route(
 
 
 AskedDep = Annotated[Asked, Depends(asked_route)]
+
+
+@router.get(
+    "/sites",
+    response_model=list[SiteOut],
+    summary="The hospital's sites in service, the main one first (empty while a plan file is served)",
+)
+def get_sites(service: ServiceDep) -> list[dict[str, Any]]:
+    out = []
+    for site in service.sites:
+        snap = service.snapshot_for(site.slug)
+        out.append(
+            {
+                "slug": site.slug,
+                "venue_id": site.venue_id,
+                "name": dict(snap.venue.name) if snap.venue.name else {snap.venue.language: site.name},
+                "address": snap.venue.postal_address(),
+                "access": snap.venue.access,
+                "version": snap.version_id,
+            }
+        )
+    return out
 
 
 @router.get("/venue", response_model=VenueOut, summary="The venue in service: buildings, floors, kiosks")
@@ -262,8 +298,9 @@ def search_places(
     responses=ERRORS,
     summary="A route with its steps (screen and speech text), legs per floor and links",
 )
-async def get_route(asked: AskedDep) -> Response:
-    return Response(route_body(asked.route, asked.lang), media_type="application/json")
+async def get_route(asked: AskedDep, service: ServiceDep, snap: SnapshotDep) -> Response:
+    body = route_body(asked.route, asked.lang, service.site_key(snap))
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -355,8 +392,8 @@ def step_audio(service: ServiceDep, asked: AskedDep, n: Annotated[int, Path(ge=1
     return _wav(service, asked.route, asked.lang, n)
 
 
-def _qr(settings_url: str, route: Route, lang: str) -> segno.QRCode:
-    return segno.make(phone_url(settings_url, route, lang), error="m")
+def _qr(settings_url: str, route: Route, lang: str, site: str | None) -> segno.QRCode:
+    return segno.make(phone_url(settings_url, route, lang, site=site), error="m")
 
 
 QR_SVG = {200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **ERRORS}
@@ -369,9 +406,9 @@ QR_PNG = {200: {"content": {"image/png": {}}, "description": "QR code"}, **ERROR
     responses=QR_SVG,
     summary="A QR code that opens this route on the phone page",
 )
-def route_qr_svg(settings: SettingsDep, asked: AskedDep) -> Response:
+def route_qr_svg(settings: SettingsDep, asked: AskedDep, service: ServiceDep, snap: SnapshotDep) -> Response:
     buf = io.BytesIO()
-    _qr(settings.base_url(), asked.route, asked.lang).save(
+    _qr(settings.base_url(), asked.route, asked.lang, service.site_key(snap)).save(
         buf, kind="svg", scale=6, border=4, title=ui(asked.lang)["qr_alt"], xmldecl=False
     )
     return Response(buf.getvalue(), media_type="image/svg+xml")
@@ -383,9 +420,11 @@ def route_qr_svg(settings: SettingsDep, asked: AskedDep) -> Response:
     responses=QR_PNG,
     summary="The same QR code as PNG (for printing)",
 )
-def route_qr_png(settings: SettingsDep, asked: AskedDep) -> Response:
+def route_qr_png(settings: SettingsDep, asked: AskedDep, service: ServiceDep, snap: SnapshotDep) -> Response:
     buf = io.BytesIO()
-    _qr(settings.base_url(), asked.route, asked.lang).save(buf, kind="png", scale=8, border=4)
+    _qr(settings.base_url(), asked.route, asked.lang, service.site_key(snap)).save(
+        buf, kind="png", scale=8, border=4
+    )
     return Response(buf.getvalue(), media_type="image/png")
 
 

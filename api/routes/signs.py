@@ -19,7 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, SnapshotDep, service_of
+from api.deps import ServiceDep, SettingsDep, SnapshotDep, service_of
 from api.errors import ApiError
 from api.security import FacilitiesStaff
 from api.staff_pages import staff_context, staff_page
@@ -67,7 +67,7 @@ async def signs_page(
             "heading": f"{s.heading:.0f}°",
             "degrees": f"{s.heading:.0f}",
             "scans": scans.get(s.code, 0),
-            "url": sign_url(settings.base_url(), s),
+            "url": sign_url(settings.base_url(), s, service.site_key(snap)),
         }
         for s in snap.router.places.signs.values()
     ]
@@ -108,12 +108,21 @@ def _pdf(body: bytes, name: str) -> Response:
 
 @pages.get("/staff/signs/all.pdf")
 async def all_signs_pdf(
-    request: Request, user: FacilitiesStaff, snap: SnapshotDep, settings: SettingsDep, size: Size = "A4"
+    request: Request,
+    user: FacilitiesStaff,
+    service: ServiceDep,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    size: Size = "A4",
 ) -> Response:
     signs = list(snap.router.places.signs.values())
     if not signs:
         raise ApiError(404, "The plan in service calls for no sign.")
-    body = await run_in_threadpool(signs_pdf, snap.venue, signs, base_url=settings.base_url(), size=size)
+    body = await run_in_threadpool(
+        lambda: signs_pdf(
+            snap.venue, signs, base_url=settings.base_url(), size=size, site=service.site_key(snap)
+        )
+    )
     slug = re.sub(r"[^A-Za-z0-9]+", "-", label_text(snap.venue.name, "fr", fallback="venue")).strip("-")
     return _pdf(body, f"signs-{slug}-{size}.pdf")
 
@@ -122,6 +131,7 @@ async def all_signs_pdf(
 async def sign_pdf(
     request: Request,
     user: FacilitiesStaff,
+    service: ServiceDep,
     snap: SnapshotDep,
     settings: SettingsDep,
     code: Annotated[str, PathParam(max_length=12)],
@@ -130,5 +140,9 @@ async def sign_pdf(
     sign = snap.router.places.signs.get(normalize_code(code))
     if sign is None:
         raise ApiError(404, f"No sign {code!r} on the plan in service.")
-    body = await run_in_threadpool(signs_pdf, snap.venue, [sign], base_url=settings.base_url(), size=size)
+    body = await run_in_threadpool(
+        lambda: signs_pdf(
+            snap.venue, [sign], base_url=settings.base_url(), size=size, site=service.site_key(snap)
+        )
+    )
     return _pdf(body, f"sign-{sign.code}-{size}.pdf")

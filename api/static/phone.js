@@ -48,6 +48,7 @@
       timer = setTimeout(function () {
         var mine = ++asked;
         var url = "/api/v1/places?limit=6&lang=" + encodeURIComponent(words.lang) + "&q=" + encodeURIComponent(q);
+        if (words.site) url += "&site=" + encodeURIComponent(words.site);
         if (near) url += "&near=" + encodeURIComponent(near) + (stepFree && stepFree.checked ? "&profile=step_free" : "");
         fetch(url)
           .then(function (r) { return r.ok ? r.json() : []; })
@@ -218,7 +219,7 @@
       if (form) {
         var body = new FormData(form);
         body.set("answer", "end");
-        navigator.sendBeacon("/arrival", body);
+        navigator.sendBeacon(form.getAttribute("action"), body);
       }
     }
     Array.prototype.forEach.call(document.querySelectorAll("#steps li"), function (li, i) {
@@ -360,6 +361,7 @@
         var q = new URLSearchParams({ from: e.ordinal + ":" + e.x.toFixed(1) + "," + e.y.toFixed(1),
           to_id: query.get("to_id") || query.get("to") || "", lang: data.lang, profile: query.get("profile") || "default" });
         if (query.get("slow")) q.set("slow", "true");
+        if (query.get("site")) q.set("site", query.get("site"));
         fReroute.setAttribute("href", "/route?" + q.toString());
       }
       fRide.hidden = !e.riding;
@@ -408,7 +410,7 @@
         if (form && navigator.sendBeacon) {
           var body = new FormData(form);
           body.set("answer", "sensors");
-          navigator.sendBeacon("/arrival", body);
+          navigator.sendBeacon(form.getAttribute("action"), body);
         }
         update(follower.estimate);
         setTimeout(function () { if (follower && !gotMotion) fStatus.textContent = W.follow_denied; }, 4000);

@@ -16,6 +16,7 @@ from api.i18n import clock
 from api.routes.facilities.shared import after_change, drawn_floors, when
 from api.security import FacilitiesStaff, check_csrf
 from api.staff_pages import flash, in_thread, staff_context, staff_page, staff_words
+from api.templating import site_qs
 from core.accounts import StaffUser
 from core.service import Snapshot
 from core.settings import Settings
@@ -130,7 +131,7 @@ async def _closures_page(
     lang = staff_words(request, settings)[0]
     venue = snap.venue
     now = datetime.now(UTC)
-    closures = await in_thread(lambda: store.closures(include_inactive=True, venue_id=venue.id))
+    closures = await in_thread(lambda: store.closures(include_inactive=True, site=venue.id))
     rows = [_closure_row(c, venue, lang, settings, now) for c in closures]
     current = [r for r in rows if r["active"] or r["future"]]
     past = sorted((r for r in rows if not (r["active"] or r["future"])), key=lambda r: -r["id"])[:50]
@@ -235,7 +236,7 @@ async def close(
     try:
         closure = await in_thread(
             lambda: store.close(
-                feature, reason=reason.strip(), actor=user.name, until=ends, venue_id=snap.venue.id
+                feature, reason=reason.strip(), actor=user.name, until=ends, site=snap.venue.id
             )
         )
     except FloorPlanError as exc:
@@ -249,7 +250,7 @@ async def close(
             name=closure.feature_name, until=clock(closure.ends_at, lang, settings.zone)
         ),
     )
-    return RedirectResponse("/staff/closures", status_code=303)
+    return RedirectResponse(f"/staff/closures{site_qs(request)}", status_code=303)
 
 
 @pages.post("/staff/closures/{closure_id}/reopen")
@@ -269,4 +270,4 @@ async def reopen(
         raise ApiError(404, str(exc), reason="unknown-closure") from None
     await after_change(request)
     flash(request, words["f_reopened"].format(name=closure.feature_name))
-    return RedirectResponse("/staff/closures", status_code=303)
+    return RedirectResponse(f"/staff/closures{site_qs(request)}", status_code=303)

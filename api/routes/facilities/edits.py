@@ -15,6 +15,7 @@ from api.errors import ApiError
 from api.routes.facilities.shared import drawn_floors, version_or_404, version_row
 from api.security import FacilitiesStaff, check_csrf
 from api.staff_pages import flash, in_thread, staff_context, staff_page, staff_words
+from api.templating import site_qs
 from floorplans import FloorPlanError, Venue
 from floorplans.edit import EDITS, SIGN_EDITS, feature_type
 from floorplans.model import label_text
@@ -146,7 +147,8 @@ async def edit_page(
     lang, words = staff_words(request, settings)
 
     def work() -> dict[str, Any]:
-        info = version_or_404(store, base) if base else store.published()
+        # The version visitors see on the page's site (the main one unless ?site= says another).
+        info = version_or_404(store, base) if base else store.published(snap.venue.id) if snap.site else None
         if info is None:
             raise ApiError(409, "Nothing is published yet: upload a plan first.", reason="nothing-published")
         venue = store.venue(info.id)
@@ -212,7 +214,7 @@ async def edit(
         signs = service_of(request).snapshot.router.places.signs
         if action in ("sign-remove", "sign-heading") and normalize_code(feature) not in signs:
             request.session["flash_error"] = words["sign_unknown"].format(code=feature[:12])
-            return RedirectResponse("/staff/signs", status_code=303)
+            return RedirectResponse(f"/staff/signs{site_qs(request)}", status_code=303)
     try:
         info, done = await in_thread(
             lambda: store.edit(base, action, feature, actor=user.name, note=note.strip(), **params)
@@ -220,7 +222,7 @@ async def edit(
     except FloorPlanError as exc:
         request.session["flash_error"] = exc.said(page_lang)
         if action in SIGN_EDITS:
-            return RedirectResponse("/staff/signs", status_code=303)
+            return RedirectResponse(f"/staff/signs{site_qs(request)}", status_code=303)
         back = {"feature": selected or feature, "base": str(base)}
         return RedirectResponse(f"/staff/plans-edit?{urlencode(back)}", status_code=303)
     flash(request, words["f_edited"].format(done=done.said(page_lang), id=info.id))

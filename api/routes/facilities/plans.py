@@ -29,6 +29,7 @@ from floorplans import FloorPlanError, FloorPlanStore
 from floorplans.imdf import imdf_zip_bytes
 from floorplans.model import label_text
 from floorplans.render import numbered_problems
+from floorplans.sites import slug_of, unique_slug
 from floorplans.upload import UploadRefused
 
 pages = APIRouter(include_in_schema=False)
@@ -45,8 +46,12 @@ async def _plans_page(
 ) -> HTMLResponse:
     store = plan_store(request)
     lang, words = staff_words(request, settings)
-    versions = await in_thread(store.versions)
-    rows = [version_row(v, lang, settings, words) for v in reversed(versions)]
+    versions, sites = await in_thread(lambda: (store.versions(), store.sites()))
+    names = {x.venue_id: x.name for x in sites}
+    rows = [
+        {**version_row(v, lang, settings, words), "site": names.get(v.venue_id) or words["f_not_a_site"]}
+        for v in reversed(versions)
+    ]
     ctx = staff_context(
         request,
         snap,
@@ -58,6 +63,8 @@ async def _plans_page(
         done=request.session.pop("flash", None),
         max_mb=f"{settings.upload_max_mb:g}",
         ids=[v.id for v in reversed(versions) if v.status != "discarded"],
+        # A column naming each version's site, once the store holds plans of several venues.
+        several=len({v.venue_id for v in versions} | set(names)) > 1,
         # Nothing in the store yet: visitors see the plan the service was started on.
         builtin=label_text(snap.venue.name, lang, fallback=snap.venue.id) if snap.version_id is None else "",
     )
@@ -159,7 +166,9 @@ async def version_page(
     def work() -> dict[str, Any]:
         venue = store.venue(info.id)
         report = store.report(info.id)
-        published = store.published(info.venue_id)
+        sites = store.sites()
+        site = next((x for x in sites if x.venue_id == info.venue_id), None)
+        published = store.published(info.venue_id) if site is not None or not sites else None
         changes: list[str] | None = None
         if published is not None and published.id != info.id:
             changes = [c.sentence.said(lang) for c in store.diff(info.id, published.id, lang=lang)]
@@ -169,6 +178,16 @@ async def version_page(
             "floors": drawn_floors(venue, ("v", info.sha256), lang, problems),
             "published": published,
             "changes": changes,
+            # A plan of a venue no site has, in a store that has sites: ask before it can be published.
+            "new_site": {
+                "name": info.venue_name,
+                "sites": ", ".join(x.name for x in sites),
+                "slug": unique_slug(slug_of(info.venue_name), {x.slug for x in sites}),
+            }
+            if site is None and sites and info.status == "draft"
+            else None,
+            "site": site.name if site is not None and len(sites) > 1 else "",
+            "previous": store.previous(info.venue_id) if info.status == "published" else None,
         }
 
     data = await in_thread(work)
@@ -182,9 +201,31 @@ async def version_page(
         published_id=data["published"].id if data["published"] else None,
         done=request.session.pop("flash", None),
         error=request.session.pop("flash_error", None),
-        **{k: data[k] for k in ("groups", "floors", "changes")},
+        **{k: data[k] for k in ("groups", "floors", "changes", "new_site", "site", "previous")},
     )
     return staff_page("fac_version.html", ctx)
+
+
+@pages.post("/staff/plans/{version_id}/add-site")
+async def add_site(
+    request: Request,
+    version_id: VersionId,
+    user: FacilitiesStaff,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    slug: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    """The facilities manager confirms that this draft's venue is a new site of the hospital."""
+    check_csrf(request, csrf)
+    store = plan_store(request)
+    lang, words = staff_words(request, settings)
+    try:
+        site = await in_thread(lambda: store.add_site(version_id, actor=user.name, slug=slug.strip() or None))
+    except FloorPlanError as exc:
+        request.session["flash_error"] = exc.said(lang)
+        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
+    flash(request, words["f_site_added"].format(name=site.name, slug=site.slug))
+    return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
 
 
 async def _version_action(
