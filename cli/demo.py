@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import accounts_of, actor_of, store_of, tracker_store_of
+from cli.common import accounts_of, actor_of, site_of, store_of, tracker_store_of
 from core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     store = store_of(args)
     settings = get_settings()
-    published = store.published()
+    published = store.published(site_of(args))
     if published is None:
         info = store.import_archive(settings.venue, actor=actor_of(args), note="demo hospital")
         store.publish(info.id, actor=actor_of(args))

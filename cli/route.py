@@ -83,6 +83,12 @@ def cmd_route(args: argparse.Namespace) -> int:
             args.origin, args.destination, profile=args.profile, slow=args.slow, lang=args.lang
         )
     except PlaceNotFound as exc:
+        other = service.elsewhere(args.destination, service.snapshot) if exc.ref != args.origin else None
+        if other is not None:
+            said = other.said(args.lang)
+            raise CommandError(
+                f"{said['name']} is not at this site but at {said['site']}: --site {other.site.slug}"
+            ) from None
         raise CommandError(str(exc)) from None
     except NoRoute as exc:
         print(str(exc), file=sys.stderr)

@@ -93,6 +93,38 @@ def published_demo(db: Path | str) -> str:
     return url
 
 
+#: The second site of the tests: a synthetic hospital with a service the demo does not have.
+SECOND_SITE = {"fr": "Hôpital Morvan", "en": "Morvan Hospital"}
+SECOND_SERVICE = {"fr": "Centre de la douleur", "en": "Pain clinic"}
+SECOND_ADDRESS = "2 avenue Foch, 29200 Brest"
+SECOND_ACCESS = {"fr": "Bus 3, arrêt Morvan ; parking P2.", "en": "Bus 3, Morvan stop; car park P2."}
+
+
+def second_site_archive(path: Path, *, rename: str | None = None) -> Path:
+    """Another site's plan as an IMDF .zip: its name, address and access in the plan, and a
+    service only it has (called *rename* in French when given: a later version of it)."""
+    from floorplans.imdf import write_imdf
+    from simulators.generate import generate_hospital
+
+    venue = generate_hospital(buildings=1, levels=2, rooms_per_level=8, seed=3)
+    venue.name = dict(SECOND_SITE)
+    occupant = next(iter(venue.occupants.values()))
+    occupant.name = {**SECOND_SERVICE, **({"fr": rename} if rename else {})}
+    venue.venue_extra["address_id"] = "address-morvan"
+    venue.venue_extra["access"] = dict(SECOND_ACCESS)
+    props = {"address": "2 avenue Foch", "unit": None, "locality": "Brest", "province": None}
+    feature = {
+        "type": "Feature",
+        "id": "address-morvan",
+        "feature_type": "address",
+        "geometry": None,
+        "properties": {**props, "country": "FR", "postal_code": "29200"},
+    }
+    venue.passthrough["address.geojson"] = {"type": "FeatureCollection", "features": [feature]}
+    write_imdf(venue, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_venue() -> Venue:
     """The demo hospital. Shared: do not modify it in a test (copy the archive instead)."""

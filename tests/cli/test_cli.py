@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from floorplans import DEMO_PATH
-from tests.conftest import Archive
+from tests.conftest import SECOND_SERVICE, Archive, second_site_archive
 
 
 def run(
@@ -86,6 +86,35 @@ def test_store_workflow_through_the_command_line(
     assert "'Ascenseur B'" in capsys.readouterr().out
     assert main([*db, "floorplan", "close", lift, "--until", "soon", "--reason", "x"]) == 1
     assert "cannot read 'soon'" in capsys.readouterr().err
+
+
+def test_a_second_site_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hospital's second site: imported, refused until added as a site, then each command
+    asks which site when it must, and acts on that one only."""
+    db = ["--db", f"sqlite:///{tmp_path / 'w.db'}", "--actor", "facilities.anne"]
+    assert main([*db, "floorplan", "import", str(DEMO_PATH), "--publish"]) == 0
+    other = second_site_archive(tmp_path / "morvan.zip")
+    assert main([*db, "floorplan", "import", str(other), "--publish"]) == 1
+    err = capsys.readouterr().err
+    assert "Hôpital Morvan, a venue that is not one of the hospital's sites" in err
+    assert "wayfinding floorplan add-site 2" in err
+    assert main([*db, "floorplan", "add-site", "2", "--slug", "morvan"]) == 0
+    assert main([*db, "floorplan", "publish", "2"]) == 0
+    capsys.readouterr()
+    assert main([*db, "floorplan", "sites"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("chu-sainte-lumiere") and "version 1 in service" in out[0]
+    assert out[1].startswith("morvan") and "version 2 in service" in out[1]
+    assert main([*db, "floorplan", "rollback"]) == 1
+    assert "the hospital has 2 sites: say which (chu-sainte-lumiere, morvan)" in capsys.readouterr().err
+    assert main([*db, "route", "--from", "Entrée principale", "--to", SECOND_SERVICE["fr"]]) == 1
+    err = capsys.readouterr().err
+    assert "Centre de la douleur is not at this site but at Hôpital Morvan: --site morvan" in err
+    assert main([*db, "--site", "brest", "floorplan", "list"]) == 1
+    assert "no site 'brest'; the sites are: chu-sainte-lumiere" in capsys.readouterr().err
+    assert main([*db, "--site", "morvan", "floorplan", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 1 and "Hôpital Morvan" in listing[0]
 
 
 def test_render_and_generate(tmp_path: Path) -> None:
