@@ -37,11 +37,16 @@ SiteQuery = Annotated[
 
 async def current_snapshot(request: Request, site: SiteQuery = None) -> Snapshot:
     """What is in service on the request's site when it arrived: the request finishes on it.
-    404 naming the sites there are when *site* is none of them."""
+    422 (a bad parameter) naming the sites there are when *site* is none of them."""
+    service = service_of(request)
     try:
-        return service_of(request).snapshot_for(site)
+        snap = service.snapshot_for(site)
     except UnknownSite as exc:
-        raise ApiError(404, str(exc), reason="unknown-site") from None
+        raise ApiError(422, str(exc), reason="unknown-site") from None
+    pathway_id = request.path_params.get("pathway_id")
+    if site is None and isinstance(pathway_id, str):  # a board or a care desk: its pathway's site
+        snap = service.for_pathway(pathway_id, snap)
+    return snap
 
 
 async def current_settings(request: Request) -> Settings:

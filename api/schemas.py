@@ -29,8 +29,8 @@ class ErrorOut(BaseModel):
         default=None,
         description="Why, as a word a program can test: for 422 no-route answers closed, steps, "
         "staff-only, unreachable; for staff and companion endpoints api-key, role, csrf, rate, "
-        "unknown-link, ended, unknown-wristband, already-linked, unknown-pathway; for 404 on a "
-        "place or site other-site (see elsewhere), unknown-site",
+        "unknown-link, ended, unknown-wristband, already-linked, unknown-pathway; for a 404 on a "
+        "place other-site (see elsewhere); for a 422 on the site parameter unknown-site",
     )
     retry_after: int | None = Field(default=None, description="For 429: seconds to wait")
     suggestions: list[str] | None = Field(default=None, description="For 404: the closest place names")

@@ -92,18 +92,24 @@ def venue_of(args: argparse.Namespace) -> Venue:
     from floorplans.store import venue_in_service  # no router: the tracker starts fast
 
     path = getattr(args, "venue", None)
+    url = migrate_if_there(args)
+    site = site_of(args)
+    mqtt_site = getattr(args, "site", None)  # tracker, ingest, simulate: the site of the MQTT topics
+    if site is None and mqtt_site and not sqlite_file_missing(url):
+        from floorplans import FloorPlanStore
+        from floorplans.sites import names
+
+        if any(names(s, mqtt_site) for s in FloorPlanStore(url).sites()):
+            site = mqtt_site  # the topics' site is a site of the store: its plan
     venue, _source = venue_in_service(
-        database_url=migrate_if_there(args),
-        venue_path=venue_path(path),
-        prefer_file=path is not None,
-        site=site_of(args),
+        database_url=url, venue_path=venue_path(path), prefer_file=path is not None, site=site
     )
     return venue
 
 
 def site_of(args: argparse.Namespace) -> str | None:
-    """The site ``--site`` names (None: the hospital's only or main site)."""
-    site = getattr(args, "site", None)
+    """The site ``wayfinding --site`` names (None: the hospital's only or main site)."""
+    site = getattr(args, "plan_site", None)
     return str(site) if site else None
 
 

@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--actor", help="name recorded in the audit log (default: login name)")
     parser.add_argument(
         "--site",
+        dest="plan_site",
         help="the site a command works on, for a hospital with several (its short name, venue id "
         "or name: 'wayfinding floorplan sites' lists them); default: the only one, or the main one",
     )

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from core.usage import UsageRecorder
+from core.usage import SiteUsage, UsageRecorder
 from database import sqlite_file_missing
 from floorplans import FloorPlanError, FloorPlanStore, Venue
 from floorplans.imdf import read_imdf
@@ -319,6 +319,27 @@ class WayfindingService:
             if unit is None or unit.public:
                 return Elsewhere(other, place)
         return None
+
+    def for_pathway(self, pathway_id: str, snap: Snapshot | None = None) -> Snapshot:
+        """*snap* (the default site's without one) if its plan has the pathway, else the site
+        whose plan has it: a companion's link and a waiting room's board belong to the site
+        of their pathway."""
+        snap = snap or self.snapshot
+        if pathway_id in snap.venue.pathways:
+            return snap
+        return next((s for s in self._snaps.values() if pathway_id in s.venue.pathways), snap)
+
+    def usage_at(self, snap: Snapshot) -> SiteUsage | None:
+        """Where what happens on *snap*'s site is counted (None without a store)."""
+        return None if self.usage is None else self.usage.at(snap.site.slug if snap.site else None)
+
+    def usage_sites(self, snap: Snapshot) -> list[str] | None:
+        """The sites whose counts are *snap*'s site's figures (the main site's include those
+        counted before there were sites); None for the whole hospital (one site, or none)."""
+        sites = self.sites
+        if snap.site is None or len(sites) < 2:
+            return None
+        return [snap.site.slug, ""] if snap.site.venue_id == sites[0].venue_id else [snap.site.slug]
 
     def site_key(self, snap: Snapshot) -> str | None:
         """What links to *snap*'s pages carry as ``site=``: its short name when the hospital

@@ -8,7 +8,8 @@ and the answers to one question on arrival ("Did you find your way easily?").
 
 Privacy, by construction:
 
-- only **daily counters** are stored: ``(day, kind, key) -> count``. Keys are place
+- only **daily counters** are stored: ``(day, site, kind, key) -> count`` (the site's short
+  name: a hospital with several reads each site's figures, or the hospital's). Keys are place
   names, profiles, languages, reasons, and the text of searches that found nothing
   (normalised, cut at 60 characters): never an address, a time of day, a session;
 - **distinct phones** are counted per day from a hash of the client address and the
@@ -32,7 +33,7 @@ import logging
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -56,9 +57,11 @@ DAILY_KINDS = ["route", "route.source", "route.profile", "followed", "arrival", 
 
 class CountRow(Base):
     __tablename__ = "usage_count"
-    __table_args__ = (UniqueConstraint("day", "kind", "key", name="usage_count_day_kind_key"),)
+    __table_args__ = (UniqueConstraint("day", "site", "kind", "key", name="usage_count_day_site_kind_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
+    #: The site's short name ("" while a plan file was served, before any site existed).
+    site: Mapped[str] = mapped_column(String(40), server_default="")
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(200))
     count: Mapped[int] = mapped_column(Integer)
@@ -68,9 +71,12 @@ class SeenRow(Base):
     """One distinct phone (a salted hash of the day) or kiosk (its id) on one day."""
 
     __tablename__ = "usage_seen"
-    __table_args__ = (UniqueConstraint("day", "kind", "token", name="usage_seen_day_kind_token"),)
+    __table_args__ = (
+        UniqueConstraint("day", "site", "kind", "token", name="usage_seen_day_site_kind_token"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
+    site: Mapped[str] = mapped_column(String(40), server_default="")
     kind: Mapped[str] = mapped_column(String(16))
     token: Mapped[str] = mapped_column(String(128))
 
@@ -90,42 +96,22 @@ class Period:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-class UsageRecorder:
-    """Counts in memory, written to the database by :meth:`flush` (thread-safe)."""
-
-    def __init__(self, engine: Engine, *, zone: tzinfo = UTC, keep_days: int = 400) -> None:
-        self.engine = engine
-        self._tables = False  # made on the first write or read, not at start (a kiosk may start offline)
-        self._session = sessionmaker(engine, expire_on_commit=False)
-        self.zone = zone
-        self.keep_days = keep_days
-        self._lock = threading.Lock()
-        self._counts: Counter[tuple[date, str, str]] = Counter()
-        self._seen: set[tuple[date, str, str]] = set()
-        self._salts: dict[date, str] = {}
-        self._purged: date | None = None
-
-    def _ensure_tables(self) -> None:
-        if not self._tables:
-            schema.require_current(self.engine)
-            self._tables = True
-
-    def today(self) -> date:
-        return datetime.now(self.zone).date()
-
-    # -- counting ----------------------------------------------------------------------------------
+class Counts:
+    """What is counted, in words (a route shown, a search, an answer on arrival...), on
+    :meth:`add` and :meth:`seen`: the recorder's for the hospital, a :class:`SiteUsage`'s
+    for one site."""
 
     def add(self, kind: str, key: str = "", n: int = 1) -> None:
-        day = self.today()
-        with self._lock:
-            if len(self._counts) < MAX_PENDING:
-                self._counts[(day, kind[:32], key[:200])] += n
+        raise NotImplementedError
 
     def seen(self, kind: str, token: str) -> None:
-        day = self.today()
-        with self._lock:
-            if len(self._seen) < MAX_PENDING:
-                self._seen.add((day, kind[:16], token[:128]))
+        raise NotImplementedError
+
+    def today(self) -> date:
+        raise NotImplementedError
+
+    def _salt(self, day: date) -> str | None:
+        raise NotImplementedError
 
     def phone(self, address: str, user_agent: str) -> None:
         """Count a distinct phone today: a hash of its address and browser with today's salt."""
@@ -190,6 +176,48 @@ class UsageRecorder:
         self.add("arrival.dest", f"{answer}|{destination}")
         self.add("arrival.origin", f"{answer}|{origin}")
 
+
+class UsageRecorder(Counts):
+    """Counts in memory, written to the database by :meth:`flush` (thread-safe)."""
+
+    def __init__(self, engine: Engine, *, zone: tzinfo = UTC, keep_days: int = 400) -> None:
+        self.engine = engine
+        self._tables = False  # made on the first write or read, not at start (a kiosk may start offline)
+        self._session = sessionmaker(engine, expire_on_commit=False)
+        self.zone = zone
+        self.keep_days = keep_days
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[date, str, str, str]] = Counter()
+        self._seen: set[tuple[date, str, str, str]] = set()
+        self._salts: dict[date, str] = {}
+        self._purged: date | None = None
+
+    def _ensure_tables(self) -> None:
+        if not self._tables:
+            schema.require_current(self.engine)
+            self._tables = True
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
+
+    # -- counting ----------------------------------------------------------------------------------
+
+    def add(self, kind: str, key: str = "", n: int = 1, *, site: str = "") -> None:
+        day = self.today()
+        with self._lock:
+            if len(self._counts) < MAX_PENDING:
+                self._counts[(day, site[:40], kind[:32], key[:200])] += n
+
+    def seen(self, kind: str, token: str, *, site: str = "") -> None:
+        day = self.today()
+        with self._lock:
+            if len(self._seen) < MAX_PENDING:
+                self._seen.add((day, site[:40], kind[:16], token[:128]))
+
+    def at(self, site: str | None) -> SiteUsage:
+        """The counts of one site (its short name; None: a plan file served, no site)."""
+        return SiteUsage(self, site or "")
+
     # -- writing -------------------------------------------------------------------------------------
 
     def _salt(self, day: date) -> str | None:
@@ -230,17 +258,21 @@ class UsageRecorder:
             with self._session.begin() as s:
                 dialect = self.engine.dialect.name
                 ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-                rows = [{"day": d, "kind": k, "key": key, "count": n} for (d, k, key), n in counts.items()]
+                rows = [
+                    {"day": d, "site": site, "kind": k, "key": key, "count": n}
+                    for (d, site, k, key), n in counts.items()
+                ]
                 for i in range(0, len(rows), 500):
                     stmt = ins(CountRow).values(rows[i : i + 500])
                     stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-                        index_elements=["day", "kind", "key"],
+                        index_elements=["day", "site", "kind", "key"],
                         set_={"count": CountRow.count + stmt.excluded.count},  # type: ignore[attr-defined]
                     )
                     s.execute(stmt)
-                seen_rows = [{"day": d, "kind": k, "token": t} for d, k, t in seen]
+                seen_rows = [{"day": d, "site": site, "kind": k, "token": t} for d, site, k, t in seen]
+                keys = ["day", "site", "kind", "token"]
                 for i in range(0, len(seen_rows), 500):
-                    self._insert_ignore(s, SeenRow, seen_rows[i : i + 500], ["day", "kind", "token"])
+                    self._insert_ignore(s, SeenRow, seen_rows[i : i + 500], keys)
         except Exception:
             log.exception("usage: counts not written; kept for the next try")
             with self._lock:
@@ -270,8 +302,10 @@ class UsageRecorder:
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def totals(self, period: Period, kinds: Iterable[str] | None = None) -> dict[str, Counter[str]]:
-        """kind -> key -> count over the period."""
+    def totals(
+        self, period: Period, kinds: Iterable[str] | None = None, *, sites: Collection[str] | None = None
+    ) -> dict[str, Counter[str]]:
+        """kind -> key -> count over the period (of the *sites* named, when given)."""
         self._ensure_tables()
         with self._session() as s:
             q = (
@@ -279,6 +313,8 @@ class UsageRecorder:
                 .where(CountRow.day >= period.start, CountRow.day <= period.end)
                 .group_by(CountRow.kind, CountRow.key)
             )
+            if sites is not None:
+                q = q.where(CountRow.site.in_(list(sites)))
             if kinds is not None:
                 q = q.where(CountRow.kind.in_(list(kinds)))
             out: dict[str, Counter[str]] = {}
@@ -286,9 +322,9 @@ class UsageRecorder:
                 out.setdefault(kind, Counter())[key] += int(n)
             return out
 
-    def daily(self, period: Period) -> dict[date, Counter[str]]:
+    def daily(self, period: Period, *, sites: Collection[str] | None = None) -> dict[date, Counter[str]]:
         """day -> {"route", "phone", "kiosk-route", "followed", "arrival.yes", "arrival.no",
-        "phones", "kiosks", "step_free"} for each day of the period."""
+        "phones", "kiosks", "step_free"} for each day of the period (of the *sites* named)."""
         self._ensure_tables()
         out: dict[date, Counter[str]] = {d: Counter() for d in period.days()}
         with self._session() as s:
@@ -299,6 +335,8 @@ class UsageRecorder:
                     ["route", "route.source", "route.profile", "followed", "arrival", "refused"]
                 ),
             )
+            if sites is not None:
+                q = q.where(CountRow.site.in_(list(sites)))
             for day, kind, key, n in s.execute(q):
                 c = out.setdefault(day, Counter())
                 if kind == "route":
@@ -314,28 +352,57 @@ class UsageRecorder:
                 elif kind == "refused":
                     c["refused"] += n
             q2 = (
-                select(SeenRow.day, SeenRow.kind, func.count())
+                select(SeenRow.day, SeenRow.kind, func.count(func.distinct(SeenRow.token)))
                 .where(SeenRow.day >= period.start, SeenRow.day <= period.end)
                 .group_by(SeenRow.day, SeenRow.kind)
             )
+            if sites is not None:
+                q2 = q2.where(SeenRow.site.in_(list(sites)))
             for day, kind, n in s.execute(q2):
                 out.setdefault(day, Counter())[f"{kind}s"] += int(n)
         return out
 
-    def rows(self, period: Period) -> list[tuple[date, str, str, int]]:
-        """Every counter of the period, for the CSV (distinct phones and kiosks as counts)."""
+    def rows(
+        self, period: Period, *, sites: Collection[str] | None = None
+    ) -> list[tuple[date, str, str, int]]:
+        """Every counter of the period (of the *sites* named, summed over them), for the CSV
+        (distinct phones and kiosks as counts)."""
         self._ensure_tables()
         with self._session() as s:
             q = (
-                select(CountRow.day, CountRow.kind, CountRow.key, CountRow.count)
+                select(CountRow.day, CountRow.kind, CountRow.key, func.sum(CountRow.count))
                 .where(CountRow.day >= period.start, CountRow.day <= period.end)
-                .order_by(CountRow.day, CountRow.kind, CountRow.key)
+                .group_by(CountRow.day, CountRow.kind, CountRow.key)
             )
+            if sites is not None:
+                q = q.where(CountRow.site.in_(list(sites)))
             out = [(d, k, key, int(n)) for d, k, key, n in s.execute(q)]
             q2 = (
-                select(SeenRow.day, SeenRow.kind, func.count())
+                select(SeenRow.day, SeenRow.kind, func.count(func.distinct(SeenRow.token)))
                 .where(SeenRow.day >= period.start, SeenRow.day <= period.end)
                 .group_by(SeenRow.day, SeenRow.kind)
             )
+            if sites is not None:
+                q2 = q2.where(SeenRow.site.in_(list(sites)))
             out += [(d, f"distinct.{k}", "", int(n)) for d, k, n in s.execute(q2)]
         return sorted(out)
+
+
+class SiteUsage(Counts):
+    """Counting for one site: what :class:`UsageRecorder` counts, with the site's name."""
+
+    def __init__(self, recorder: UsageRecorder, site: str) -> None:
+        self.recorder = recorder
+        self.site = site
+
+    def add(self, kind: str, key: str = "", n: int = 1) -> None:
+        self.recorder.add(kind, key, n, site=self.site)
+
+    def seen(self, kind: str, token: str) -> None:
+        self.recorder.seen(kind, token, site=self.site)
+
+    def today(self) -> date:
+        return self.recorder.today()
+
+    def _salt(self, day: date) -> str | None:
+        return self.recorder._salt(day)

@@ -207,7 +207,7 @@ class KioskSession:
 
     def answer_arrival(self, answer: str) -> None:
         """The visitor's answer on arriving here ("yes"/"no"): counted, tied to no one."""
-        usage = self.service.usage
+        usage = self.service.usage_at(self.snap)
         if usage is not None and not self.arrival_answered:
             venue_lang = self.snap.venue.language
             here = self.snap.venue.units.get(self.snap.router.resolve(self.origin).unit_id or "")
@@ -318,7 +318,7 @@ class KioskSession:
             self.destination_name = self.service.place(ref, snap=self.snap).place.label(self.lang)
         except PlaceNotFound:
             self.destination_name = ref
-        usage = self.service.usage if count else None
+        usage = self.service.usage_at(self.snap) if count else None
         venue_lang = self.snap.venue.language
         try:
             self.route = self.service.route(

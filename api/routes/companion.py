@@ -212,9 +212,12 @@ async def companion_page(
     request: Request, token: Token, snap: SnapshotDep, settings: SettingsDep, lang: Lang = None
 ) -> HTMLResponse:
     link = await _link_of(request, token)
+    service = service_of(request)
+    snap = service.for_pathway(link.pathway_id, snap)  # the site of the patient's pathway
     lang, offered = _page_lang(request, settings, lang, link.companion_lang)
     view = hub_of(request).view(link)
     pathway = _pathway(snap, link.pathway_id)
+    site = service.site_key(snap)
     ctx = page_context(
         request,
         snap,
@@ -224,7 +227,8 @@ async def companion_page(
         events_url=f"/c/{token}/events?{urlencode({'lang': lang})}",
         starts=start_points(snap, pathway, lang),
         pickup_id=pathway.pickup_unit_id if pathway else None,
-        search_url="/?" + urlencode({"to": pathway.pickup_unit_id, "lang": lang})
+        search_url="/?"
+        + urlencode({"to": pathway.pickup_unit_id, "lang": lang, **({"site": site} if site else {})})
         if pathway and pathway.pickup_unit_id
         else None,
         **status_context(snap, settings, view, lang),
@@ -258,7 +262,7 @@ async def companion_events(
 
     async def render() -> tuple[ServerSentEvent, bool]:
         view = hub.view(link)
-        data = fragments.status(service.snapshot, settings, view, lang)
+        data = fragments.status(service.for_pathway(link.pathway_id), settings, view, lang)
         ended = view.state == "ended"
         return ServerSentEvent(raw_data=data, event="ended" if ended else "status", retry=3000), ended
 
@@ -307,6 +311,7 @@ async def companion_status(
     """What the companion page shows, as JSON: the current stage in the companion's
     language, since when, and every stage of the pathway. Never a place."""
     link = await _link_of(request, token)
+    snap = service_of(request).for_pathway(link.pathway_id, snap)
     lang, _offered = _page_lang(request, settings, lang, link.companion_lang)
     view = hub_of(request).view(link)
     ctx = status_context(snap, settings, view, lang)
@@ -402,7 +407,7 @@ async def board_events(
     template = templates.get_template("board_rows.html")
 
     async def render() -> tuple[ServerSentEvent, bool]:
-        rows = board_rows(hub, service.snapshot, settings, pathway_id, lang)
+        rows = board_rows(hub, service.for_pathway(pathway_id), settings, pathway_id, lang)
         html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
         return ServerSentEvent(data={"html": html, "paused": hub.paused}, event="rows", retry=3000), False
 

@@ -23,7 +23,7 @@ from api.schemas import PublicProfile
 from api.security import client_address, limits_of
 from api.templating import page_context, templates
 from core.service import Snapshot, WayfindingService, route_query
-from core.usage import ANSWERS, UsageRecorder
+from core.usage import ANSWERS, Counts
 from floorplans.model import label_text
 from routing import AmbiguousPlace, NoRoute, Place, PlaceNotFound, Route
 from routing.places import normalize
@@ -117,8 +117,9 @@ def _sites_page(
 def _scanned(service: WayfindingService, snap: Snapshot, text: str) -> Sign | None:
     """The sign whose code *text* is (typed or from its QR code), counted as a scan."""
     sign = snap.router.places.signs.get(normalize_code(text))
-    if sign is not None and service.usage is not None:
-        service.usage.sign_scan(f"{sign.code} — {sign.label(snap.venue.language)}")
+    usage = service.usage_at(snap)
+    if sign is not None and usage is not None:
+        usage.sign_scan(f"{sign.code} — {sign.label(snap.venue.language)}")
     return sign
 
 
@@ -248,7 +249,7 @@ def route_page(
         from_id, origin, step = anchor.code, None, 1
     src = (from_id or origin or "").strip()
     dst = (to_id or to or "").strip()
-    usage = service.usage
+    usage = service.usage_at(snap)
     typed = bool(dst) and not to_id and step == 1 and not answered  # a destination typed, not picked
     if not src or not dst:
         return _home(
@@ -379,7 +380,7 @@ def _dest_label(snap: Snapshot, ref: str) -> str:
 
 def _count_view(
     request: Request,
-    usage: UsageRecorder,
+    usage: Counts,
     snap: Snapshot,
     route: Route,
     profile: str,
@@ -424,7 +425,7 @@ def arrival(
     limits = limits_of(request)
     if not limits.hit("address", client_address(request)):
         return Response(status_code=429)
-    usage = service.usage
+    usage = service.usage_at(snap)
     dest, orig = _dest_label(snap, to), _dest_label(snap, origin)
     if answer in ("end", "sensors"):
         if usage is not None and dest:

@@ -220,7 +220,12 @@ def get_sites(service: ServiceDep) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/venue", response_model=VenueOut, summary="The venue in service: buildings, floors, kiosks")
+@router.get(
+    "/venue",
+    response_model=VenueOut,
+    responses=ERRORS,
+    summary="The venue in service (on the site asked): buildings, floors, kiosks",
+)
 def get_venue(snap: SnapshotDep) -> dict[str, Any]:
     v = snap.venue
     return {

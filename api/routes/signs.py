@@ -23,7 +23,7 @@ from api.deps import ServiceDep, SettingsDep, SnapshotDep, service_of
 from api.errors import ApiError
 from api.security import FacilitiesStaff
 from api.staff_pages import staff_context, staff_page
-from core.service import WayfindingService
+from core.service import Snapshot, WayfindingService
 from core.usage import Period
 from floorplans.edit import sign_overrides
 from floorplans.model import label_text
@@ -35,15 +35,16 @@ pages = APIRouter(include_in_schema=False)
 Size = Annotated[Literal["A4", "A3"], Query(description="paper size")]
 
 
-def _scans(service: WayfindingService) -> Counter[str]:
-    """Scans per sign code over the last 30 days."""
+def _scans(service: WayfindingService, snap: Snapshot) -> Counter[str]:
+    """Scans per sign code of *snap*'s site over the last 30 days."""
     out: Counter[str] = Counter()
     usage = service.usage
     if usage is None:
         return out
     today = usage.today()
     usage.flush()
-    totals = usage.totals(Period(today - timedelta(days=29), today), kinds=["sign.scan"])
+    period = Period(today - timedelta(days=29), today)
+    totals = usage.totals(period, kinds=["sign.scan"], sites=service.usage_sites(snap))
     counts: Counter[str] = totals.get("sign.scan", Counter())
     for key, n in counts.items():
         out[key.split(" ", 1)[0]] += n
@@ -55,7 +56,7 @@ async def signs_page(
     request: Request, user: FacilitiesStaff, snap: SnapshotDep, settings: SettingsDep
 ) -> HTMLResponse:
     service = service_of(request)
-    scans = await run_in_threadpool(_scans, service)
+    scans = await run_in_threadpool(_scans, service, snap)
     lang = staff_context(request, snap, settings, user)["lang"]
     venue = snap.venue
     rows = [

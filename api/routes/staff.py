@@ -520,7 +520,7 @@ async def care_events(
 
     async def render() -> tuple[ServerSentEvent, bool]:
         alerts = await _alerts(request, hub, pathway_id)
-        rows = care_rows(hub, service.snapshot, settings, pathway_id, lang, alerts)
+        rows = care_rows(hub, service.for_pathway(pathway_id), settings, pathway_id, lang, alerts)
         html = template.render({"t": ui(lang), "rows": rows, "paused": hub.paused})
         return ServerSentEvent(data={"html": html}, event="rows", retry=3000), False
 

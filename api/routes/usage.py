@@ -84,10 +84,11 @@ async def usage_page(
     usage = _usage(request)
     period = _period(start, end, settings)
     _lang, words = staff_words(request, settings)
+    sites = service_of(request).usage_sites(snap)  # a hospital with several: this site's figures
 
     def work() -> dict[str, Any]:
         usage.flush()  # this process's last seconds too
-        return {"totals": usage.totals(period), "daily": usage.daily(period)}
+        return {"totals": usage.totals(period, sites=sites), "daily": usage.daily(period, sites=sites)}
 
     data = await in_thread(work)
     totals: dict[str, Counter[str]] = data["totals"]
@@ -145,7 +146,8 @@ async def usage_page(
         days=[(d.isoformat(), c) for d, c in sorted(daily.items(), reverse=True)],
         weeks=sorted(weeks.items(), reverse=True),
         keep_days=settings.usage_days,
-        csv_url=f"/staff/usage.csv?{urlencode({'start': period.start, 'end': period.end})}",
+        csv_url="/staff/usage.csv?"
+        + urlencode({"start": period.start, "end": period.end, **({"site": sites[0]} if sites else {})}),
         share=_share,
         lang_name=lambda code: ui(code)["language_name"] if code in page_languages([code]) else code,
     )
@@ -154,23 +156,30 @@ async def usage_page(
 
 @pages.get("/staff/usage.csv")
 async def usage_csv(
-    request: Request, user: UsageReader, settings: SettingsDep, start: DayParam = None, end: DayParam = None
+    request: Request,
+    user: UsageReader,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    start: DayParam = None,
+    end: DayParam = None,
 ) -> Response:
-    """Every daily counter of the period: day, kind, key, count (UTF-8, comma-separated)."""
+    """Every daily counter of the period (of the site asked, for a hospital with several): day,
+    kind, key, count (UTF-8, comma-separated)."""
     usage = _usage(request)
     period = _period(start, end, settings)
+    sites = service_of(request).usage_sites(snap)
 
     def work() -> str:
         usage.flush()
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["day", "kind", "key", "count"])
-        for day, kind, key, n in usage.rows(period):
+        for day, kind, key, n in usage.rows(period, sites=sites):
             writer.writerow([day.isoformat(), kind, key, n])
         return str(out.getvalue())
 
     body = await in_thread(work)
-    name = f"usage-{period.start}-{period.end}.csv"
+    name = f"usage-{sites[0] + '-' if sites else ''}{period.start}-{period.end}.csv"
     return Response(
         body.encode("utf-8-sig"),  # a BOM: spreadsheets then read the accents right
         media_type="text/csv; charset=utf-8",

@@ -126,7 +126,7 @@ def test_routes_stay_within_their_site_and_their_links_say_it(app: TestClient, m
     wrong = visitor.get("/api/v1/route", params={"from": start["id"], "to": place["id"]})
     assert wrong.status_code == 404
     unknown = visitor.get("/api/v1/venue", params={"site": "brest-nord"})
-    assert unknown.status_code == 404 and unknown.json()["reason"] == "unknown-site"
+    assert unknown.status_code == 422 and unknown.json()["reason"] == "unknown-site"
     assert "chu-sainte-lumiere (CHU Sainte-Lumière), morvan (Hôpital Morvan)" in unknown.json()["detail"]
     sites = visitor.get("/api/v1/sites").json()
     assert [(s["slug"], s["address"]) for s in sites] == [
@@ -195,6 +195,31 @@ def test_closures_are_made_on_the_site_the_page_is_about(fabien: TestClient, db:
     fabien.post("/staff/closures?site=morvan", data=form)
     (closure,) = store.closures(site="morvan")
     assert closure.feature_id == room.id and store.closures(site="chu-sainte-lumiere") == []
+    listing = fabien.get("/staff/closures", params={"site": "morvan"})
+    fabien.post(f"/staff/closures/{closure.id}/reopen?site=morvan", data={"csrf": csrf_of(listing.text)})
+    assert store.closures(site="morvan") == []
+
+
+def test_usage_is_counted_per_site(app: TestClient, fabien: TestClient, morvan: int) -> None:
+    visitor = fresh_client(app)
+    place = visitor.get("/api/v1/places", params={"q": SECOND_SERVICE["fr"], "site": "morvan"}).json()[0]
+    start = next(
+        p
+        for p in visitor.get("/api/v1/places", params={"q": "entrée", "site": "morvan"}).json()
+        if p["kind"] == "opening"
+    )
+    assert (
+        visitor.get("/route", params={"from": start["id"], "to": place["id"], "site": "morvan"}).status_code
+        == 200
+    )
+    main = visitor.get("/route", params={"from": "Entrée principale", "to": "Radiologie"})
+    assert main.status_code == 200
+    morvan_page = text_of(fabien.get("/staff/usage", params={"site": "morvan"}).text)
+    main_page = text_of(fabien.get("/staff/usage", params={"site": "chu-sainte-lumiere"}).text)
+    assert SECOND_SERVICE["fr"] in morvan_page and "Radiologie" not in morvan_page
+    assert "Radiologie" in main_page and SECOND_SERVICE["fr"] not in main_page
+    csv = fabien.get("/staff/usage.csv", params={"site": "morvan"})
+    assert "usage-morvan-" in csv.headers["content-disposition"] and "Radiologie" not in csv.text
 
 
 def test_a_single_site_hospitals_links_are_unchanged(client: TestClient) -> None:

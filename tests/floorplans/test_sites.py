@@ -202,6 +202,9 @@ def test_a_database_from_before_sites_makes_a_site_of_each_venue_in_service(
                 ),
                 {"v": venue_id, "n": name, "s": status, "p": published_at},
             )
+        conn.execute(
+            sa.text("INSERT INTO usage_count (day, kind, key, count) VALUES ('2026-11-02', 'route', '', 7)")
+        )
     engine.dispose()
     store = FloorPlanStore(connect(url))
     assert [(s.venue_id, s.slug, s.name) for s in store.sites()] == [
@@ -211,6 +214,8 @@ def test_a_database_from_before_sites_makes_a_site_of_each_venue_in_service(
     assert len(store.versions()) == 4, "every version is kept"
     assert store.published("site-b").venue_id == "venue-b"  # type: ignore[union-attr]
     assert [e["action"] for e in store.audit_log(10)].count("add-site") == 2
+    with store.engine.connect() as conn:  # usage counted before sites: the main site's
+        assert conn.execute(sa.text("SELECT site, count FROM usage_count")).all() == [("site-a-2", 7)]
 
 
 def test_a_site_named_by_its_address_in_the_plan(db_url: str, archives: dict[str, Path]) -> None:

@@ -6,6 +6,9 @@ a site, named as its newest version names it; the oldest one first published is 
 A venue that was only ever imported (drafts) stays without one: publishing it asks whether it
 is a new site (floorplans/sites.py). Each site made here is written to the audit log.
 
+Usage counts (``usage_count``, ``usage_seen``) gain the site they were counted on; those
+counted before are the main site's (a hospital had one until now).
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-08
@@ -90,6 +93,45 @@ def upgrade() -> None:
             },
         )
 
+    main = _main_site(bind)
+    for table, old, new, columns in (
+        (
+            "usage_count",
+            "usage_count_day_kind_key",
+            "usage_count_day_site_kind_key",
+            ["day", "site", "kind", "key"],
+        ),
+        (
+            "usage_seen",
+            "usage_seen_day_kind_token",
+            "usage_seen_day_site_kind_token",
+            ["day", "site", "kind", "token"],
+        ),
+    ):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("site", sa.String(40), nullable=False, server_default=""))
+            batch.drop_constraint(old, type_="unique")
+            batch.create_unique_constraint(new, columns)
+        if main:
+            bind.execute(sa.text(f"UPDATE {table} SET site = :site"), {"site": main})
+
+
+def _main_site(bind: sa.Connection) -> str | None:
+    return bind.execute(sa.text("SELECT slug FROM site ORDER BY created_at, slug LIMIT 1")).scalar()
+
 
 def downgrade() -> None:
+    for table, old, new, columns in (
+        ("usage_count", "usage_count_day_kind_key", "usage_count_day_site_kind_key", ["day", "kind", "key"]),
+        (
+            "usage_seen",
+            "usage_seen_day_kind_token",
+            "usage_seen_day_site_kind_token",
+            ["day", "kind", "token"],
+        ),
+    ):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(new, type_="unique")
+            batch.drop_column("site")
+            batch.create_unique_constraint(old, columns)
     op.drop_table("site")
