@@ -222,6 +222,22 @@ def test_usage_is_counted_per_site(app: TestClient, fabien: TestClient, morvan: 
     assert "usage-morvan-" in csv.headers["content-disposition"] and "Radiologie" not in csv.text
 
 
+def test_a_kiosk_of_the_second_site_guides_there_and_its_qr_code_says_which(db: str, morvan: int) -> None:
+    from kiosk_app.session import KioskSession
+
+    service = WayfindingService(database_url=db, venue_path=DEMO_PATH, site="morvan")
+    try:
+        kiosk = KioskSession(service, base_url="https://wayfinding.example.org")
+        assert kiosk.venue_name == "Hôpital Morvan"
+        assert kiosk.choose(SECOND_SERVICE["fr"]) is not None
+        link = kiosk.phone_link()
+        assert link is not None and "site=morvan" in link
+        with pytest.raises(LookupError, match="the sites are: chu-sainte-lumiere"):
+            WayfindingService(database_url=db, venue_path=DEMO_PATH, site="brest-nord")
+    finally:
+        service.close()
+
+
 def test_a_single_site_hospitals_links_are_unchanged(client: TestClient) -> None:
     route = client.get("/api/v1/route", params={"from": "Entrée principale", "to": "Radiologie"}).json()
     assert not any("site=" in link for link in route["links"].values() if isinstance(link, str))
