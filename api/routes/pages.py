@@ -281,24 +281,20 @@ def route_page(
                 {**q, "profile": profile, **({"slow": "true"} if slow else {}), **site}
             )
 
+        # A service of another site: say which, where, and how to get there.
         other = None if bad_is_from else service.elsewhere(dst, snap)
-        if other is not None:  # a service of another site: say which, where, and how to get there
-            said = other.said(lang)
+        said = other.said(lang) if other is not None else {}
+        if other is not None:
+            error = words["elsewhere"].format(**said)
             go = {"site": other.site.slug, "to": other.place.id, "lang": lang}
-            return _home(
-                request,
-                service,
-                snap,
-                offered,
-                lang,
-                origin=src,
-                to=dst,
-                error=words["elsewhere"].format(**said),
-                status=404,
-                profile=profile,
-                slow=slow,
-                elsewhere={**said, "href": "/?" + urlencode(go)},
-            )
+            said["href"] = "/?" + urlencode(go)
+            suggestions = []
+        elif isinstance(exc, AmbiguousPlace):
+            error = words["ambiguous"].format(ref=exc.ref)
+            suggestions = [{"text": text, "href": retry(pid)} for pid, text in exc.choices]
+        else:
+            error = words["not_found"].format(ref=exc.ref)
+            suggestions = [{"text": s, "href": retry(s)} for s in exc.suggestions]
         return _home(
             request,
             service,
@@ -308,15 +304,12 @@ def route_page(
             # What was typed stays in its field, to be corrected rather than typed again.
             origin=src,
             to=dst,
-            error=words["ambiguous" if isinstance(exc, AmbiguousPlace) else "not_found"].format(ref=exc.ref),
-            suggestions=(
-                [{"text": text, "href": retry(pid)} for pid, text in exc.choices]
-                if isinstance(exc, AmbiguousPlace)
-                else [{"text": s, "href": retry(s)} for s in exc.suggestions]
-            ),
+            error=error,
+            suggestions=suggestions,
             status=404,
             profile=profile,
             slow=slow,
+            elsewhere=said or None,
         )
     except NoRoute as exc:
         if usage is not None:

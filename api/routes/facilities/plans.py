@@ -206,28 +206,6 @@ async def version_page(
     return staff_page("fac_version.html", ctx)
 
 
-@pages.post("/staff/plans/{version_id}/add-site")
-async def add_site(
-    request: Request,
-    version_id: VersionId,
-    user: FacilitiesStaff,
-    settings: SettingsDep,
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    slug: Annotated[str, Form(max_length=60)] = "",
-) -> Response:
-    """The facilities manager confirms that this draft's venue is a new site of the hospital."""
-    check_csrf(request, csrf)
-    store = plan_store(request)
-    lang, words = staff_words(request, settings)
-    try:
-        site = await in_thread(lambda: store.add_site(version_id, actor=user.name, slug=slug.strip() or None))
-    except FloorPlanError as exc:
-        request.session["flash_error"] = exc.said(lang)
-        return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
-    flash(request, words["f_site_added"].format(name=site.name, slug=site.slug))
-    return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
-
-
 async def _version_action(
     request: Request,
     settings: Settings,
@@ -239,19 +217,21 @@ async def _version_action(
     then: str | None = None,
     refresh: bool = True,
 ) -> Response:
-    """Publish, discard or roll back: the store does it (and its audit entry); the page
-    says what happened, or the store's reason when it refused."""
+    """Publish, discard, roll back or add a site: the store does it (and its audit entry); the
+    page says what happened (*done_key*, with the version's id and the fields of what *do*
+    returned), or the store's reason when it refused."""
     check_csrf(request, csrf)
     store = plan_store(request)
     lang, words = staff_words(request, settings)
     try:
-        await in_thread(lambda: do(store))
+        result = await in_thread(lambda: do(store))
     except FloorPlanError as exc:
         request.session["flash_error"] = exc.said(lang)
         return RedirectResponse(f"/staff/plans/{version_id}", status_code=303)
     if refresh:
         await after_change(request)
-    flash(request, words[done_key].format(id=version_id))
+    fields = result.to_dict() if hasattr(result, "to_dict") else {}
+    flash(request, words[done_key].format(**{**fields, "id": version_id}))
     return RedirectResponse(then or f"/staff/plans/{version_id}", status_code=303)
 
 
@@ -265,6 +245,27 @@ async def publish(
 ) -> Response:
     return await _version_action(
         request, settings, csrf, version_id, lambda st: st.publish(version_id, actor=user.name), "f_published"
+    )
+
+
+@pages.post("/staff/plans/{version_id}/add-site")
+async def add_site(
+    request: Request,
+    version_id: VersionId,
+    user: FacilitiesStaff,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    slug: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    """The facilities manager confirms that this draft's venue is a new site of the hospital."""
+    return await _version_action(
+        request,
+        settings,
+        csrf,
+        version_id,
+        lambda st: st.add_site(version_id, actor=user.name, slug=slug.strip() or None),
+        "f_site_added",
+        refresh=False,
     )
 
 
