@@ -116,11 +116,12 @@ async def staff_or_none(request: Request) -> StaffUser | None:
         at = request.session.get("at")
         if isinstance(uid, int) and isinstance(at, (int, float)) and time.time() - at < SESSION_MAX_S:
             user = await run_in_threadpool(accounts.get, uid)
-            if user is not None and not user.active:
+            # Disabled, or a new password since this session signed in: the session has ended.
+            if user is not None and (not user.active or request.session.get("ep", 0) != user.epoch):
                 user = None
         if user is None and uid is not None:
-            request.session.pop("uid", None)
-            request.session.pop("at", None)
+            for key in ("uid", "at", "ep"):
+                request.session.pop(key, None)
     request.state.staff = user
     return user
 

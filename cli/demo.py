@@ -50,8 +50,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     simulated patients through a real broker."""
     from floorplans import render_floor_svg
 
-    store = store_of(args)
     settings = get_settings()
+    made_here = _new_database(args.db or settings.database_url)
+    store = store_of(args)
+    if made_here:
+        accounts_of(args).mark_demo_database()
     published = store.published(site_of(args))
     if published is None:
         info = store.import_archive(settings.venue, actor=actor_of(args), note="demo hospital")
@@ -104,7 +107,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         broker = _demo_broker()
         broker_url = broker.url if broker is not None else None
     tokens = _demo_patients(args) if broker_url else {}
-    web = None if args.no_serve else _demo_web(args, service, route, broker_url, tokens)
+    with_accounts = demo_accounts(args)
+    web = None if args.no_serve else _demo_web(args, service, route, broker_url, tokens, with_accounts)
     try:
         status = 0
         if broker_url is not None:
@@ -133,20 +137,49 @@ def _demo_broker() -> LocalBroker | EmbeddedBroker | None:
     return broker
 
 
-def _demo_patients(args: argparse.Namespace) -> dict[int, tuple[str, str, str]]:
-    """Staff accounts, the wristbands, and fresh links for the simulated patients (their
-    companion links are new on every run: only their hashes are kept). Returns
-    patient index -> (token, card code, companion language)."""
+def _new_database(url: str) -> bool:
+    """Whether the database at *url* does not exist yet, or has no table (the demo makes it)."""
+    import sqlalchemy as sa
+
+    from database import sqlite_file_missing
+
+    if sqlite_file_missing(url):
+        return True
+    engine = sa.create_engine(url)
+    try:
+        return not sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def demo_accounts(args: argparse.Namespace) -> bool:
+    """Make (or reset) the demo's staff accounts, in a database the demo made itself only:
+    in a hospital's database, an account called demo-admin is somebody's, and its password
+    is not the README's. Returns whether the demo accounts are there to sign in with."""
     from core.accounts import AccountError
-    from simulators.patients import tag_of
 
     accounts = accounts_of(args)
+    if not accounts.is_demo_database():
+        print(
+            "this database was not made by 'wayfinding demo': its staff accounts are left as they "
+            "are (sign in with your own; 'wayfinding user add NAME --role ...' makes one)"
+        )
+        return False
     for name, roles, password in DEMO_ACCOUNTS:
         try:
             accounts.add(name, roles, password, actor="demo")
         except AccountError:
             accounts.set_password(name, password, actor="demo")
             accounts.set_active(name, True, actor="demo")
+    return True
+
+
+def _demo_patients(args: argparse.Namespace) -> dict[int, tuple[str, str, str]]:
+    """The wristbands, and fresh links for the simulated patients (their companion links are
+    new on every run: only their hashes are kept). Returns patient index -> (token, card
+    code, companion language)."""
+    from simulators.patients import tag_of
+
     tstore = tracker_store_of(args)
     tstore.register([tag_of(i) for i in range(1, DEMO_WRISTBANDS + 1)], actor="demo")
     for link in tstore.active_links():
@@ -172,6 +205,7 @@ def _demo_web(
     route: Route,
     broker_url: str | None,
     tokens: dict[int, tuple[str, str, str]],
+    with_accounts: bool,
 ) -> str | None:
     """Start the web service in a thread; print the pages to open. None if the port is taken."""
     import socket
@@ -223,21 +257,20 @@ def _demo_web(
         for i, (token, code, lang) in tokens.items():
             print(f"  patient DEMO-{i:03d}, card {code}, companion in {lang}: {base}/c/{token}")
         print(f"waiting-room board (card codes, no names):       {base}/board/ambulatory-surgery")
-        name, _roles, password = DEMO_ACCOUNTS[0]
+    logins = {name: f"login {name} / {password}" for name, _roles, password in DEMO_ACCOUNTS}
+    if not with_accounts:  # a hospital's database: its own accounts
+        logins = dict.fromkeys(logins, "your own login")
+    care, facilities, admin = (logins[name] for name, _r, _p in DEMO_ACCOUNTS)
+    if tokens:
         print(
-            f"care desk: {base}/staff/care/ambulatory-surgery  (login {name} / {password}; "
+            f"care desk: {base}/staff/care/ambulatory-surgery  ({care}; "
             f"free wristbands to link: {tag_of(args.patients + 1)} ... {tag_of(DEMO_WRISTBANDS)})"
         )
-        fname, _roles, fpassword = DEMO_ACCOUNTS[1]
-        print(
-            f"facilities (upload, publish, change and close plans): {base}/staff/plans  "
-            f"(login {fname} / {fpassword})"
-        )
-        aname, _roles, apassword = DEMO_ACCOUNTS[2]
-        print(
-            f"accounts: {base}/staff/accounts  (login {aname} / {apassword})"
-            "  (demo passwords: change them before any real use)"
-        )
+    print(f"facilities (upload, publish, change and close plans): {base}/staff/plans  ({facilities})")
+    print(
+        f"accounts: {base}/staff/accounts  ({admin})"
+        + ("  (demo passwords: change them before any real use)" if with_accounts else "")
+    )
     return base
 
 

@@ -48,6 +48,8 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(100))
+    #: Raised by a new password and by disabling: sessions signed in before no longer count.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiKeyRow(Base):
@@ -72,6 +74,8 @@ class StaffUser:
     roles: frozenset[str]
     active: bool
     created_at: datetime
+    #: The account's session epoch: a session signed in at another epoch has ended.
+    epoch: int = 0
 
     def can(self, role: str) -> bool:
         return self.active and role in self.roles
@@ -83,7 +87,12 @@ class AccountError(ValueError):
 
 def _user(row: UserRow) -> StaffUser:
     return StaffUser(
-        row.id, row.name, frozenset(r for r in row.roles.split(",") if r), row.active, from_db(row.created_at)
+        row.id,
+        row.name,
+        frozenset(r for r in row.roles.split(",") if r),
+        row.active,
+        from_db(row.created_at),
+        row.session_epoch or 0,
     )
 
 
@@ -151,12 +160,32 @@ class AccountStore:
         with self._session() as s:
             return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
-    def set_password(self, name: str, password: str, *, actor: str) -> None:
+    def set_password(self, name: str, password: str, *, actor: str) -> StaffUser:
+        """A new password: every session of the account ends at its next request and its API
+        keys are revoked (whoever knew the old password may have made one)."""
         _check_password(password)
         with self._session.begin() as s:
             row = self._row(s, name)
             row.password_hash = _hasher.hash(password)
-            add_audit(s, actor, "set-password", f"account {row.name}", {})
+            row.session_epoch = (row.session_epoch or 0) + 1
+            revoked = self._revoke_keys(s, row)
+            add_audit(
+                s,
+                actor,
+                "set-password",
+                f"account {row.name}",
+                {"sessions_ended": True, "keys_revoked": revoked},
+            )
+            return _user(row)
+
+    @staticmethod
+    def _revoke_keys(s: Session, row: UserRow) -> int:
+        now, n = to_db(datetime.now(UTC)), 0
+        for key in s.scalars(
+            select(ApiKeyRow).where(ApiKeyRow.user_id == row.id, ApiKeyRow.revoked_at.is_(None))
+        ):
+            key.revoked_at, n = now, n + 1
+        return n
 
     def set_roles(self, name: str, roles: list[str], *, actor: str) -> StaffUser:
         """Give an account these roles. Nobody removes their own admin role, and the last
@@ -191,8 +220,8 @@ class AccountStore:
                 raise AccountError(f"{row.name} is the last active administrator: name another first")
             row.active = active
             if not active:
-                for key in s.scalars(select(ApiKeyRow).where(ApiKeyRow.user_id == row.id)):
-                    key.revoked_at = key.revoked_at or to_db(datetime.now(UTC))
+                row.session_epoch = (row.session_epoch or 0) + 1
+                self._revoke_keys(s, row)
             add_audit(s, actor, "enable-account" if active else "disable-account", f"account {row.name}", {})
 
     @staticmethod
@@ -250,6 +279,18 @@ class AccountStore:
             return None
         user = _user(found[1])
         return user if user.active else None
+
+    # -- a database made by the demo -------------------------------------------------------------
+
+    def mark_demo_database(self) -> None:
+        """Note that ``wayfinding demo`` made this database: only there does it make and reset
+        its demo accounts (whose passwords are printed in the README)."""
+        with contextlib.suppress(IntegrityError), self._session.begin() as s:
+            s.add(SecretRow(name="demo-database", value=datetime.now(UTC).isoformat()))
+
+    def is_demo_database(self) -> bool:
+        with self._session() as s:
+            return s.get(SecretRow, "demo-database") is not None
 
     # -- the session-signing secret ----------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest migration: a database at this revision needs nothing.
-HEAD = "0003"
+HEAD = "0004"
 #: The advisory lock key under which PostgreSQL databases are migrated.
 _PG_LOCK = 0x57415946  # "WAYF"
 

@@ -100,7 +100,9 @@ async def change_account(
             flash(request, words[f"f_{what}d"].format(name=name))
         elif what == "password":
             password = new_password()
-            await in_thread(lambda: accounts.set_password(name, password, actor=user.name))
+            changed = await in_thread(lambda: accounts.set_password(name, password, actor=user.name))
+            if changed.id == user.id:  # one's own new password: this session goes on, the others end
+                request.session["ep"] = changed.epoch
             return await _accounts_page(
                 request, snap, settings, user, created={"name": name, "password": password}
             )

@@ -252,7 +252,7 @@ async def login(
         )
         return staff_page("staff_login.html", ctx, 401)
     request.session.clear()  # a new session: nothing carried over from before the login
-    request.session.update({"uid": user.id, "at": time.time(), "lang": lang})
+    request.session.update({"uid": user.id, "at": time.time(), "ep": user.epoch, "lang": lang})
     csrf_token(request)
     await run_in_threadpool(audit.write, user.name, "login", "staff login", {"address": address})
     return RedirectResponse(_safe_next(next), status_code=303)

@@ -8,6 +8,7 @@ companion link that stops at once at discharge.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -514,6 +515,51 @@ def test_api_key_for_scripts_and_disabled_accounts_lose_access(staff_app: TestCl
     accounts.set_active("script", False, actor="alice")
     assert c.get("/api/v1/staff/me", headers=auth).status_code == 401
     assert c.get("/api/v1/staff/me", headers={"Authorization": "Bearer wf_1_forged"}).status_code == 401
+
+
+def test_a_new_password_ends_every_session_and_key_of_the_account(staff_app: TestClient) -> None:
+    """Issue 27: a password changed because it leaked must shut out whoever used it, at their
+    next request, in every browser and script; the administrator who changed their own stays in."""
+    accounts: AccountStore = staff_app.app.state.accounts  # type: ignore[attr-defined]
+    accounts.add("night.nurse", ["care"], "night-password-1", actor="alice")
+    key = accounts.new_api_key("night.nurse", actor="alice")
+    desk = login(fresh_client(staff_app), "night.nurse", "night-password-1")
+    phone_of_thief = login(fresh_client(staff_app), "night.nurse", "night-password-1")
+    assert desk.get(f"/staff/care/{PATHWAY}").status_code == 200
+    auth = {"Authorization": f"Bearer {key}"}
+    assert desk.get("/api/v1/staff/me", headers=auth).status_code == 200
+
+    alice = login(fresh_client(staff_app), "alice")
+    page = alice.get("/staff/accounts")
+    changed = alice.post("/staff/accounts/night.nurse", data={"csrf": csrf_of(page.text), "what": "password"})
+    new_password = re.search(r'<p class="code">([^<]{12,})</p>', changed.text)
+    assert changed.status_code == 200 and new_password, "the new password is shown once"
+
+    for browser in (desk, phone_of_thief):
+        r = browser.get(f"/staff/care/{PATHWAY}", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
+    assert fresh_client(staff_app).get("/api/v1/staff/me", headers=auth).status_code == 401
+    again = login(fresh_client(staff_app), "night.nurse", html.unescape(new_password.group(1)))
+    assert again.get(f"/staff/care/{PATHWAY}").status_code == 200, "the new password works"
+    # An administrator's own new password: this session goes on.
+    accounts.add("night.admin", ["admin"], "night-admin-pass-1", actor="alice")
+    boss = login(fresh_client(staff_app), "night.admin", "night-admin-pass-1")
+    token = csrf_of(boss.get("/staff/accounts").text)
+    assert (
+        boss.post("/staff/accounts/night.admin", data={"csrf": token, "what": "password"}).status_code == 200
+    )
+    assert boss.get("/staff/accounts").status_code == 200
+    entry = next(e for e in accounts_log(staff_app) if e["target"] == "account night.nurse")
+    assert (entry["action"], entry["details"]) == (
+        "set-password",
+        {"sessions_ended": True, "keys_revoked": 1},
+    )
+
+
+def accounts_log(staff_app: TestClient) -> list[dict[str, object]]:
+    from database import AuditLog
+
+    return AuditLog(staff_app.app.state.accounts.engine).entries(20)  # type: ignore[attr-defined]
 
 
 def test_every_staff_action_is_in_the_audit_log(staff_app: TestClient) -> None:

@@ -117,6 +117,36 @@ def test_a_second_site_from_the_command_line(tmp_path: Path, capsys: pytest.Capt
     assert len(listing) == 1 and "Hôpital Morvan" in listing[0]
 
 
+def test_the_demo_makes_its_accounts_only_in_a_database_it_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 27: ``wayfinding demo`` pointed at a hospital's database must not give its
+    demo-admin account the README's password."""
+    import argparse
+
+    from cli.demo import DEMO_ACCOUNTS, _new_database, demo_accounts
+    from core.accounts import AccountStore
+    from database import connect
+
+    hospital = f"sqlite:///{tmp_path / 'hospital.db'}"
+    AccountStore(connect(hospital)).add("demo-admin", ["admin"], "the-hospital-s-own-1", actor="it")
+    assert not _new_database(hospital)
+    assert demo_accounts(argparse.Namespace(db=hospital)) is False
+    assert "not made by 'wayfinding demo'" in capsys.readouterr().out
+    accounts = AccountStore(hospital)
+    assert accounts.authenticate("demo-admin", "demo-admin-password") is None
+    assert accounts.authenticate("demo-admin", "the-hospital-s-own-1") is not None
+    assert accounts.by_name("demo-care") is None
+
+    fresh = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert _new_database(fresh) and not (tmp_path / "demo.db").exists(), "looking creates nothing"
+    AccountStore(connect(fresh)).mark_demo_database()
+    for _run in range(2):  # made, then reset on the next run
+        assert demo_accounts(argparse.Namespace(db=fresh)) is True
+    for name, _roles, password in DEMO_ACCOUNTS:
+        assert AccountStore(fresh).authenticate(name, password) is not None
+
+
 def test_render_and_generate(tmp_path: Path) -> None:
     proc = run(
         "floorplan",
