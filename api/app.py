@@ -25,6 +25,7 @@ from api.routes import accounts as account_routes
 from api.routes import companion, facilities, pages, public, signs, staff, usage
 from api.security import SESSION_COOKIE, SESSION_IDLE_S, LoginRequired, RateLimits, redact_access_logs
 from core.accounts import AccountStore
+from core.attempts import Rate, SharedLimits
 from core.service import WayfindingService
 from core.settings import Settings, get_settings
 from database import AuditLog, connect
@@ -92,9 +93,17 @@ def create_app(
         {
             "companion": settings.companion_rate,
             "address": settings.address_rate,
-            "login": settings.login_rate,
-            "login-address": settings.login_address_rate,
         }
+    )
+    login_rate = Rate.parse(settings.login_rate)
+    # Wrong passwords, counted in the database: every replica holds the same limits (core/attempts.py).
+    app.state.login_limits = SharedLimits(
+        engine,
+        {
+            "login-pair": login_rate,
+            "login-address": settings.login_address_rate,
+            "login-account": login_rate.times(5),
+        },
     )
     errors.install(app)
     _staff_auth(app)

@@ -9,10 +9,13 @@
   no cookie, so no CSRF token needed.
 - Every form carries the session's CSRF token; the staff API called with a
   session cookie needs it in ``X-CSRF-Token``.
-- Rate limits (the ``limits`` library, moving windows in memory): wrong
-  passwords per account name and per address, companion page requests per
-  link and per address. They are per process: behind several replicas each
-  counts its own (a shared store such as Redis is a ``limits`` option).
+- Rate limits: wrong passwords are counted in the database, before the
+  password is checked, for every replica alike (``core/attempts.py``);
+  companion page requests per link and per address with the ``limits``
+  library, moving windows in memory, per process.
+- The client's address is the connection's, or the one a trusted proxy names in
+  ``X-Forwarded-For`` (``WAYFINDING_TRUSTED_PROXIES``, given to uvicorn): a
+  header sent by anyone else is ignored.
 """
 
 from __future__ import annotations

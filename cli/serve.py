@@ -74,5 +74,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     app = create_app(settings, service)
-    uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=2, log_level="info")
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=2,
+        log_level="info",
+        # X-Forwarded-For only from the proxies named (WAYFINDING_TRUSTED_PROXIES), else ignored.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
     return 0

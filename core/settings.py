@@ -39,9 +39,15 @@ All settings, in one place:
 - ``WAYFINDING_KIOSK_ID`` (default: the venue's first kiosk): which kiosk
   feature this machine is (id or name);
 - ``WAYFINDING_LOGIN_RATE`` / ``WAYFINDING_LOGIN_ADDRESS_RATE`` (default
-  ``10/minute`` / ``100/minute``): wrong passwords allowed per account name and
-  per client address (a hospital's staff often share one) before logins from
-  there are refused for a while.
+  ``10/minute`` / ``100/minute``): wrong passwords allowed per account name from one
+  client address, and per client address (a hospital's staff often share one),
+  before logins from there are refused for a while; an account takes five times the
+  first from all addresses together. Counted in the database, for every replica
+  (``core/attempts.py``).
+- ``WAYFINDING_TRUSTED_PROXIES`` (default: none): the addresses of the reverse proxies or
+  load balancers in front of ``wayfinding serve`` (comma-separated IPs or networks, ``*``
+  for any), whose ``X-Forwarded-For`` names the client; without it the header is ignored
+  and the connecting address is the client's.
 - ``WAYFINDING_KIOSK_ASK_ARRIVAL`` (default ``false``): this kiosk stands where visitors
   arrive (a service's waiting room): its welcome screen asks whether they found their
   way easily (yes / no, counted with the usage);
@@ -95,6 +101,7 @@ class Settings(BaseSettings):
     address_rate: str = "1200/minute"
     login_rate: str = "10/minute"
     login_address_rate: str = "100/minute"
+    trusted_proxies: str = ""
     kiosk_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "wayfinding-kiosk")
     kiosk_id: str | None = None
     kiosk_ask_arrival: bool = False

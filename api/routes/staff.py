@@ -40,12 +40,12 @@ from api.security import (
     check_csrf,
     client_address,
     csrf_token,
-    limits_of,
     staff_or_none,
 )
 from api.staff_pages import staff_context, staff_language, staff_page
 from api.templating import templates
 from core.accounts import StaffUser
+from core.attempts import Refused, SharedLimits
 from core.service import Snapshot
 from core.settings import Settings
 from floorplans.model import label_text
@@ -211,32 +211,31 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
     check_csrf(request, csrf)
-    limits = limits_of(request)
     lang, _offered = staff_language(request, settings)
     words = ui(lang)
     who = name.strip().lower()[:64]
     address = client_address(request)
-    keys = (("login", who), ("login-address", address))
-    if not all(limits.allowed(*k) for k in keys):
-        wait = max(limits.retry_after(*k) for k in keys)
+    limits: SharedLimits = request.app.state.login_limits
+    keys = (("login-pair", f"{who}|{address}"), ("login-address", address), ("login-account", who))
+    try:  # counted before the password is checked: guesses sent at once are held too
+        taken = await run_in_threadpool(limits.take, *keys)
+    except Refused as exc:
         ctx = staff_context(
             request,
             snap,
             settings,
             None,
             next=_safe_next(next),
-            error=words["s_login_wait"].format(s=wait),
+            error=words["s_login_wait"].format(s=exc.retry_after),
             name=name.strip()[:64],
         )
         response = staff_page("staff_login.html", ctx, 429)
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
     accounts = accounts_of(request)
     user = await run_in_threadpool(accounts.authenticate, who, password)
     audit = audit_of(request)
     if user is None:
-        for k in keys:
-            limits.hit(*k)
         await run_in_threadpool(
             audit.write, who or "(empty)", "login-failed", "staff login", {"address": address}
         )
@@ -251,6 +250,7 @@ async def login(
             name=name.strip()[:64],
         )
         return staff_page("staff_login.html", ctx, 401)
+    await run_in_threadpool(limits.give_back, taken)  # a right password does not count
     request.session.clear()  # a new session: nothing carried over from before the login
     request.session.update({"uid": user.id, "at": time.time(), "ep": user.epoch, "lang": lang})
     csrf_token(request)
