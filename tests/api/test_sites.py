@@ -64,6 +64,7 @@ def morvan(fabien: TestClient, db: str, tmp_path_factory: pytest.TempPathFactory
     seen = text_of(page.text)
     assert "Un nouveau site ?" in seen and "n'est aucun des sites de l'hôpital (CHU Sainte-Lumière)" in seen
     assert 'id="publish"' not in page.text, "no publish button before the site is confirmed"
+    assert "Rien n'est en service" not in seen and "aucun autre site ne change" in seen
     version = int(r.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
     forced = fabien.post(f"/staff/plans/{version}/publish", data={"csrf": csrf_of(page.text)})
     assert "n'est aucun des sites de l'hôpital" in text_of(forced.text), "refused, in the page's French"
@@ -252,14 +253,14 @@ def test_two_sites_in_a_phone_browser(browser: Browser, db: str, morvan: int, sh
     try:
         page = phone(browser)
         page.goto(f"{server.url}/?lang=fr")
-        page.screenshot(path=str(shots / "sites-chooser.png"), full_page=True)
+        page.screenshot(path=str(shots / "phone-sites-chooser-fr.png"), full_page=True)
         assert serious_violations(page) == []
-        page.get_by_role("link", name="CHU Sainte-Lumière").click()
+        page.get_by_role("link", name="CHU Sainte-Lumière", exact=True).click()
         page.fill("#from", "Entrée principale")
         page.fill("#to", SECOND_SERVICE["fr"])
         page.locator("form.ask button[type=submit]").click()
         assert "c'est sur le site Hôpital Morvan" in page.locator(".alert").inner_text()
-        page.screenshot(path=str(shots / "sites-elsewhere.png"), full_page=True)
+        page.screenshot(path=str(shots / "phone-other-site-fr.png"), full_page=True)
         page.locator("#elsewhere-go").click()
         assert "Site : Hôpital Morvan" in page.locator(".site-here").inner_text()
         assert page.input_value("#to") == SECOND_SERVICE["fr"]
