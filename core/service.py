@@ -149,7 +149,7 @@ class WayfindingService:
         The site a request that names none is served (short name, venue id or name), for a
         kiosk or a replica that serves one site of several; by default the main site.
     saved_copy
-        A folder where the default site's the published version and its closures are saved each time
+        A folder where the default site's published version and its closures are saved each time
         they change, and read from when the store cannot be reached at start.
     """
 

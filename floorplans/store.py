@@ -407,12 +407,13 @@ class FloorPlanStore:
             return _version(row) if row else None
 
     def in_service(self) -> list[tuple[SiteInfo, VersionInfo]]:
-        """Each site with a version in service, and that version (one query for all)."""
+        """Each site with a version in service, and that version, the main site first."""
         with self._session() as s:
             sites = {x.venue_id: x for x in all_sites(s)}
             q = select(VersionRow).options(defer(VersionRow.archive), defer(VersionRow.report))
-            rows = s.scalars(q.where(VersionRow.status == "published").order_by(VersionRow.id))
-            return [(sites[r.venue_id], _version(r)) for r in rows if r.venue_id in sites]
+            rows = {r.venue_id: r for r in s.scalars(q.where(VersionRow.status == "published"))}
+            # In the sites' order (the main one first), whichever was published last.
+            return [(site, _version(rows[v])) for v, site in sites.items() if v in rows]
 
     def venue(self, version_id: int) -> Venue:
         """The venue of a version (read once, then cached by content)."""

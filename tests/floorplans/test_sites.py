@@ -156,6 +156,8 @@ def test_two_replicas_publishing_rolling_back_and_closing_both_sites_never_mix_t
                 in_service.update(targets)
             for service in services:
                 service.refresh()
+                assert service.snapshot.site.slug == "chu-sainte-lumiere", "the main site stays the default"  # type: ignore[union-attr]
+                assert [x.slug for x in service.sites] == ["chu-sainte-lumiere", "morvan"]
                 for s, version in in_service.items():
                     snap = service.snapshot_for(s)
                     assert (snap.version_id, snap.venue.id) == (version, venue_of[s]), (step, what, s)
